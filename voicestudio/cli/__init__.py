@@ -1,0 +1,71 @@
+"""Command line: ``voicestudio <command> …``; with no command it starts the application.
+
+Each command group lives in its own module under ``voicestudio/cli/`` and exposes
+``register(subparsers)``; heavy imports (torch, transformers) happen inside the handlers so
+``voicestudio --help`` stays fast. Errors meant for the user are printed as one line and
+exit with code 2; a cancelled job (Ctrl-C) exits with 130 after leaving a consistent state.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from collections.abc import Sequence
+
+from voicestudio import __version__
+from voicestudio.errors import VoiceStudioError
+
+# Modules under voicestudio/cli/ that add commands; a module that is missing is skipped so a
+# partially installed tree still offers what it has.
+COMMAND_MODULES = ("voices", "phonemes", "models", "speak", "dataset", "train")
+
+log = logging.getLogger(__name__)
+
+
+class _Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:  # argparse's own usage errors also exit 2
+        self.print_usage(sys.stderr)
+        self.exit(2, f"error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(prog="voicestudio", description="Clone a voice and use it.")
+    parser.add_argument("--version", action="version", version=f"VoiceStudio {__version__}")
+    parser.add_argument(
+        "--data-dir",
+        help="folder holding voices and base models (default: your user data folder; "
+        "or set VOICESTUDIO_DATA_DIR)",
+    )
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(f"voicestudio.cli.{name}")
+        except ModuleNotFoundError as exc:
+            if exc.name != f"voicestudio.cli.{name}":
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        from voicestudio.app.main import run_app
+
+        return run_app(data_dir=args.data_dir)
+    from voicestudio.logs import setup_logging
+
+    setup_logging()
+    try:
+        return int(args.func(args) or 0)
+    except VoiceStudioError as exc:
+        log.info("command %s failed: %s", args.command, exc)
+        print(f"error: {exc}", file=sys.stderr)
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("cancelled", file=sys.stderr)
+        return 130

@@ -1,0 +1,1 @@
+"""Voice and narration folders on disk: schema, atomic saves, settings, data folder."""
