@@ -1,0 +1,68 @@
+"""An interrupted manifest save leaves the previous or the new manifest, never a torn one."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+
+import pytest
+
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.voice import Voice
+
+
+@pytest.fixture
+def voice(tmp_path) -> Voice:
+    return VoiceLibrary(tmp_path / "data").create("Rose", ["zh"])
+
+
+@pytest.mark.parametrize("step", ["write", "fsync", "replace"])
+def test_failure_at_each_step_keeps_previous_manifest(voice, monkeypatch, step):
+    before = voice.manifest_path.read_bytes()
+    target = {"write": "os.fdopen", "fsync": "os.fsync", "replace": "os.replace"}[step]
+
+    def fail(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(target, fail)
+    voice.manifest.name = "Changed"
+    with pytest.raises(OSError):
+        voice.save()
+    monkeypatch.undo()
+    assert voice.manifest_path.read_bytes() == before
+    assert Voice.open(voice.folder).name == "Rose"
+    leftovers = [p.name for p in voice.folder.iterdir() if p.name.endswith(".tmp")]
+    assert leftovers == []
+
+
+def test_killed_writer_always_leaves_a_readable_manifest(voice, tmp_path):
+    """SIGKILL a process that keeps rewriting the manifest, at several moments."""
+    script = textwrap.dedent(
+        f"""
+        import sys
+        from voicestudio.project.voice import Voice
+        v = Voice.open({str(voice.folder)!r})
+        i = 0
+        print("ready", flush=True)
+        while True:
+            i += 1
+            v.manifest.name = f"Rose {{i}}"
+            v.manifest.languages = ["zh"] * (1 + i % 500)  # vary the size of the file
+            v.save()
+        """
+    )
+    for delay in (0.05, 0.13, 0.31, 0.47):
+        proc = subprocess.Popen(
+            [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
+            env={**os.environ, "PYTHONPATH": os.getcwd()},
+        )
+        assert proc.stdout.readline().strip() == "ready"
+        time.sleep(delay)
+        proc.send_signal(signal.SIGKILL)
+        proc.wait()
+        reopened = Voice.open(voice.folder)
+        assert reopened.name.startswith("Rose")

@@ -1,0 +1,121 @@
+"""``voicestudio voices list|create|rename|duplicate|delete|restore|trash``."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.settings import Settings, resolve_data_dir
+from voicestudio.project.voice import ConsentRecord
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser("voices", help="list, create, rename, delete and restore voices")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+
+    listing = actions.add_parser("list", help="list voices")
+    listing.add_argument("--json", action="store_true", help="print one JSON object per voice")
+    listing.set_defaults(func=_list)
+
+    create = actions.add_parser("create", help="create an empty voice")
+    create.add_argument("name")
+    create.add_argument(
+        "--lang", action="append", choices=("zh", "en"),
+        help="language(s) of the voice (repeatable; default from Settings)",
+    )
+    create.add_argument("--consent-by", help="who gave consent to clone this voice")
+    create.set_defaults(func=_create)
+
+    rename = actions.add_parser("rename", help="rename a voice")
+    rename.add_argument("name")
+    rename.add_argument("new_name")
+    rename.set_defaults(func=_rename)
+
+    duplicate = actions.add_parser("duplicate", help="copy a voice under a new name")
+    duplicate.add_argument("name")
+    duplicate.add_argument("new_name")
+    duplicate.set_defaults(func=_duplicate)
+
+    delete = actions.add_parser("delete", help="move a voice to the trash (recoverable)")
+    delete.add_argument("name")
+    delete.set_defaults(func=_delete)
+
+    restore = actions.add_parser("restore", help="bring a deleted voice back from the trash")
+    restore.add_argument("name")
+    restore.set_defaults(func=_restore)
+
+    trash = actions.add_parser("trash", help="list deleted voices")
+    trash.set_defaults(func=_trash)
+
+
+def _library(args: argparse.Namespace) -> VoiceLibrary:
+    return VoiceLibrary(resolve_data_dir(args.data_dir))
+
+
+def _list(args: argparse.Namespace) -> int:
+    entries = _library(args).entries()
+    for entry in entries:
+        if args.json:
+            row = {"name": entry.name, "folder": str(entry.folder), "problem": entry.problem}
+            if entry.voice:
+                m = entry.voice.manifest
+                row |= {"languages": m.languages, "created": m.created,
+                        "segments": m.dataset.segments, "models": len(m.models)}
+            print(json.dumps(row, ensure_ascii=False))
+        elif entry.voice:
+            m = entry.voice.manifest
+            print(f"{m.name}\t{','.join(m.languages)}\t{m.dataset.segments} segments\t"
+                  f"{len(m.models)} models\t{entry.folder}")
+        else:
+            print(f"{entry.name}\tDAMAGED: {entry.problem}")
+    if not entries and not args.json:
+        print("No voices yet. Create one with: voicestudio voices create NAME")
+    return 0
+
+
+def _create(args: argparse.Namespace) -> int:
+    languages = args.lang or [Settings.load().default_language.replace("auto", "zh")]
+    consent = None
+    if args.consent_by:
+        consent = ConsentRecord(
+            speaker=args.name, given_by=args.consent_by,
+            statement="Consent given on the command line.",
+        )
+    voice = _library(args).create(args.name, languages, consent)
+    print(f"Created voice “{voice.name}” in {voice.folder}")
+    return 0
+
+
+def _rename(args: argparse.Namespace) -> int:
+    voice = _library(args).rename(args.name, args.new_name)
+    print(f"Renamed to “{voice.name}”")
+    return 0
+
+
+def _duplicate(args: argparse.Namespace) -> int:
+    voice = _library(args).duplicate(args.name, args.new_name)
+    print(f"Copied to “{voice.name}” in {voice.folder}")
+    return 0
+
+
+def _delete(args: argparse.Namespace) -> int:
+    entry = _library(args).delete(args.name)
+    print(f"Moved “{entry.name}” to the trash. Undo with: voicestudio voices restore "
+          f"\"{entry.name}\"")
+    return 0
+
+
+def _restore(args: argparse.Namespace) -> int:
+    voice = _library(args).restore(args.name)
+    print(f"Restored “{voice.name}”")
+    return 0
+
+
+def _trash(args: argparse.Namespace) -> int:
+    entries = _library(args).trash()
+    for entry in entries:
+        print(f"{entry.name}\tdeleted {entry.deleted:%Y-%m-%d %H:%M}\t{entry.folder}")
+    if not entries:
+        print("The trash is empty.")
+    return 0

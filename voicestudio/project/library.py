@@ -1,0 +1,176 @@
+"""The voice library: every voice folder under ``<data-dir>/voices`` plus a recoverable trash.
+
+Delete never removes files: it moves the folder into ``<data-dir>/trash`` with a time stamp,
+so a mistaken click can be undone from the app or with ``voicestudio voices restore``.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import uuid
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.project.voice import (
+    ConsentRecord,
+    Voice,
+    VoiceManifest,
+    now_iso,
+    validate_languages,
+    validate_name,
+)
+
+_TRASH_STAMP = "%Y%m%dT%H%M%S%f"
+
+
+@dataclass(frozen=True)
+class LibraryEntry:
+    """A folder in the library: either an opened voice or the reason it cannot be opened."""
+
+    folder: Path
+    voice: Voice | None
+    problem: str | None = None
+
+    @property
+    def name(self) -> str:
+        return self.voice.name if self.voice else self.folder.name
+
+
+@dataclass(frozen=True)
+class TrashEntry:
+    folder: Path
+    name: str
+    deleted: datetime
+
+
+def folder_name_for(name: str) -> str:
+    """A readable, portable folder name for a voice name (Unicode letters are kept)."""
+    return re.sub(r"\s+", "-", name.strip()).strip(".-") or "voice"
+
+
+class VoiceLibrary:
+    def __init__(self, data_dir: Path) -> None:
+        self.data_dir = Path(data_dir)
+        self.voices_dir = self.data_dir / "voices"
+        self.trash_dir = self.data_dir / "trash"
+
+    def entries(self) -> list[LibraryEntry]:
+        """All voice folders, sorted by name; unreadable ones are listed with their problem."""
+        if not self.voices_dir.is_dir():
+            return []
+        entries = []
+        for folder in sorted(p for p in self.voices_dir.iterdir() if p.is_dir()):
+            if folder.name.startswith("."):
+                continue
+            try:
+                entries.append(LibraryEntry(folder, Voice.open(folder)))
+            except CorruptFileError as exc:
+                entries.append(LibraryEntry(folder, None, str(exc)))
+        return sorted(entries, key=lambda e: e.name.casefold())
+
+    def voices(self) -> list[Voice]:
+        return [e.voice for e in self.entries() if e.voice is not None]
+
+    def find(self, name: str) -> Voice:
+        """Look a voice up by its name or folder name, case-insensitively."""
+        wanted = name.strip().casefold()
+        for entry in self.entries():
+            if wanted in (entry.name.casefold(), entry.folder.name.casefold()):
+                if entry.voice is None:
+                    raise CorruptFileError(entry.problem or f"{entry.folder} cannot be opened.")
+                return entry.voice
+        raise NotFoundError(f"There is no voice called “{name}”. See `voicestudio voices list`.")
+
+    def _check_free(self, name: str, ignore: Path | None = None) -> Path:
+        for entry in self.entries():
+            if entry.folder == ignore:
+                continue
+            if entry.name.casefold() == name.casefold():
+                raise UserInputError(f"A voice called “{entry.name}” already exists.")
+        folder = self.voices_dir / folder_name_for(name)
+        if folder.exists() and folder != ignore:
+            folder = self.voices_dir / f"{folder_name_for(name)}-{uuid.uuid4().hex[:6]}"
+        return folder
+
+    def create(
+        self, name: str, languages: list[str], consent: ConsentRecord | None = None
+    ) -> Voice:
+        name = validate_name(name)
+        manifest = VoiceManifest(name=name, languages=validate_languages(languages))
+        manifest.consent = consent
+        folder = self._check_free(name)
+        # Build the voice in a hidden folder and rename it into place, so a crash never
+        # leaves a half-made voice that shows up in the library.
+        staging = self.voices_dir / f".creating-{uuid.uuid4().hex}"
+        staging.mkdir(parents=True)
+        Voice(staging, manifest).save()
+        os.rename(staging, folder)
+        return Voice(folder, manifest)
+
+    def rename(self, name: str, new_name: str) -> Voice:
+        voice = self.find(name)
+        new_name = validate_name(new_name)
+        target = self._check_free(new_name, ignore=voice.folder)
+        voice.manifest.name = new_name
+        voice.save()
+        if target != voice.folder:
+            os.rename(voice.folder, target)
+            voice.folder = target
+        return voice
+
+    def duplicate(self, name: str, new_name: str) -> Voice:
+        source = self.find(name)
+        new_name = validate_name(new_name)
+        target = self._check_free(new_name)
+        staging = self.voices_dir / f".copying-{uuid.uuid4().hex}"
+        shutil.copytree(source.folder, staging)
+        copy = Voice.open(staging)
+        copy.manifest.name = new_name
+        copy.manifest.id = uuid.uuid4().hex
+        copy.manifest.created = now_iso()
+        copy.save()
+        os.rename(staging, target)
+        copy.folder = target
+        return copy
+
+    def delete(self, name: str) -> TrashEntry:
+        voice = self.find(name)
+        stamp = datetime.now(UTC)
+        self.trash_dir.mkdir(parents=True, exist_ok=True)
+        target = self.trash_dir / f"{voice.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
+        os.rename(voice.folder, target)
+        return TrashEntry(target, voice.name, stamp)
+
+    def trash(self) -> list[TrashEntry]:
+        """Deleted voices, newest first."""
+        if not self.trash_dir.is_dir():
+            return []
+        found = []
+        for folder in self.trash_dir.iterdir():
+            base, _, stamp = folder.name.rpartition("@")
+            try:
+                deleted = datetime.strptime(stamp, _TRASH_STAMP).replace(tzinfo=UTC)
+                name = Voice.open(folder).name
+            except (ValueError, CorruptFileError):
+                continue
+            found.append(TrashEntry(folder, name or base, deleted))
+        return sorted(found, key=lambda e: e.deleted, reverse=True)
+
+    def restore(self, name: str) -> Voice:
+        """Bring back the most recently deleted voice with this name."""
+        wanted = name.strip().casefold()
+        for entry in self.trash():
+            if entry.name.casefold() == wanted:
+                target = self._check_free(entry.name)
+                self.voices_dir.mkdir(parents=True, exist_ok=True)
+                os.rename(entry.folder, target)
+                return Voice.open(target)
+        raise NotFoundError(f"There is no deleted voice called “{name}” in the trash.")
+
+    def empty_trash_entry(self, entry: TrashEntry) -> None:
+        """Permanently remove one trashed voice (only ever on an explicit user request)."""
+        shutil.rmtree(entry.folder)

@@ -1,0 +1,174 @@
+"""One voice on disk: a folder with a versioned ``voice.json`` manifest and its data folders.
+
+The manifest is the only index of what a voice holds, so it is written atomically and never
+overwritten when it cannot be read: a damaged or newer-format file is reported and left as it
+is, because rewriting it could throw away a family's only recordings of someone.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from dataclasses import asdict, dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+from voicestudio.errors import CorruptFileError, UserInputError
+from voicestudio.project.atomic import atomic_write_json
+
+MANIFEST_NAME = "voice.json"
+FORMAT_VERSION = 1
+SUBFOLDERS = ("takes", "segments", "models", "narrations")
+SUPPORTED_LANGUAGES = ("zh", "en")
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+@dataclass
+class ConsentRecord:
+    """Who agreed that this voice may be cloned, and how; shown again before sharing."""
+
+    speaker: str
+    given_by: str
+    statement: str
+    date: str = field(default_factory=now_iso)
+
+
+@dataclass
+class DatasetSummary:
+    segments: int = 0
+    speech_seconds: float = 0.0
+    flagged: int = 0
+    updated: str | None = None
+
+
+@dataclass
+class ModelVersion:
+    """One training run's result; paths are relative to the voice folder so voices can move."""
+
+    version_id: str
+    created: str
+    preset: str
+    data_seconds: float
+    s1_path: str
+    s2_path: str
+    notes: str = ""
+
+
+@dataclass
+class VoiceManifest:
+    name: str
+    languages: list[str]
+    created: str = field(default_factory=now_iso)
+    id: str = field(default_factory=lambda: uuid.uuid4().hex)
+    consent: ConsentRecord | None = None
+    dataset: DatasetSummary = field(default_factory=DatasetSummary)
+    models: list[ModelVersion] = field(default_factory=list)
+    format_version: int = FORMAT_VERSION
+
+    def to_json(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_json(cls, raw: Any, source: Path) -> VoiceManifest:
+        """Validate a parsed manifest; anything unexpected is a CorruptFileError naming the file."""
+        if not isinstance(raw, dict):
+            raise CorruptFileError(f"{source} is not a voice manifest. It was left untouched.")
+        version = raw.get("format_version")
+        if isinstance(version, int) and version > FORMAT_VERSION:
+            raise CorruptFileError(
+                f"{source} was saved by a newer VoiceStudio (format {version}). "
+                "Update VoiceStudio to open this voice; the file was left untouched."
+            )
+        try:
+            consent = raw.get("consent")
+            return cls(
+                name=str(raw["name"]),
+                languages=[str(lang) for lang in raw["languages"]],
+                created=str(raw["created"]),
+                id=str(raw["id"]),
+                consent=ConsentRecord(**consent) if consent else None,
+                dataset=DatasetSummary(**raw.get("dataset", {})),
+                models=[ModelVersion(**m) for m in raw.get("models", [])],
+                format_version=int(raw["format_version"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptFileError(
+                f"{source} is damaged ({exc}). It was left untouched; restore it from a "
+                "backup or ask for help with the file."
+            ) from exc
+
+
+def validate_name(name: str) -> str:
+    """Names become folder names, so refuse what a file system would choke on."""
+    cleaned = " ".join(name.split())
+    if not cleaned:
+        raise UserInputError("A voice needs a name. Type one, for example “Grandma Rose”.")
+    if len(cleaned) > 80:
+        raise UserInputError("That name is too long; keep it under 80 characters.")
+    if any(ch in cleaned for ch in '/\\:*?"<>|') or cleaned in (".", ".."):
+        raise UserInputError('A voice name cannot contain any of / \\ : * ? " < > |')
+    return cleaned
+
+
+def validate_languages(languages: list[str]) -> list[str]:
+    unknown = [lang for lang in languages if lang not in SUPPORTED_LANGUAGES]
+    if unknown or not languages:
+        raise UserInputError(
+            f"Unsupported language {', '.join(unknown) or '(none)'}; choose zh and/or en."
+        )
+    return list(dict.fromkeys(languages))
+
+
+class Voice:
+    """A voice folder and its manifest. ``save`` is the only way the manifest is written."""
+
+    def __init__(self, folder: Path, manifest: VoiceManifest) -> None:
+        self.folder = Path(folder)
+        self.manifest = manifest
+
+    @property
+    def name(self) -> str:
+        return self.manifest.name
+
+    @property
+    def manifest_path(self) -> Path:
+        return self.folder / MANIFEST_NAME
+
+    def subfolder(self, kind: str) -> Path:
+        if kind not in SUBFOLDERS:
+            raise ValueError(f"unknown voice subfolder {kind!r}")
+        return self.folder / kind
+
+    @classmethod
+    def open(cls, folder: Path) -> Voice:
+        path = Path(folder) / MANIFEST_NAME
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError as exc:
+            raise CorruptFileError(f"{folder} has no {MANIFEST_NAME}; it is not a voice.") from exc
+        except OSError as exc:
+            raise CorruptFileError(f"Cannot read {path}: {exc.strerror}.") from exc
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise CorruptFileError(
+                f"{path} is damaged (not valid JSON). It was left untouched; restore it from "
+                "a backup or ask for help with the file."
+            ) from exc
+        return cls(Path(folder), VoiceManifest.from_json(raw, path))
+
+    def save(self) -> None:
+        for kind in SUBFOLDERS:
+            self.subfolder(kind).mkdir(parents=True, exist_ok=True)
+        atomic_write_json(self.manifest_path, self.manifest.to_json())
+
+    def add_model_version(self, version: ModelVersion) -> None:
+        self.manifest.models.append(version)
+        self.save()
+
+    def latest_model(self) -> ModelVersion | None:
+        return self.manifest.models[-1] if self.manifest.models else None
