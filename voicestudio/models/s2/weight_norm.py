@@ -1,0 +1,50 @@
+"""Weight-normalised convolutions that store `weight_g` / `weight_v` like GPT-SoVITS files do.
+
+Upstream wraps its convolutions in the legacy `torch.nn.utils.weight_norm`, so every pretrained
+S2 checkpoint holds a magnitude `weight_g` (out, 1, ...) and a direction `weight_v` (the conv's
+weight shape) instead of `weight`; the effective kernel is g * v / ||v|| with the norm over all
+axes but 0. That torch helper is deprecated (its replacement names the tensors
+`parametrizations.weight.original0/1`), so these classes keep the old names as plain parameters,
+registered after `bias` to give the same state-dict order as upstream.
+"""
+
+from __future__ import annotations
+
+import torch
+from torch import nn
+
+
+def norm_except_dim0(v: torch.Tensor) -> torch.Tensor:
+    """L2 norm of every slice along axis 0, shaped (n, 1, 1, ...) to broadcast against `v`."""
+    return v.flatten(1).norm(dim=1).reshape(v.shape[0], *([1] * (v.dim() - 1)))
+
+
+class _WeightNorm:
+    """Swaps a conv's `weight` for (`weight_g`, `weight_v`); g starts at ||v|| so the kernel
+    keeps the conv's default initialisation, as `torch.nn.utils.weight_norm` does. Mixed in
+    before a torch conv class, whose `_conv_forward(x, weight, bias)` it reuses."""
+
+    weight_g: nn.Parameter
+    weight_v: nn.Parameter
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        v = self.weight.detach()
+        del self.weight
+        self.weight_g = nn.Parameter(norm_except_dim0(v))
+        self.weight_v = nn.Parameter(v.clone())
+
+    def folded_weight(self) -> torch.Tensor:
+        """The kernel the convolution applies: g * v / ||v||."""
+        return self.weight_v * (self.weight_g / norm_except_dim0(self.weight_v))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._conv_forward(x, self.folded_weight(), self.bias)
+
+
+class WeightNormConv1d(_WeightNorm, nn.Conv1d):
+    """nn.Conv1d with a weight-normalised kernel; same constructor arguments."""
+
+
+class WeightNormConv2d(_WeightNorm, nn.Conv2d):
+    """nn.Conv2d with a weight-normalised kernel; same constructor arguments."""
