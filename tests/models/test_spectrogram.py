@@ -13,6 +13,7 @@ import torch
 from voicestudio.errors import UserInputError
 from voicestudio.models.spectrogram import (
     SpectrogramConfig,
+    _mel_filterbank,
     linear_spectrogram,
     mel_spectrogram,
     spec_to_mel,
@@ -79,3 +80,13 @@ def test_silence_hits_the_log_floor() -> None:
 def test_too_short_clip_is_a_user_error() -> None:
     with pytest.raises(UserInputError, match="too short"):
         linear_spectrogram(torch.zeros(1, 100))
+
+
+def test_features_stay_on_the_input_device() -> None:
+    # The meta device stands in for CUDA/MPS: a window left on the CPU makes the STFT fail.
+    wav = torch.zeros(2, 3 * 640, device="meta")
+    mel = mel_spectrogram(wav)
+    assert mel.device.type == "meta" and mel.shape == (2, 128, 3)
+    # A matmul with a CPU filterbank would pass silently on meta, so check the cached one.
+    basis = _mel_filterbank(SpectrogramConfig(), torch.device("meta"), torch.float64)
+    assert basis.device.type == "meta" and basis.dtype == torch.float64
