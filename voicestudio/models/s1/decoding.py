@@ -1,0 +1,233 @@
+"""Turning phones into semantic tokens with S1: the autoregressive loop around the model.
+
+One loop serves one sentence and a batch of sentences alike (a single sentence is a batch of
+one). Text rows are left padded so every row ends at the same column, all rows advance one
+token per step through the key/value cache, and a row leaves the batch as soon as it stops.
+
+Stop rules, as upstream (facts 1.4, fixtures README section 2):
+* EOS cannot be chosen in the first 11 steps (its column is dropped before sampling);
+* a row stops when the sampled token or the arg-max of the penalised logits is EOS (the EOS
+  itself is not kept);
+* optional ``early_stop_num``: stop once more than that many new tokens exist (token kept);
+* and, our addition, a hard cap relative to the phone count: a model that never says EOS
+  stops there and the result says so (``stopped_by == LENGTH_CAP``), instead of droning on
+  for upstream's fixed 1500 tokens.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Sequence
+from dataclasses import dataclass
+from enum import StrEnum
+
+import torch
+
+from voicestudio.errors import UserInputError, VoiceStudioError
+from voicestudio.jobs import CancelToken
+from voicestudio.models.s1.model import KVCache, Text2SemanticModel
+from voicestudio.models.s1.sampling import SamplingParams, draw_tokens, penalize_repeats
+
+NO_EOS_STEPS = 11  # upstream: at least 10 tokens (0.4 s) before a sentence may end
+
+
+class StopReason(StrEnum):
+    EOS = "eos"  # the model said the sentence is over
+    EARLY_STOP = "early_stop"  # SamplingParams.early_stop_num reached
+    LENGTH_CAP = "length_cap"  # runaway guard: too many tokens for the number of phones
+
+
+class RunawayDecodeError(VoiceStudioError):
+    """The model kept generating without ending the sentence."""
+
+
+@dataclass
+class DecodeResult:
+    tokens: torch.Tensor  # (N,) new semantic tokens; prompt and EOS excluded
+    stopped_by: StopReason
+    final_step: int  # index of the last decoding step (upstream's ``idx``)
+    token_cap: int  # the length cap this sentence ran under
+    seed: int  # reproduces this exact result with the same inputs and settings
+
+    @property
+    def finished(self) -> bool:
+        """True when the model ended the sentence itself."""
+        return self.stopped_by is StopReason.EOS
+
+    def raise_if_runaway(self) -> None:
+        """For callers that treat a sentence without an ending as a failure."""
+        if not self.finished:
+            raise RunawayDecodeError(
+                f"The voice model did not finish this sentence (it stopped at the limit of "
+                f"{len(self.tokens)} sound tokens). Try generating it again, or shorten or "
+                "rephrase the sentence."
+            )
+
+
+def decode(
+    model: Text2SemanticModel,
+    phone_ids: torch.Tensor,
+    bert: torch.Tensor,
+    prompt_tokens: torch.Tensor | None,
+    params: SamplingParams | None = None,
+    seed: int | None = None,
+    cancel: CancelToken | None = None,
+) -> DecodeResult:
+    """Semantic tokens for one sentence: ``phone_ids`` (T,), ``bert`` (bert_dim, T), the
+    reference's semantic tokens ``prompt_tokens`` (P,) or None for reference-free synthesis.
+    """
+    return decode_batch(model, [phone_ids], [bert], prompt_tokens, params, seed, cancel)[0]
+
+
+def decode_batch(
+    model: Text2SemanticModel,
+    phone_ids: Sequence[torch.Tensor],
+    bert: Sequence[torch.Tensor],
+    prompt_tokens: torch.Tensor | None,
+    params: SamplingParams | None = None,
+    seed: int | None = None,
+    cancel: CancelToken | None = None,
+) -> list[DecodeResult]:
+    """Several sentences at once, all continuing the same reference prompt (as in TTS use).
+
+    Greedy results (top_k=1) equal decoding each sentence alone; sampled results depend on the
+    batch because the rows share one random stream. ``seed`` None picks a fresh one; the seed
+    used is in every result.
+    """
+    params = params or SamplingParams()
+    params.validate()
+    seed = secrets.randbelow(2**62) if seed is None else int(seed)
+    was_training = model.training
+    model.eval()
+    try:
+        return _decode_rows(model, phone_ids, bert, prompt_tokens, params, seed, cancel)
+    finally:
+        model.train(was_training)
+
+
+@torch.inference_mode()
+def _decode_rows(
+    model: Text2SemanticModel,
+    phone_rows: Sequence[torch.Tensor],
+    bert_rows: Sequence[torch.Tensor],
+    prompt_tokens: torch.Tensor | None,
+    params: SamplingParams,
+    seed: int,
+    cancel: CancelToken | None,
+) -> list[DecodeResult]:
+    cfg = model.config
+    weight = model.ar_predict_layer.weight
+    device = weight.device
+    prompt = _check_inputs(model, phone_rows, bert_rows, prompt_tokens)
+    lengths = [row.numel() for row in phone_rows]
+    caps = [params.token_cap(n) for n in lengths]
+    n_rows, width = len(phone_rows), max(lengths)
+
+    phone_ids = torch.zeros(n_rows, width, dtype=torch.long, device=device)  # left padded
+    bert = torch.zeros(n_rows, cfg.bert_dim, width, dtype=weight.dtype, device=device)
+    for row, (ids, feats) in enumerate(zip(phone_rows, bert_rows, strict=True)):
+        phone_ids[row, width - ids.numel() :] = ids.to(device)
+        bert[row, :, width - ids.numel() :] = feats.to(device=device, dtype=weight.dtype)
+    pad = torch.tensor([width - n for n in lengths], device=device)
+    text_ok = torch.arange(width, device=device) >= pad.unsqueeze(1)  # (B, Tx)
+    padded = any(n != width for n in lengths)
+
+    prompt_len = 0 if prompt is None else prompt.numel()
+    history = torch.zeros(n_rows, prompt_len, dtype=torch.long, device=device)  # (B, P + new)
+    if prompt is not None:
+        history[:] = prompt.to(device)
+    generator = torch.Generator(device=device)
+    generator.manual_seed(seed)
+
+    cache = KVCache(cfg.n_layer)
+    logits = model.prefill(phone_ids, bert, text_ok, history if prompt_len else None, cache)
+    live = list(range(n_rows))  # original row of each batch row still decoding
+    results: list[DecodeResult | None] = [None] * n_rows
+    for step in range(max(caps)):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        logits = logits.float()
+        if step < NO_EOS_STEPS:
+            logits = logits[:, : cfg.eos]  # (B, V - 1): EOS cannot be chosen yet
+        penalize_repeats(logits, history, params.repetition_penalty)
+        greedy = logits.argmax(dim=-1)
+        tokens = draw_tokens(logits, params, generator)  # (B,)
+        history = torch.cat([history, tokens.unsqueeze(1)], dim=1)
+        n_new = step + 1
+
+        said_eos = ((tokens == cfg.eos) | (greedy == cfg.eos)).tolist()
+        keep = []
+        for row, original in enumerate(live):
+            reason = _stop_reason(said_eos[row], n_new, caps[original], params.early_stop_num)
+            if reason is None:
+                keep.append(row)
+                continue
+            end = history.shape[1] - (1 if reason is StopReason.EOS else 0)
+            results[original] = DecodeResult(
+                history[row, prompt_len:end].clone(), reason, step, caps[original], seed
+            )
+        if not keep:
+            break
+        if len(keep) < len(live):
+            rows = torch.tensor(keep, device=device)
+            history, text_ok = history[rows], text_ok[rows]
+            cache.keep_rows(rows)
+            live = [live[row] for row in keep]
+
+        keys_ok = None
+        if padded:
+            audio_ok = text_ok.new_ones(len(live), prompt_len + n_new)
+            keys_ok = torch.cat([text_ok, audio_ok], dim=1)  # (B, Tx + P + new)
+        logits = model.step(history[:, -1:], prompt_len + step, keys_ok, cache)
+
+    finished = [result for result in results if result is not None]
+    assert len(finished) == n_rows, "every row stops by its length cap at the latest"
+    return finished
+
+
+def _stop_reason(said_eos: bool, n_new: int, cap: int, early_stop_num: int) -> StopReason | None:
+    if said_eos:
+        return StopReason.EOS
+    if early_stop_num != -1 and n_new > early_stop_num:
+        return StopReason.EARLY_STOP
+    if n_new >= cap:
+        return StopReason.LENGTH_CAP
+    return None
+
+
+def _check_inputs(
+    model: Text2SemanticModel,
+    phone_rows: Sequence[torch.Tensor],
+    bert_rows: Sequence[torch.Tensor],
+    prompt_tokens: torch.Tensor | None,
+) -> torch.Tensor | None:
+    """Reject inputs that would crash deep inside the model; return the prompt as (P,) or None."""
+    cfg = model.config
+    if not phone_rows or len(phone_rows) != len(bert_rows):
+        raise UserInputError("Give one set of BERT features for each sentence to synthesise.")
+    for index, (ids, feats) in enumerate(zip(phone_rows, bert_rows, strict=True)):
+        where = f"sentence {index + 1}"
+        if ids.dim() != 1 or ids.numel() == 0:
+            raise UserInputError(f"There is nothing to say in {where}: it has no phonemes.")
+        if int(ids.min()) < 0 or int(ids.max()) >= cfg.phoneme_vocab_size:
+            raise UserInputError(
+                f"{where.capitalize()} contains phoneme ids this voice model does not know "
+                f"(valid: 0-{cfg.phoneme_vocab_size - 1}); the text frontend and model disagree."
+            )
+        if tuple(feats.shape) != (cfg.bert_dim, ids.numel()):
+            raise UserInputError(
+                f"The BERT features of {where} have shape {tuple(feats.shape)}, expected "
+                f"({cfg.bert_dim}, {ids.numel()}): one feature column per phoneme."
+            )
+    if prompt_tokens is None or prompt_tokens.numel() == 0:
+        return None
+    if prompt_tokens.dim() == 2 and prompt_tokens.shape[0] == 1:
+        prompt_tokens = prompt_tokens[0]
+    if prompt_tokens.dim() != 1:
+        raise UserInputError("Give the reference's sound tokens as one sequence (shared by all).")
+    prompt = prompt_tokens.long()
+    if int(prompt.min()) < 0 or int(prompt.max()) >= cfg.eos:
+        raise UserInputError(
+            f"The reference's sound tokens must lie in 0-{cfg.eos - 1}; extract them again."
+        )
+    return prompt
