@@ -1,0 +1,1 @@
+"""Dataset features and S1/S2 fine-tuning. No Qt here."""
