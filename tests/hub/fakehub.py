@@ -1,0 +1,164 @@
+"""A loopback stand-in for the Hugging Face hub, so download tests never touch the internet.
+
+It answers ``/<repo>/resolve/<revision>/<path>`` like the hub does for what our download code
+uses: HEAD with ``X-Repo-Commit``, ``ETag`` (git blob sha1) and, for LFS files,
+``X-Linked-Etag`` (sha256) and ``X-Linked-Size``; GET with Range support. Faults are injected
+per file: drop the connection after N bytes on the first GET, or serve bytes that do not
+match the advertised digest.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+import socket
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from urllib.parse import unquote
+
+COMMIT = "0123456789abcdef0123456789abcdef01234567"
+
+
+@dataclass
+class HostedFile:
+    data: bytes  # what GET serves
+    lfs: bool = True
+    advertised: bytes | None = None  # what HEAD describes, when it should differ from data
+    drop_after: int | None = None  # first GET stops after this many bytes
+    gets: int = 0
+
+    @property
+    def described(self) -> bytes:
+        return self.data if self.advertised is None else self.advertised
+
+
+@dataclass
+class FakeHub:
+    url: str = ""
+    files: dict[tuple[str, str], HostedFile] = field(default_factory=dict)
+    log: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
+
+    def add(self, repo: str, path: str, data: bytes, **kwargs) -> HostedFile:
+        hosted = HostedFile(data, **kwargs)
+        self.files[(repo, path)] = hosted
+        return hosted
+
+    def ranges(self, path_suffix: str) -> list[str | None]:
+        return [r for m, p, r in self.log if m == "GET" and p.endswith(path_suffix)]
+
+
+def git_blob_sha1(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def log_message(self, *args) -> None:  # keep test output clean
+            pass
+
+        def _lookup(self) -> HostedFile | None:
+            m = re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", self.path)
+            if not m:
+                return None
+            return hub.files.get((m.group(1), unquote(m.group(3))))
+
+        def _meta_headers(self, f: HostedFile) -> None:
+            described = f.described
+            self.send_header("X-Repo-Commit", COMMIT)
+            self.send_header("Accept-Ranges", "bytes")
+            if f.lfs:
+                self.send_header("ETag", f'"{git_blob_sha1(b"pointer")}"')
+                self.send_header("X-Linked-Etag", f'"{hashlib.sha256(described).hexdigest()}"')
+                self.send_header("X-Linked-Size", str(len(described)))
+            else:
+                self.send_header("ETag", f'"{git_blob_sha1(described)}"')
+
+        def do_HEAD(self) -> None:
+            hub.log.append(("HEAD", self.path, None))
+            f = self._lookup()
+            if f is None:
+                self.send_response(404)
+                self.send_header("X-Error-Code", "EntryNotFound")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            self.send_response(200)
+            self._meta_headers(f)
+            self.send_header("Content-Length", str(len(f.described)))
+            self.end_headers()
+
+        def do_GET(self) -> None:
+            rng = self.headers.get("Range")
+            hub.log.append(("GET", self.path, rng))
+            f = self._lookup()
+            if f is None:
+                self.send_response(404)
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
+            f.gets += 1
+            start = 0
+            if rng:
+                start = int(re.match(r"bytes=(\d+)-$", rng).group(1))
+                if start >= len(f.data):
+                    self.send_response(416)
+                    self.send_header("Content-Range", f"bytes */{len(f.data)}")
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
+                    return
+                self.send_response(206)
+                self.send_header("Content-Range", f"bytes {start}-{len(f.data) - 1}/{len(f.data)}")
+            else:
+                self.send_response(200)
+            self._meta_headers(f)
+            body = f.data[start:]
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if f.drop_after is not None and f.gets == 1:
+                self.wfile.write(body[: f.drop_after])
+                self.wfile.flush()
+                self.connection.shutdown(socket.SHUT_RDWR)
+                self.close_connection = True
+                return
+            self.wfile.write(body)
+
+    return Handler
+
+
+@contextmanager
+def serving() -> Iterator[FakeHub]:
+    """A running loopback hub on a free port, stopped when the block ends."""
+    hub = FakeHub()
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _handler(hub))
+    server.daemon_threads = True
+    thread = threading.Thread(target=server.serve_forever, args=(0.05,), daemon=True)
+    thread.start()
+    hub.url = f"http://127.0.0.1:{server.server_address[1]}"
+    try:
+        yield hub
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def random_bytes(n: int, seed: int = 0) -> bytes:
+    """Deterministic incompressible bytes (so sizes mean what they say)."""
+    out = bytearray()
+    block = hashlib.sha256(str(seed).encode()).digest()
+    while len(out) < n:
+        block = hashlib.sha256(block).digest()
+        out += block
+    return bytes(out[:n])
+
+
+def tree_files(folder: Path) -> dict[str, int]:
+    """Relative path -> size of every file under ``folder`` (to assert what is on disk)."""
+    return {
+        str(p.relative_to(folder)): p.stat().st_size
+        for p in sorted(folder.rglob("*")) if p.is_file()
+    } if folder.exists() else {}
+
