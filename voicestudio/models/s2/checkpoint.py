@@ -1,0 +1,156 @@
+"""Read and write SoVITS (S2) generator files in GPT-SoVITS's own `.pth` layout.
+
+Layout (upstream process_ckpt.savee): a torch.save zip of an OrderedDict with
+`weight` (state dict, every `enc_q` key removed, every tensor fp16), `config` (the hparams as
+an `utils.HParams` object) and `info` ("<epoch>epoch_<step>iteration"). Base models keep
+`enc_q` because training needs it. Writing the same layout lets people take a voice trained
+here to any GPT-SoVITS install; reading it lets them bring theirs here.
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from voicestudio.errors import CorruptFileError, UserInputError
+from voicestudio.models.checkpoint_format import (
+    TAG_FOR_VERSION,
+    CheckpointKind,
+    kind_from_content,
+    kind_from_header,
+)
+from voicestudio.models.s2.config import S2Config, tiny_s2_config
+from voicestudio.models.s2.generator import SoVITSGenerator
+from voicestudio.models.safe_pickle import (
+    HParams,
+    dump_checkpoint_bytes,
+    read_model_bytes,
+    safe_load,
+)
+from voicestudio.project.atomic import atomic_write_bytes
+
+POSTERIOR_PREFIX = "enc_q."
+
+
+@dataclass
+class LoadedS2:
+    generator: SoVITSGenerator  # eval mode, fp32, on the requested device
+    config: S2Config
+    hparams: dict[str, Any]  # the file's full hparams tree as plain dicts (for re-saving)
+    info: str
+    kind: CheckpointKind
+    has_posterior: bool  # False for inference exports; training then needs a new enc_q
+
+
+def load_s2_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> LoadedS2:
+    """Open a GPT-SoVITS v2 SoVITS `.pth` safely and build the generator it describes."""
+    path = Path(path)
+    data = read_model_bytes(path)
+    header_kind = kind_from_header(data[:8192])
+    if header_kind is not None:
+        header_kind.require_supported("s2")  # refuse v2Pro/v3/v4 before unpickling anything
+    obj = safe_load(data)
+    kind = kind_from_content(obj)
+    kind.require_supported("s2")
+    if "weight" not in obj or not isinstance(obj.get("config"), Mapping | HParams):
+        raise CorruptFileError(
+            f"'{path.name}' is not a SoVITS weights export (it lacks 'weight' or 'config'); "
+            "training checkpoints such as G_*.pth cannot be opened directly."
+        )
+    hparams = HParams.from_mapping(obj["config"]).to_dict()
+    config = S2Config.from_hparams(hparams)
+    weights = obj["weight"]
+    has_posterior = any(k.startswith(POSTERIOR_PREFIX) for k in weights)
+    generator = SoVITSGenerator(config, with_posterior=has_posterior)
+    load_generator_weights(generator, weights, source=path.name)
+    generator.to(device).eval()
+    info = obj.get("info", "")
+    return LoadedS2(generator, config, hparams, str(info), kind, has_posterior)
+
+
+def load_generator_weights(
+    generator: SoVITSGenerator, weights: Mapping[str, torch.Tensor], source: str = "the file"
+) -> None:
+    """Copy a GPT-SoVITS state dict into `generator`, checking every key and shape first.
+
+    The posterior encoder may be absent from the file only if the generator has none.
+    """
+    expected = generator.state_dict()
+    missing = [k for k in expected if k not in weights]
+    unexpected = [k for k in weights if k not in expected]
+    wrong_shape = [
+        k
+        for k, v in weights.items()
+        if k in expected and tuple(v.shape) != tuple(expected[k].shape)
+    ]
+    if missing or unexpected or wrong_shape:
+        parts = []
+        for label, keys in (("missing", missing), ("unexpected", unexpected)):
+            if keys:
+                parts.append(f"{len(keys)} {label} (e.g. {', '.join(keys[:3])})")
+        if wrong_shape:
+            parts.append(f"{len(wrong_shape)} with other sizes (e.g. {wrong_shape[0]})")
+        raise CorruptFileError(
+            f"The weights in {source} do not match its own settings: {'; '.join(parts)}. "
+            "The file is damaged or was written by an incompatible tool."
+        )
+    converted = {
+        k: v.to(dtype=expected[k].dtype) if v.is_floating_point() else v
+        for k, v in weights.items()
+    }
+    generator.load_state_dict(converted, strict=True)
+
+
+def save_s2_checkpoint(
+    path: str | Path,
+    generator: SoVITSGenerator,
+    hparams: Mapping[str, Any] | None = None,
+    info: str = "0epoch_0iteration",
+    version: str = "v2",
+    include_posterior: bool = False,
+) -> None:
+    """Write `generator` as a GPT-SoVITS v2 SoVITS weights file, atomically.
+
+    `hparams`: the full upstream tree to store (e.g. LoadedS2.hparams of the base model);
+    the model sizes in it are overwritten from the generator's config. `include_posterior`
+    keeps `enc_q`, as base models (s2G2333k.pth) do; exported voices drop it.
+    """
+    if version != "v2":
+        if version in TAG_FOR_VERSION:
+            raise UserInputError(f"Writing {version} SoVITS files is not supported yet.")
+        raise UserInputError(f"Unknown SoVITS version '{version}'; VoiceStudio writes 'v2'.")
+    tree = generator.config.to_hparams(hparams)
+    weights = {
+        key: tensor.detach().to("cpu", torch.float16)
+        for key, tensor in generator.state_dict().items()
+        if include_posterior or not key.startswith(POSTERIOR_PREFIX)
+    }
+    payload = OrderedDict(weight=weights, config=HParams.from_mapping(tree), info=str(info))
+    atomic_write_bytes(Path(path), dump_checkpoint_bytes(payload))
+
+
+def random_s2_generator(config: S2Config | None = None, seed: int = 0) -> SoVITSGenerator:
+    """A freshly initialised generator (default: tiny) from a fixed seed, for tests and demos.
+
+    The global RNG is left as it was, so callers' own seeding is not disturbed.
+    """
+    with torch.random.fork_rng(devices=[]):
+        torch.manual_seed(seed)
+        generator = SoVITSGenerator(config or tiny_s2_config())
+    return generator.eval()
+
+
+def write_tiny_s2_base_model(path: str | Path, seed: int = 0) -> None:
+    """Write a tiny stand-in for the s2G2333k.pth base model (keeps `enc_q`, like the real one).
+
+    Lets the base-model registry, training and synthesis run end to end in tests without the
+    real 100 MB download.
+    """
+    save_s2_checkpoint(
+        path, random_s2_generator(seed=seed), info="tiny-base", include_posterior=True
+    )

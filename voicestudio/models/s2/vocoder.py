@@ -1,0 +1,90 @@
+"""The S2 decoder `dec`: a HiFi-GAN V1 generator from 50 Hz latents to 32 kHz audio.
+
+Upsampling by [10, 8, 2, 2, 2] = 640 = hop length turns one latent frame into one hop of
+samples. Every transposed conv and residual conv is weight-normalised and stored as
+`weight_g`/`weight_v`, as in the GPT-SoVITS files.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from voicestudio.models.s2.config import S2Config
+from voicestudio.models.s2.weight_norm import WeightNormConv1d, _WeightNorm
+
+LRELU_SLOPE = 0.1
+
+
+class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
+    """Transposed conv with legacy weight-norm keys; g is per *input* channel (axis 0)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose1d(
+            x,
+            self.folded_weight(),
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
+
+
+class ResidualBlock(nn.Module):
+    """HiFi-GAN ResBlock1: three (dilated conv, conv) pairs with residuals."""
+
+    def __init__(self, channels: int, kernel_size: int, dilations: Sequence[int]) -> None:
+        super().__init__()
+
+        def conv(dilation: int) -> WeightNormConv1d:
+            pad = (kernel_size * dilation - dilation) // 2
+            return WeightNormConv1d(channels, channels, kernel_size, dilation=dilation, padding=pad)
+
+        self.convs1 = nn.ModuleList(conv(d) for d in dilations)
+        self.convs2 = nn.ModuleList(conv(1) for _ in dilations)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for c1, c2 in zip(self.convs1, self.convs2, strict=True):
+            h = c1(F.leaky_relu(x, LRELU_SLOPE))
+            h = c2(F.leaky_relu(h, LRELU_SLOPE))
+            x = x + h
+        return x
+
+
+class HiFiGANGenerator(nn.Module):
+    def __init__(self, cfg: S2Config) -> None:
+        super().__init__()
+        ch = cfg.upsample_initial_channel
+        self.n_kernels = len(cfg.resblock_kernel_sizes)
+        self.conv_pre = nn.Conv1d(cfg.inter_channels, ch, 7, 1, padding=3)
+        self.ups = nn.ModuleList()
+        for i, (rate, kernel) in enumerate(
+            zip(cfg.upsample_rates, cfg.upsample_kernel_sizes, strict=True)
+        ):
+            self.ups.append(
+                WeightNormConvTranspose1d(
+                    ch // 2**i, ch // 2 ** (i + 1), kernel, rate, padding=(kernel - rate) // 2
+                )
+            )
+        self.resblocks = nn.ModuleList(
+            ResidualBlock(ch // 2 ** (i + 1), k, d)
+            for i in range(len(self.ups))
+            for k, d in zip(cfg.resblock_kernel_sizes, cfg.resblock_dilation_sizes, strict=True)
+        )
+        self.conv_post = nn.Conv1d(ch // 2 ** len(self.ups), 1, 7, 1, padding=3, bias=False)
+        self.cond = nn.Conv1d(cfg.gin_channels, ch, 1)
+
+    def forward(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
+        """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1]."""
+        x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
+        for i, up in enumerate(self.ups):
+            x = up(F.leaky_relu(x, LRELU_SLOPE))  # (B, ch / 2^(i+1), T * prod(rates[:i+1]))
+            blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
+            x = sum(block(x) for block in blocks) / self.n_kernels
+        x = self.conv_post(F.leaky_relu(x))  # default slope 0.01 here, as upstream
+        return torch.tanh(x)

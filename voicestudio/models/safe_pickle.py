@@ -1,0 +1,179 @@
+"""Open and write PyTorch pickles (GPT-SoVITS `.pth` / `.ckpt`) without running their code.
+
+Voice models are shared between people, and a pickle can name any Python function to call
+while it loads. Reading therefore goes through `torch.load(weights_only=True)`, whose
+unpickler only builds tensors, storages, containers and primitives, plus one class we
+allow-list: `HParams`, a plain stand-in for GPT-SoVITS's `utils.HParams` that S2 files
+pickle their hyper-parameters as. Anything else in the file is refused before it runs.
+
+Writing has the opposite need: upstream must be able to read our files, so the stand-in is
+pickled under upstream's global name `utils.HParams` (a custom pickler writes that name; we
+never put a module called `utils` into `sys.modules`).
+"""
+
+from __future__ import annotations
+
+import io
+import pickle
+import zipfile
+from collections.abc import Callable, Iterable, Mapping
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+
+import torch
+
+from voicestudio.errors import CorruptFileError, NotFoundError
+
+UPSTREAM_HPARAMS_GLOBAL = "utils.HParams"
+ZIP_MAGIC = b"PK"
+
+
+class UnsafeModelFileError(CorruptFileError):
+    """The file asks to run code while loading; it is refused, not opened."""
+
+
+class HParams:
+    """Attribute- and item-access bag of settings, shaped like upstream `utils.HParams`.
+
+    Only `__dict__` holds data, so pickling it gives exactly upstream's NEWOBJ + BUILD form.
+    """
+
+    def __init__(self, **kwargs: Any) -> None:
+        for key, value in kwargs.items():
+            self[key] = HParams(**value) if isinstance(value, dict) else value
+
+    @classmethod
+    def from_mapping(cls, tree: Mapping[str, Any]) -> HParams:
+        return cls(**{str(k): _plain(v) for k, v in tree.items()})
+
+    def to_dict(self) -> dict[str, Any]:
+        return {k: v.to_dict() if isinstance(v, HParams) else v for k, v in self.items()}
+
+    def keys(self) -> Iterable[str]:
+        return self.__dict__.keys()
+
+    def items(self) -> Iterable[tuple[str, Any]]:
+        return self.__dict__.items()
+
+    def values(self) -> Iterable[Any]:
+        return self.__dict__.values()
+
+    def __len__(self) -> int:
+        return len(self.__dict__)
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key)
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        setattr(self, key, value)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self.__dict__
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, HParams) and self.to_dict() == other.to_dict()
+
+    def __repr__(self) -> str:
+        return f"HParams({self.__dict__!r})"
+
+
+def _plain(value: Any) -> Any:
+    if isinstance(value, HParams):
+        return value.to_dict()
+    if hasattr(value, "items"):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, tuple | list):
+        return [_plain(v) for v in value]
+    return value
+
+
+# Two ASCII digits upstream writes over "PK" to mark a model version (see checkpoint_format).
+VERSION_TAGS = tuple(f"0{i}".encode("ascii") for i in range(7))
+
+
+def restore_zip_magic(data: bytes) -> bytes:
+    """Undo the 2-byte version tag (b"05" ...) that upstream writes over a zip's "PK"."""
+    if data[:2] in VERSION_TAGS:
+        return ZIP_MAGIC + data[2:]
+    return data
+
+
+def read_model_bytes(path: str | Path) -> bytes:
+    """A model file's bytes, with the errors a person can act on."""
+    path = Path(path)
+    try:
+        return path.read_bytes()
+    except FileNotFoundError as exc:
+        raise NotFoundError(f"Model file not found: {path}") from exc
+    except OSError as exc:
+        raise CorruptFileError(f"Could not read '{path.name}': {exc.strerror or exc}.") from exc
+
+
+def safe_load(
+    source: str | Path | bytes,
+    map_location: str | torch.device = "cpu",
+    extra_globals: Iterable[Callable[..., Any] | tuple[Callable[..., Any], str]] = (),
+) -> Any:
+    """Unpickle a torch checkpoint, allowing only tensors, containers and `utils.HParams`.
+
+    `extra_globals` widens the allow-list for a caller that knows another harmless class
+    (same form as torch.serialization.safe_globals).
+
+    Raises UnsafeModelFileError for a file that would run code, CorruptFileError for one
+    that is not a readable checkpoint, NotFoundError for a missing path.
+    """
+    if isinstance(source, bytes | bytearray):
+        name, data = "the model data", bytes(source)
+    else:
+        name, data = f"'{Path(source).name}'", read_model_bytes(source)
+    data = restore_zip_magic(data)
+    try:
+        allowed = [(HParams, UPSTREAM_HPARAMS_GLOBAL), *extra_globals]
+        with torch.serialization.safe_globals(allowed):
+            return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError as exc:
+        if _names_code(str(exc)):
+            raise UnsafeModelFileError(
+                f"{name} contains instructions to run code when opened, not just model "
+                "weights, so VoiceStudio refused to open it. Only use model files from people "
+                "you trust, and ask for a plain GPT-SoVITS weights export."
+            ) from exc
+        raise CorruptFileError(f"{name} is damaged or is not a model file ({exc}).") from exc
+    except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError) as exc:
+        raise CorruptFileError(
+            f"{name} is damaged or is not a PyTorch model file. Download or export it again."
+        ) from exc
+
+
+def _names_code(message: str) -> bool:
+    """Did the weights-only unpickler stop at a global it does not allow?"""
+    markers = ("Unsupported global", "unrecognized function", "Can only", "not an allowed")
+    return any(marker in message for marker in markers)
+
+
+class _UpstreamNamePickler(pickle._Pickler):  # type: ignore[name-defined]
+    """Pure-Python pickler that writes our HParams class as the global `utils.HParams`."""
+
+    def save_global(self, obj: Any, name: str | None = None) -> None:
+        if obj is HParams:
+            module, _, qualname = UPSTREAM_HPARAMS_GLOBAL.rpartition(".")
+            self.write(pickle.GLOBAL + f"{module}\n{qualname}\n".encode("ascii"))
+            self.memoize(obj)
+            return
+        super().save_global(obj, name)
+
+
+_UPSTREAM_PICKLE_MODULE = SimpleNamespace(Pickler=_UpstreamNamePickler)
+
+
+def dump_checkpoint_bytes(obj: Any, version_tag: bytes | None = None) -> bytes:
+    """torch.save `obj` to bytes as upstream would; `version_tag` overwrites the "PK" magic."""
+    buffer = io.BytesIO()
+    torch.save(obj, buffer, pickle_module=_UPSTREAM_PICKLE_MODULE)
+    data = buffer.getvalue()
+    if version_tag is not None:
+        if len(version_tag) != 2:
+            raise ValueError("a version tag is exactly two bytes")
+        data = version_tag + data[2:]
+    return data
