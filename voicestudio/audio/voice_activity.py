@@ -1,0 +1,76 @@
+"""Speech probability over time from Silero VAD, loaded offline from the pip package.
+
+An RMS threshold cannot tell a voice from a fan, a car or music; Silero can. The slicer
+uses these probabilities to prefer cuts where nobody speaks and to drop pieces without
+speech. The model file ships inside the ``silero-vad`` wheel, so no download is needed;
+audio reaches it as a numpy array (its own loader would need torchaudio). The ONNX build is
+used: it gives the same probabilities as the TorchScript one, about 3× faster on CPU, and
+does not depend on torch.jit, which torch has deprecated.
+"""
+
+from __future__ import annotations
+
+from functools import cache
+
+import numpy as np
+import torch
+
+from voicestudio.audio.resample import resample
+from voicestudio.errors import MissingModelError
+from voicestudio.jobs import CancelToken
+
+VAD_SAMPLE_RATE = 16000
+VAD_WINDOW = 512  # samples per probability at 16 kHz (32 ms), fixed by the model
+VAD_WINDOW_SECONDS = VAD_WINDOW / VAD_SAMPLE_RATE
+# Silero's own default decision threshold; tuned by its authors over many datasets.
+SPEECH_THRESHOLD = 0.5
+
+
+@cache
+def _load_model():
+    try:
+        from silero_vad import load_silero_vad
+
+        return load_silero_vad(onnx=True)
+    except (ImportError, OSError, RuntimeError) as exc:
+        raise MissingModelError(
+            "The voice-activity detector could not be loaded. Reinstall VoiceStudio to repair it."
+        ) from exc
+
+
+class VoiceActivityDetector:
+    """Per-window speech probabilities for a mono signal at any sample rate."""
+
+    def __init__(self) -> None:
+        self._model = _load_model()
+
+    def speech_probabilities(
+        self, samples: np.ndarray, sample_rate: int, cancel: CancelToken | None = None
+    ) -> np.ndarray:
+        """One probability per 32 ms window (window k covers k*32 ms .. (k+1)*32 ms)."""
+        x = resample(samples, sample_rate, VAD_SAMPLE_RATE)
+        n = int(np.ceil(x.size / VAD_WINDOW))
+        padded = np.zeros(n * VAD_WINDOW, dtype=np.float32)
+        padded[: x.size] = x
+        probs = np.zeros(n, dtype=np.float32)
+        self._model.reset_states()
+        with torch.inference_mode():
+            for k in range(n):
+                if cancel is not None and k % 1000 == 0:
+                    cancel.raise_if_cancelled()
+                window = torch.from_numpy(padded[k * VAD_WINDOW : (k + 1) * VAD_WINDOW])
+                probs[k] = float(self._model(window, VAD_SAMPLE_RATE))
+        return probs
+
+    def speech_spans(self, samples: np.ndarray, sample_rate: int) -> list[tuple[float, float]]:
+        """(start, end) seconds of windows above the threshold, merged when adjacent."""
+        spans: list[tuple[float, float]] = []
+        for k, p in enumerate(self.speech_probabilities(samples, sample_rate)):
+            if p < SPEECH_THRESHOLD:
+                continue
+            start, end = k * VAD_WINDOW_SECONDS, (k + 1) * VAD_WINDOW_SECONDS
+            if spans and abs(spans[-1][1] - start) < 1e-9:
+                spans[-1] = (spans[-1][0], end)
+            else:
+                spans.append((start, end))
+        return spans
