@@ -19,7 +19,7 @@ import hashlib
 import os
 import re
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -31,6 +31,7 @@ from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
+from voicestudio.hub.meter import ByteMeter
 from voicestudio.hub.registry import (
     PART_SUFFIX,
     REQUIRED_IDS,
@@ -178,41 +179,6 @@ def fetch_metadata(spec: BaseModelSpec, endpoint: str,
     return remotes
 
 
-class _Meter:
-    """Byte progress over a whole job, with an ETA from this session's transfer rate.
-
-    The rate counts only bytes moved in this run, so resuming from 90 % does not show an
-    absurdly short ETA, and reports are throttled so a fast disk does not flood the UI.
-    """
-
-    def __init__(self, total: int, done: int, progress: ProgressCallback,
-                 clock: Callable[[], float] = time.monotonic, interval: float = 0.2) -> None:
-        self.total = max(total, 1)
-        self.done = done
-        self._progress = progress
-        self._clock = clock
-        self._t0 = clock()
-        self._moved = 0
-        self._interval = interval
-        self._last = float("-inf")
-
-    def advance(self, n: int, label: str, force: bool = False) -> None:
-        self.done += n
-        if n > 0:
-            self._moved += n
-        now = self._clock()
-        if not force and now - self._last < self._interval:
-            return
-        self._last = now
-        elapsed = now - self._t0
-        rate = self._moved / elapsed if elapsed > 0.5 and self._moved else 0.0
-        eta = (self.total - self.done) / rate if rate else None
-        speed = f", {format_bytes(rate)}/s" if rate else ""
-        message = (f"Downloading {label}: {format_bytes(self.done)} of "
-                   f"{format_bytes(self.total)}{speed}")
-        self._progress(Progress(min(self.done / self.total, 1.0), message, eta))
-
-
 class _Digests:
     """sha256 plus, for small files the hub keeps in git, the git blob sha1 it uses as ETag."""
 
@@ -268,7 +234,7 @@ def _part_path(folder: Path, remote: RemoteFile) -> Path:
 def fetch_file(
     remote: RemoteFile,
     folder: Path,
-    meter: _Meter,
+    meter: ByteMeter,
     cancel: CancelToken,
     *,
     endpoint: str,
@@ -419,7 +385,7 @@ def download_specs(
                 already += (folder / r.file.name).stat().st_size
             elif part.is_file():
                 already += min(part.stat().st_size, r.size)
-    meter = _Meter(total, already, progress)
+    meter = ByteMeter(total, already, progress, "Downloading")
     installed = []
     for spec, remotes in plans:
         folder = staging_dir(data_dir, spec.id)

@@ -116,14 +116,20 @@ _V2 = "gsv-v2final-pretrained"
 
 def _whisper(size: str, approx_mb: int, vocabulary: str = "vocabulary.txt",
              extra: tuple[str, ...] = ()) -> BaseModelSpec:
-    files = ["config.json", "model.bin", "tokenizer.json", vocabulary, *extra]
+    # Conversions differ in the vocabulary format; faster-whisper reads either.
+    other = "vocabulary.json" if vocabulary == "vocabulary.txt" else "vocabulary.txt"
+    files = (
+        *(ModelFile(name, name) for name in ("config.json", "model.bin", "tokenizer.json")),
+        ModelFile(vocabulary, vocabulary, accepted_names=(other,)),
+        *(ModelFile(name, name) for name in extra),
+    )
     return BaseModelSpec(
         id=f"whisper-{size}",
         title=f"Speech recognition: faster-whisper {size}",
         kind="asr",
         repo_id=f"Systran/faster-whisper-{size}",
         revision="main",
-        files=tuple(ModelFile(name, name) for name in files),
+        files=files,
         approx_bytes=approx_mb * _MB,
     )
 
