@@ -1,0 +1,96 @@
+"""Per-phone BERT features for Mandarin text (what S1 adds to its phone embeddings).
+
+GPT-SoVITS v2 feeds S1 the third-from-last hidden layer of chinese-roberta-wwm-ext-large,
+one vector per character, repeated once per phone of that character (``word2ph``). The
+model is a Hugging Face folder loaded with ``transformers``; loading takes seconds, so one
+extractor per (folder, device) is kept warm for the whole process.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+from voicestudio.errors import MissingModelError, UserInputError
+
+# v2 reads hidden_states[-3]: the third-from-last layer output.
+HIDDEN_LAYER = -3
+
+
+def pick_device(preferred: str | None = None) -> str:
+    """'cuda' or 'mps' when present, else 'cpu'; an explicit choice is kept."""
+    import torch
+
+    if preferred and preferred != "auto":
+        return preferred
+    if torch.cuda.is_available():
+        return "cuda"
+    mps = getattr(torch.backends, "mps", None)
+    if mps is not None and mps.is_available():
+        return "mps"
+    return "cpu"
+
+
+class BertFeatureExtractor:
+    """Character-level hidden states of a Chinese BERT, stretched to phone level."""
+
+    def __init__(self, model_dir: Path, device: str | None = None) -> None:
+        import torch
+        from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+        model_dir = Path(model_dir)
+        if not (model_dir / "config.json").is_file():
+            raise MissingModelError(
+                f"No BERT model in {model_dir}. Install the chinese-roberta-wwm-ext-large base "
+                "model from the Models page (or `voicestudio models`)."
+            )
+        self.device = pick_device(device)
+        # Half precision halves memory and time on CUDA; CPU and MPS stay in float32.
+        self.dtype = torch.float16 if self.device == "cuda" else torch.float32
+        self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
+        model = AutoModelForMaskedLM.from_pretrained(model_dir, local_files_only=True)
+        self.model = model.to(device=self.device, dtype=self.dtype).eval()
+        self.hidden_size = int(self.model.config.hidden_size)
+        self._lock = threading.Lock()
+
+    def character_features(self, norm_text: str) -> Any:
+        """(n_chars, hidden) float32 CPU tensor: one row per character of ``norm_text``."""
+        import torch
+
+        inputs = self.tokenizer(norm_text, return_tensors="pt")
+        n_tokens = int(inputs["input_ids"].shape[1]) - 2  # [CLS] ... [SEP]
+        if n_tokens != len(norm_text):
+            raise UserInputError(
+                f"The BERT tokenizer split '{norm_text}' into {n_tokens} pieces for "
+                f"{len(norm_text)} characters; the text must be normalised Chinese."
+            )
+        inputs = {key: value.to(self.device) for key, value in inputs.items()}
+        with self._lock, torch.inference_mode():
+            output = self.model(**inputs, output_hidden_states=True)
+        hidden = output.hidden_states[HIDDEN_LAYER][0, 1:-1]  # (n_chars, hidden)
+        return hidden.float().cpu()
+
+    def phone_features(self, norm_text: str, word2ph: Sequence[int]) -> Any:
+        """(hidden, n_phones) features: each character's vector repeated word2ph[i] times."""
+        import torch
+
+        if len(word2ph) != len(norm_text):
+            raise UserInputError(
+                f"word2ph has {len(word2ph)} entries for {len(norm_text)} characters."
+            )
+        chars = self.character_features(norm_text)
+        counts = torch.tensor(list(word2ph), dtype=torch.long)
+        return torch.repeat_interleave(chars, counts, dim=0).T.contiguous()
+
+
+@cache
+def _cached_extractor(model_dir: str, device: str) -> BertFeatureExtractor:
+    return BertFeatureExtractor(Path(model_dir), device)
+
+
+def load_bert_extractor(model_dir: Path, device: str | None = None) -> BertFeatureExtractor:
+    """The process-wide warm extractor for this model folder and device."""
+    return _cached_extractor(str(Path(model_dir).resolve()), pick_device(device))

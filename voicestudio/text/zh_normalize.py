@@ -1,0 +1,240 @@
+"""Mandarin text normalisation: turn digits, dates, times, units and symbols into words.
+
+The acoustic models were trained on text normalised by GPT-SoVITS' (PaddleSpeech-derived)
+rules, so the order and coverage here follow what those rules produce: a checkpoint reads
+"2024年" well only as 二零二四年, the way its training text spelled it. The output keeps
+Chinese characters and the v2 punctuation only (see ``zh_punctuation``).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import cache
+
+from voicestudio.text.resources import load_json_resource
+from voicestudio.text.zh_numbers import read_cardinal, read_digits, read_number
+from voicestudio.text.zh_punctuation import collapse_repeated_punctuation, keep_spoken_characters
+
+Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
+
+_SENTENCE_END = re.compile(r"([：、，；。？！,;?!][”’]?)")
+# Decorations that carry no sound; stripped before the rules run.
+_DECORATION = re.compile(r"[——《》【】<>{}()（）#&@“”^_|\\]")
+_LEFTOVER_SYMBOLS = re.compile(r"[-——《》【】<=>{}()（）#&@“”^_|\\]")
+
+_FULLWIDTH = {code + 0xFEE0: code for code in range(ord("!"), ord("~") + 1) if chr(code).isalnum()}
+_FULLWIDTH[0x3000] = ord(" ")
+
+# Quantifier words after which a number is a count (so 2 reads 两, 3个 reads 三个).
+_QUANTIFIERS = (
+    "处|台|架|枚|趟|幅|平|方|堵|间|床|株|批|项|例|列|篇|栋|注|亩|封|艘|把|目|套|段|人|所|朵|匹|张|座|"
+    "回|场|尾|条|个|首|阙|阵|网|炮|顶|丘|棵|只|支|袭|辆|挑|担|颗|壳|窠|曲|墙|群|腔|砣|客|贯|扎|捆|刀|令|"
+    "打|手|罗|坡|山|岭|江|溪|钟|队|单|双|对|出|口|头|脚|板|跳|枝|件|贴|针|线|管|名|位|身|堂|课|本|页|家|"
+    "户|层|丝|毫|厘|分|钱|两|斤|铢|石|钧|锱|忽|(千|毫|微)克|(公)分|寸|尺|丈|里|寻|常|铺|程|"
+    "(千|分|厘|毫|微)米|米|撮|勺|合|升|斗|盘|碗|碟|叠|桶|笼|盆|盒|杯|斛|锅|簋|篮|罐|瓶|壶|卮|盏|箩|"
+    "箱|煲|啖|袋|钵|年|月|日|季|刻|时|周|天|秒|小时|旬|纪|岁|世|更|夜|春|夏|秋|冬|代|伏|辈|丸|泡|粒|"
+    "幢|堆|根|道|面|片|块|元|(亿|千万|百万|万|千|百)|(亿|千万|百万|万|千|百|美|)元|"
+    "(亿|千万|百万|万|千|百|十|)吨|(亿|千万|百万|万|千|百|)块|角|毛"
+)
+# Unit abbreviations as written after numbers; longer spellings are tried first by order.
+_UNIT_WORDS = (
+    ("cm2", "平方厘米"), ("cm²", "平方厘米"), ("cm3", "立方厘米"), ("cm³", "立方厘米"),
+    ("cm", "厘米"), ("db", "分贝"), ("ds", "毫秒"), ("kg", "千克"), ("km", "千米"),
+    ("m2", "平方米"), ("m²", "平方米"), ("m³", "立方米"), ("m3", "立方米"), ("ml", "毫升"),
+    ("m", "米"), ("mm", "毫米"), ("s", "秒"),
+)
+_UNIT_PATTERN = "%|°C|℃|度|摄氏度|cm2|cm²|cm3|cm³|cm|db|ds|kg|km|m2|m²|m³|m3|ml|m|mm|s"
+_SYMBOL_WORDS = (
+    ("/", "每"), ("①", "一"), ("②", "二"), ("③", "三"), ("④", "四"), ("⑤", "五"), ("⑥", "六"),
+    ("⑦", "七"), ("⑧", "八"), ("⑨", "九"), ("⑩", "十"), ("α", "阿尔法"), ("β", "贝塔"),
+    ("γ", "伽玛"), ("Γ", "伽玛"), ("δ", "德尔塔"), ("Δ", "德尔塔"), ("ε", "艾普西龙"),
+    ("ζ", "捷塔"), ("η", "依塔"), ("θ", "西塔"), ("Θ", "西塔"), ("ι", "艾欧塔"), ("κ", "喀帕"),
+    ("λ", "拉姆达"), ("Λ", "拉姆达"), ("μ", "缪"), ("ν", "拗"), ("ξ", "克西"), ("Ξ", "克西"),
+    ("ο", "欧米克伦"), ("π", "派"), ("Π", "派"), ("ρ", "肉"), ("ς", "西格玛"), ("Σ", "西格玛"),
+    ("σ", "西格玛"), ("τ", "套"), ("υ", "宇普西龙"), ("φ", "服艾"), ("Φ", "服艾"), ("χ", "器"),
+    ("ψ", "普赛"), ("Ψ", "普赛"), ("ω", "欧米伽"), ("Ω", "欧米伽"),
+    ("+", "加"), ("-", "减"), ("×", "乘"), ("÷", "除"), ("=", "等"),
+)
+_ARITHMETIC_WORDS = {"+": "加", "-": "减", "×": "乘", "÷": "除", "=": "等于"}
+_SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵": "5", "⁶": "6",
+                 "⁷": "7", "⁸": "8", "⁹": "9", "ˣ": "x", "ʸ": "y", "ⁿ": "n"}
+_OPERAND = (
+    r"((-?)((\d+)(\.\d+)?[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*)|(\.\d+[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*)|([A-Za-z][⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*))"
+)
+_ARITHMETIC = re.compile(_OPERAND + r"([\+\-\×÷=])" + _OPERAND)
+_NUMBER = re.compile(r"(-?)((\d+)(\.\d+)?)|(\.(\d+))")
+
+
+@cache
+def _traditional_to_simplified() -> dict[int, str]:
+    table: dict[str, str] = load_json_resource("zh_traditional_to_simplified.json")
+    return {ord(k): v for k, v in table.items()}
+
+
+def _time_part(digits: str) -> str:
+    words = read_number(digits.lstrip("0"))
+    return "零" + words if digits.startswith("0") else words
+
+
+def _clock(hour: str, minute: str, second: str | None, half_check: str) -> str:
+    words = f"{read_number(hour)}点"
+    if minute.lstrip("0"):
+        words += "半" if int(half_check) == 30 else f"{_time_part(minute)}分"
+    if second and second.lstrip("0"):
+        words += f"{_time_part(second)}秒"
+    return words
+
+
+def _time_range(m: re.Match[str]) -> str:
+    # Upstream checks the first minute for 半 in both halves; kept so 8:30-9:30 reads alike.
+    first = _clock(m.group(1), m.group(2), m.group(4), m.group(2))
+    return first + "至" + _clock(m.group(6), m.group(7), m.group(9), m.group(2))
+
+
+def _time(m: re.Match[str]) -> str:
+    return _clock(m.group(1), m.group(2), m.group(4), m.group(2))
+
+
+def _date(m: re.Match[str]) -> str:
+    words = f"{read_digits(m.group(1))}年"
+    if m.group(3):
+        words += f"{read_cardinal(m.group(3))}月"
+    if m.group(5):
+        words += f"{read_cardinal(m.group(5))}{m.group(9)}"
+    return words
+
+
+def _numeric_date(m: re.Match[str]) -> str:
+    return (f"{read_digits(m.group(1))}年{read_cardinal(m.group(3))}月"
+            f"{read_cardinal(m.group(4))}日")
+
+
+def _temperature(m: re.Match[str]) -> str:
+    unit = "摄氏度" if m.group(4) == "摄氏度" else "度"
+    return f"{'零下' if m.group(1) else ''}{read_number(m.group(2))}{unit}"
+
+
+def _arithmetic(m: re.Match[str]) -> str:
+    return m.group(1) + _ARITHMETIC_WORDS[m.group(8)] + m.group(9)
+
+
+def _power(m: re.Match[str]) -> str:
+    return "的" + "".join(_SUPERSCRIPTS[c] for c in m.group(0)) + "次方"
+
+
+def _fraction(m: re.Match[str]) -> str:
+    sign = "负" if m.group(1) else ""
+    return f"{sign}{read_number(m.group(3))}分之{read_number(m.group(2))}"
+
+
+def _percentage(m: re.Match[str]) -> str:
+    return f"{'负' if m.group(1) else ''}百分之{read_number(m.group(2))}"
+
+
+def _mobile(m: re.Match[str]) -> str:
+    return "，".join(read_digits(part, phone_style=True) for part in m.group(0).strip("+").split())
+
+
+def _landline(m: re.Match[str]) -> str:
+    return "，".join(read_digits(part, phone_style=True) for part in m.group(0).split("-"))
+
+
+def _plain_number(m: re.Match[str]) -> str:
+    if m.group(5):
+        return read_number(m.group(5))
+    return f"{'负' if m.group(1) else ''}{read_number(m.group(2))}"
+
+
+def _number_range(m: re.Match[str]) -> str:
+    return f"{_NUMBER.sub(_plain_number, m.group(1))}到{_NUMBER.sub(_plain_number, m.group(6))}"
+
+
+def _negative(m: re.Match[str]) -> str:
+    return f"负{read_number(m.group(2))}"
+
+
+def _version(m: re.Match[str]) -> str:
+    return "".join("点" if c == "." else read_number(c) for c in m.group(1))
+
+
+def _count(m: re.Match[str]) -> str:
+    words = read_number(m.group(1))
+    words = "两" if words == "二" else words
+    approx = "多" if m.group(2) == "+" else (m.group(2) or "")
+    return f"{words}{approx}{m.group(3)}"
+
+
+def _long_digit_run(m: re.Match[str]) -> str:
+    return read_digits(m.group(0), phone_style=True)
+
+
+def _unit_range(m: re.Match[str]) -> str:
+    return m.group(0).replace("~", "至")
+
+
+_TIME = r"([0-1]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?"
+_NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
+    (re.compile(r"(\d{4}|\d{2})年((0?[1-9]|1[0-2])月)?(((0?[1-9])|((1|2)[0-9])|30|31)([日号]))?"),
+     _date),
+    (re.compile(r"(\d{4})([- /.])(0[1-9]|1[012])\2(0[1-9]|[12][0-9]|3[01])"), _numeric_date),
+    (re.compile(_TIME + r"(~|-)" + _TIME), _time_range),
+    (re.compile(_TIME), _time),
+    (re.compile(rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})[~]"
+                rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})"), _unit_range),
+    (re.compile(r"(-?)(\d+(\.\d+)?)(°C|℃|度|摄氏度)"), _temperature),
+]
+_NUMBER_RULES_AFTER_UNITS: list[Rule] = [
+    (re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]+"), _power),
+    (re.compile(r"(-?)(\d+)/(\d+)"), _fraction),
+    (re.compile(r"(-?)(\d+(\.\d+)?)%"), _percentage),
+    (re.compile(r"(?<!\d)((\+?86 ?)?1([38]\d|5[0-35-9]|7[678]|9[89])\d{8})(?!\d)"), _mobile),
+    (re.compile(r"(?<!\d)((0(10|2[1-3]|[3-9]\d{2})-?)?[1-9]\d{6,7})(?!\d)"), _landline),
+    (re.compile(r"(400)(-)?\d{3}(-)?\d{4}"), _landline),
+    (re.compile(r"(?<![\d\+\-\×÷=])((-?)((\d+)(\.\d+)?))[-~]((-?)((\d+)(\.\d+)?))(?![\d\+\-\×÷=])"),
+     _number_range),
+    (re.compile(r"(-)(\d+)"), _negative),
+    (re.compile(r"((\d+)(\.\d+)(\.\d+)?(\.\d+)+)"), _version),
+    (re.compile(r"(-?)((\d+)(\.\d+))|(\.(\d+))"), _plain_number),
+    (re.compile(r"(\d+)([多余几\+])?(" + _QUANTIFIERS + ")"), _count),
+    (re.compile(r"\d{3}\d*"), _long_digit_run),
+    (_NUMBER, _plain_number),
+]
+
+
+def split_clauses(text: str) -> list[str]:
+    """Clauses at Chinese/ASCII clause punctuation, with spaces and decorations removed."""
+    text = _DECORATION.sub("", text.replace(" ", ""))
+    text = _SENTENCE_END.sub("\\1\n", text).strip()
+    return [clause.strip() for clause in re.split(r"\n+", text)]
+
+
+def _replace_units(clause: str) -> str:
+    for abbreviation, word in _UNIT_WORDS:
+        clause = clause.replace(abbreviation, word)
+    return clause
+
+
+def _replace_symbols(clause: str) -> str:
+    for symbol, word in _SYMBOL_WORDS:
+        clause = clause.replace(symbol, word)
+    return _LEFTOVER_SYMBOLS.sub("", clause)
+
+
+def verbalize_clause(clause: str) -> str:
+    """Digits, dates, times, units and symbols of one clause as Chinese words."""
+    clause = clause.translate(_traditional_to_simplified()).translate(_FULLWIDTH)
+    for pattern, replace in _NUMBER_RULES_BEFORE_UNITS:
+        clause = pattern.sub(replace, clause)
+    clause = _replace_units(clause)
+    while _ARITHMETIC.search(clause):
+        clause = _ARITHMETIC.sub(_arithmetic, clause)
+    for pattern, replace in _NUMBER_RULES_AFTER_UNITS:
+        clause = pattern.sub(replace, clause)
+    return _replace_symbols(clause)
+
+
+def normalize_zh(text: str) -> str:
+    """Text as the Mandarin G2P expects it: Chinese characters and v2 punctuation only."""
+    spoken = "".join(keep_spoken_characters(verbalize_clause(c)) for c in split_clauses(text))
+    return collapse_repeated_punctuation(spoken)
