@@ -10,15 +10,19 @@ match the advertised digest.
 from __future__ import annotations
 
 import hashlib
+import json
 import re
 import socket
 import threading
+import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
+
+from voicestudio.hub import registry
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -162,3 +166,57 @@ def tree_files(folder: Path) -> dict[str, int]:
         for p in sorted(folder.rglob("*")) if p.is_file()
     } if folder.exists() else {}
 
+
+# ---------------------------------------------------------------------------------------------
+# Model files as the hub, a GPT-SoVITS checkout and a faster-whisper folder hold them
+
+PRETRAINED = "GPT_SoVITS/pretrained_models"
+
+
+def host(hub: FakeHub, spec_id: str, size: int = 200_000, seed: int = 1) -> dict[str, bytes]:
+    """Serve every file of a registry model; weights are LFS, JSON files live in git."""
+    spec = registry.SPECS[spec_id]
+    served = {}
+    for i, f in enumerate(spec.files):
+        if f.name.endswith(".json"):
+            data = json.dumps({"model": spec_id, "i": i}).encode()
+            hub.add(spec.repo_id, f.repo_path, data, lfs=False)
+        else:
+            data = random_bytes(size, seed + i)
+            hub.add(spec.repo_id, f.repo_path, data)
+        served[f.name] = data
+    return served
+
+def torch_like(path: Path, seed: int) -> bytes:
+    """A zip laid out like torch.save output (enough for the importer's shallow check)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with zipfile.ZipFile(path, "w") as archive:
+        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
+        archive.writestr("archive/data/0", random_bytes(40_000, seed))
+    return path.read_bytes()
+
+def fake_gptsovits(root: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
+    """A GPT-SoVITS checkout with every v2 base-model file; returns repo path -> bytes."""
+    written = {}
+    for spec_id in ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert"):
+        for i, f in enumerate(registry.SPECS[spec_id].files):
+            if f.repo_path in skip:
+                continue
+            path = root / PRETRAINED / f.repo_path
+            path.parent.mkdir(parents=True, exist_ok=True)
+            if f.name.endswith(".json"):
+                path.write_text(json.dumps({"file": f.repo_path}))
+                written[f.repo_path] = path.read_bytes()
+            else:
+                written[f.repo_path] = torch_like(path, i)
+    return written
+
+def fake_whisper(folder: Path, vocabulary: str = "vocabulary.txt") -> Path:
+    folder.mkdir(parents=True)
+    header = b"\x06\x00\x00\x00\x0c\x00WhisperSpec\x00"
+    (folder / "model.bin").write_bytes(header + random_bytes(30_000, 7))
+    (folder / "config.json").write_text(json.dumps({"lang_ids": [1, 2]}))
+    (folder / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}}))
+    (folder / vocabulary).write_text('["a", "b"]' if vocabulary.endswith(".json") else "a\nb\n")
+    (folder / "README.md").write_text("not copied")
+    return folder

@@ -7,7 +7,7 @@ import hashlib
 import json
 
 import pytest
-from fakehub import COMMIT, FakeHub, random_bytes, tree_files
+from fakehub import COMMIT, host, tree_files
 
 from voicestudio.errors import JobCancelled, MissingModelError
 from voicestudio.hub import registry
@@ -23,19 +23,6 @@ from voicestudio.jobs import CancelToken, Progress
 FAST = {"retry_delays": (0.0, 0.0, 0.0), "chunk_size": 16 * 1024}
 
 
-def host(hub: FakeHub, spec_id: str, size: int = 200_000, seed: int = 1) -> dict[str, bytes]:
-    """Serve every file of a registry model; weights are LFS, JSON files live in git."""
-    spec = registry.SPECS[spec_id]
-    served = {}
-    for i, f in enumerate(spec.files):
-        if f.name.endswith(".json"):
-            data = json.dumps({"model": spec_id, "i": i}).encode()
-            hub.add(spec.repo_id, f.repo_path, data, lfs=False)
-        else:
-            data = random_bytes(size, seed + i)
-            hub.add(spec.repo_id, f.repo_path, data)
-        served[f.name] = data
-    return served
 
 
 def test_dropped_connection_resumes_and_result_is_identical(fake_hub, isolated_user_dirs):

@@ -3,44 +3,14 @@
 from __future__ import annotations
 
 import json
-import zipfile
-from pathlib import Path
 
 import pytest
-from fakehub import random_bytes, tree_files
+from fakehub import PRETRAINED, fake_gptsovits, fake_whisper, tree_files
 
 from voicestudio.errors import JobCancelled, NotFoundError, UserInputError
 from voicestudio.hub import registry
 from voicestudio.hub.importer import import_asr, import_gptsovits
 from voicestudio.jobs import CancelToken, Progress
-
-PRETRAINED = "GPT_SoVITS/pretrained_models"
-
-
-def torch_like(path: Path, seed: int) -> bytes:
-    """A zip laid out like torch.save output (enough for the importer's shallow check)."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with zipfile.ZipFile(path, "w") as archive:
-        archive.writestr("archive/data.pkl", b"\x80\x02}q\x00.")
-        archive.writestr("archive/data/0", random_bytes(40_000, seed))
-    return path.read_bytes()
-
-
-def fake_gptsovits(root: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
-    """A GPT-SoVITS checkout with every v2 base-model file; returns repo path -> bytes."""
-    written = {}
-    for spec_id in ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert"):
-        for i, f in enumerate(registry.SPECS[spec_id].files):
-            if f.repo_path in skip:
-                continue
-            path = root / PRETRAINED / f.repo_path
-            path.parent.mkdir(parents=True, exist_ok=True)
-            if f.name.endswith(".json"):
-                path.write_text(json.dumps({"file": f.repo_path}))
-                written[f.repo_path] = path.read_bytes()
-            else:
-                written[f.repo_path] = torch_like(path, i)
-    return written
 
 
 def test_import_whole_gptsovits_folder_links_files(tmp_path, isolated_user_dirs):
@@ -132,15 +102,6 @@ def test_cancelled_import_installs_nothing(tmp_path, isolated_user_dirs):
 # faster-whisper
 
 
-def fake_whisper(folder: Path, vocabulary: str = "vocabulary.txt") -> Path:
-    folder.mkdir(parents=True)
-    header = b"\x06\x00\x00\x00\x0c\x00WhisperSpec\x00"
-    (folder / "model.bin").write_bytes(header + random_bytes(30_000, 7))
-    (folder / "config.json").write_text(json.dumps({"lang_ids": [1, 2]}))
-    (folder / "tokenizer.json").write_text(json.dumps({"model": {"type": "BPE"}}))
-    (folder / vocabulary).write_text('["a", "b"]' if vocabulary.endswith(".json") else "a\nb\n")
-    (folder / "README.md").write_text("not copied")
-    return folder
 
 
 def test_import_asr_installs_under_its_name(tmp_path, isolated_user_dirs):

@@ -1,0 +1,255 @@
+"""``voicestudio models list|download|import|import-asr|verify``: install the base models.
+
+Each subcommand is one ``add_<name>(actions)`` function that declares its arguments and sets
+``func``; adding a subcommand means writing one such function and listing it in
+``SUBCOMMANDS``. Long jobs print one progress line on stderr, and Ctrl-C cancels them
+cleanly (a download keeps its ``.part`` files, so running it again resumes); a second
+Ctrl-C stops at once.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+from voicestudio.jobs import CancelToken, Progress
+from voicestudio.project.settings import resolve_data_dir
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    parser = sub.add_parser(
+        "models", help="install and list base models (GPT-SoVITS v2, speech recognition)")
+    actions = parser.add_subparsers(dest="action", metavar="ACTION", required=True)
+    for add in SUBCOMMANDS:
+        add(actions)
+
+
+def add_list(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser("list", help="show which base models are installed or missing")
+    p.add_argument("--json", action="store_true", help="print one JSON object per model")
+    p.set_defaults(func=_list)
+
+
+def add_download(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "download", help="download base models from the Hugging Face hub (resumable)")
+    p.add_argument("ids", nargs="*", metavar="ID",
+                   help="models to download (default: every required GPT-SoVITS model); "
+                   "see `voicestudio models list`")
+    p.add_argument("--endpoint", metavar="URL",
+                   help="hub or mirror to download from (default: HF_ENDPOINT or "
+                   "https://huggingface.co)")
+    p.add_argument("--force", action="store_true", help="download again even if installed")
+    p.set_defaults(func=_download)
+
+
+def add_import(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "import", help="install the base models from an existing GPT-SoVITS folder")
+    p.add_argument("folder", metavar="GPT_SOVITS_DIR",
+                   help="the GPT-SoVITS folder (or its GPT_SoVITS/pretrained_models folder)")
+    p.add_argument("--copy", action="store_true",
+                   help="always copy (default: hard-link when on the same drive, saving space)")
+    p.add_argument("--force", action="store_true", help="replace models already installed")
+    p.set_defaults(func=_import)
+
+
+def add_import_asr(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "import-asr", help="install a local faster-whisper (CTranslate2) model folder")
+    p.add_argument("folder", metavar="DIR",
+                   help="folder holding model.bin, config.json, tokenizer.json, vocabulary.*")
+    p.add_argument("--name", required=True,
+                   help="name to install it under, e.g. base, small.en (becomes whisper-NAME)")
+    p.add_argument("--copy", action="store_true",
+                   help="always copy (default: hard-link when on the same drive)")
+    p.set_defaults(func=_import_asr)
+
+
+def add_verify(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser("verify", help="re-check installed models against their checksums")
+    p.add_argument("ids", nargs="*", metavar="ID", help="models to check (default: all installed)")
+    p.set_defaults(func=_verify)
+
+
+SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
+    add_list, add_download, add_import, add_import_asr, add_verify,
+]
+
+
+# ---------------------------------------------------------------------------------------------
+# Progress and Ctrl-C
+
+
+class ProgressLine:
+    """Prints job progress as one self-overwriting line (or a line per 10 % when piped)."""
+
+    def __init__(self, stream=None) -> None:
+        self._stream = stream or sys.stderr
+        self._tty = bool(getattr(self._stream, "isatty", lambda: False)())
+        self._width = 0
+        self._last_decile = -1
+
+    def __call__(self, p: Progress) -> None:
+        eta = ""
+        if p.eta_seconds is not None:
+            minutes, seconds = divmod(int(p.eta_seconds), 60)
+            eta = f", {minutes // 60}:{minutes % 60:02d}:{seconds:02d} left"
+        text = f"{p.fraction * 100:5.1f}% {p.message}{eta}"
+        if self._tty:
+            self._stream.write("\r" + text.ljust(self._width))
+            self._width = len(text)
+        else:
+            decile = int(p.fraction * 10)
+            if decile == self._last_decile:
+                return
+            self._last_decile = decile
+            self._stream.write(text + "\n")
+        self._stream.flush()
+
+    def close(self) -> None:
+        if self._tty and self._width:
+            self._stream.write("\n")
+            self._stream.flush()
+
+
+@contextmanager
+def cancel_on_ctrl_c() -> Iterator[CancelToken]:
+    """A cancel token that the first Ctrl-C sets; a second Ctrl-C interrupts immediately."""
+    token = CancelToken()
+    if threading.current_thread() is not threading.main_thread():
+        yield token
+        return
+
+    def first(signum, frame) -> None:
+        token.cancel()
+        print("\nCancelling… (press Ctrl-C again to stop at once)", file=sys.stderr)
+        signal.signal(signal.SIGINT, signal.default_int_handler)
+
+    previous = signal.signal(signal.SIGINT, first)
+    try:
+        yield token
+    finally:
+        signal.signal(signal.SIGINT, previous)
+
+
+@contextmanager
+def _job() -> Iterator[tuple[ProgressLine, CancelToken]]:
+    line = ProgressLine()
+    try:
+        with cancel_on_ctrl_c() as token:
+            yield line, token
+    finally:
+        line.close()
+
+
+# ---------------------------------------------------------------------------------------------
+# Handlers
+
+
+def _list(args: argparse.Namespace) -> int:
+    from voicestudio.hub.registry import format_bytes, installed_summary, list_models
+
+    data_dir = resolve_data_dir(args.data_dir)
+    states = list_models(data_dir)
+    for s in states:
+        size = s.model.total_bytes if s.model else s.spec.approx_bytes
+        if args.json:
+            row = {"id": s.spec.id, "title": s.spec.title, "kind": s.spec.kind,
+                   "state": s.state, "required": s.spec.required, "bytes": size,
+                   "folder": str(s.folder), "problem": s.problem,
+                   "source": s.model.source if s.model else None,
+                   "resumable_bytes": s.resumable_bytes}
+            print(json.dumps(row, ensure_ascii=False))
+            continue
+        shown = format_bytes(size) if s.model else (f"~{format_bytes(size)}" if size else "")
+        extra = ""
+        if s.state == "damaged":
+            extra = f"  ({s.problem})"
+        elif s.state == "tiny":
+            extra = f"  ({s.model.note})" if s.model else ""
+        elif s.resumable_bytes:
+            extra = f"  ({format_bytes(s.resumable_bytes)} downloaded, will resume)"
+        print(f"{s.spec.id:<18}{s.state:<11}{shown:>10}  {s.spec.title}{extra}")
+    if not args.json:
+        print(installed_summary(data_dir).message)
+    return 0
+
+
+def _download(args: argparse.Namespace) -> int:
+    from voicestudio.hub.download import download
+    from voicestudio.hub.registry import REQUIRED_IDS, get_spec, install_dir
+
+    data_dir = resolve_data_dir(args.data_dir)
+    ids = args.ids or list(REQUIRED_IDS)
+    for spec_id in ids:
+        get_spec(spec_id)  # unknown ids fail before anything is fetched
+    with _job() as (line, token):
+        installed = download(data_dir, ids, endpoint=args.endpoint, progress=line,
+                             cancel=token, force=args.force)
+    if installed:
+        for model in installed:
+            print(f"Installed {model.id} in {install_dir(data_dir, model.id)}")
+    else:
+        print("Everything asked for is already installed.")
+    return 0
+
+
+def _import(args: argparse.Namespace) -> int:
+    from voicestudio.hub.importer import import_gptsovits
+
+    data_dir = resolve_data_dir(args.data_dir)
+    with _job() as (line, token):
+        report = import_gptsovits(data_dir, Path(args.folder), progress=line, cancel=token,
+                                  link=not args.copy, force=args.force)
+    for model in report.installed:
+        print(f"Imported {model.id} ({model.folder})")
+    for spec_id in report.already_installed:
+        print(f"Kept {spec_id}: already installed (use --force to replace it)")
+    for spec_id, files in report.not_found.items():
+        print(f"Not found: {spec_id} (missing {files})")
+    if report.not_found:
+        print("Download the rest with: voicestudio models download "
+              + " ".join(report.not_found))
+    return 0
+
+
+def _import_asr(args: argparse.Namespace) -> int:
+    from voicestudio.hub.importer import import_asr
+
+    data_dir = resolve_data_dir(args.data_dir)
+    with _job() as (line, token):
+        model = import_asr(data_dir, Path(args.folder), args.name, progress=line, cancel=token,
+                           link=not args.copy)
+    print(f"Imported speech recognition model {model.id} ({model.folder})")
+    return 0
+
+
+def _verify(args: argparse.Namespace) -> int:
+    from voicestudio.errors import MissingModelError
+    from voicestudio.hub.registry import get_spec, list_models, verify_installed
+
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.ids:
+        ids = [get_spec(i).id for i in args.ids]
+    else:
+        ids = [s.spec.id for s in list_models(data_dir) if s.state != "missing"]
+    if not ids:
+        print("No base models are installed.")
+        return 0
+    failed = 0
+    for spec_id in ids:
+        try:
+            verify_installed(data_dir, spec_id)
+        except MissingModelError as exc:
+            failed += 1
+            print(f"error: {exc}", file=sys.stderr)
+        else:
+            print(f"{spec_id}: OK")
+    return 2 if failed else 0
