@@ -17,6 +17,7 @@ import pytest
 import torch
 
 from voicestudio.models.s1 import (
+    KVCache,
     SamplingParams,
     StopReason,
     Text2SemanticModel,
@@ -101,10 +102,32 @@ def test_every_greedy_case_matches_upstream_tokens_and_idx(fixtures_dir, small_m
         expected = ref[f"{case}_y"][0].astype(np.int64)
         if got.tolist() != expected.tolist() or got_idx != int(ref[f"{case}_idx"]):
             failures.append(f"{case}: got {got.tolist()} idx {got_idx}, want {expected.tolist()}")
+        step_error = _max_step_logit_error(small_model, ref, case, with_prompt)
+        if step_error > LOGITS_TOL:
+            failures.append(f"{case}: step logits differ by up to {step_error:.2e}")
         want_eos = spec["stopped_by"] == "EOS"
         if (result.stopped_by is StopReason.EOS) != want_eos:
             failures.append(f"{case}: stopped by {result.stopped_by}, want {spec['stopped_by']}")
     assert not failures, "\n".join(failures)
+
+
+@torch.no_grad()
+def _max_step_logit_error(model, ref, case: str, with_prompt: bool) -> float:
+    """Replay upstream's tokens through prefill/step and compare every step's raw logits."""
+    tokens = torch.from_numpy(ref[f"{case}_y"].astype(np.int64))  # (1, P + new)
+    phones = torch.from_numpy(ref["phoneme_ids"])
+    n_prompt = ref["prompt_semantic"].shape[1] if with_prompt else 0
+    expected = ref[f"{case}_step_logits"]
+    cache = KVCache(model.config.n_layer)
+    text_ok = torch.ones_like(phones, dtype=torch.bool)
+    prompt = tokens[:, :n_prompt] if with_prompt else None
+    logits = model.prefill(phones, torch.from_numpy(ref["bert_feature"]), text_ok, prompt, cache)
+    errors = [np.abs(logits[0].numpy() - expected[0]).max()]
+    for step in range(1, expected.shape[0]):
+        newest = tokens[:, n_prompt + step - 1 : n_prompt + step]
+        logits = model.step(newest, n_prompt + step - 1, None, cache)
+        errors.append(np.abs(logits[0].numpy() - expected[step]).max())
+    return float(max(errors))
 
 
 def test_fixture_file_layout_is_what_we_read_and_write(fixtures_dir, tmp_path):
@@ -145,3 +168,23 @@ def test_full_size_v2_model_has_every_checkpoint_key_and_shape(fixtures_dir):
     assert model.num_parameters() == listing["num_params"]
     assert set(listing["top_level"]) == {"weight", "config", "info"}
     assert config_to_upstream(cfg, upstream_config) == upstream_config
+
+
+def test_half_precision_stays_within_the_fp16_tolerance(fixtures_dir):
+    """Upstream runs S1 in fp16 on CUDA; README section 8 allows atol ~1e-2 there. Runs on the
+    GPU when there is one, else exercises the same fp16 path on the CPU.
+    """
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    half = load_s1_checkpoint(_ckpt_path(fixtures_dir), device, dtype=torch.float16).model
+    ref = np.load(fixtures_dir / "s1_teacher_forced.npz")
+    t = {name: torch.from_numpy(ref[name]).to(device) for name in ref.files}
+    with torch.no_grad():
+        out = half.teacher_forced(
+            t["phoneme_ids"],
+            t["phoneme_ids_len"],
+            t["semantic_ids"],
+            t["semantic_ids_len"],
+            t["bert_feature"].half(),
+        )
+    assert out.logits.dtype == torch.float16
+    np.testing.assert_allclose(out.logits.float().cpu().numpy(), ref["logits"], atol=1e-2)
