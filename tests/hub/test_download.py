@@ -13,6 +13,7 @@ from voicestudio.errors import JobCancelled, MissingModelError
 from voicestudio.hub import registry
 from voicestudio.hub.download import (
     ChecksumError,
+    DiskFullError,
     DownloadError,
     OfflineError,
     download,
@@ -161,3 +162,29 @@ def test_whole_set_is_one_job_and_tiny_install_is_replaced(fake_hub, isolated_us
     fake_hub.log.clear()
     download(data_dir, endpoint=fake_hub.url)  # everything installed: nothing is fetched
     assert [m for m, _, _ in fake_hub.log if m == "GET"] == []
+
+
+def test_not_enough_disk_space_is_refused_before_transferring(fake_hub, isolated_user_dirs,
+                                                              monkeypatch):
+    import shutil
+    from collections import namedtuple
+
+    host(fake_hub, "s2g-v2")
+    usage = namedtuple("usage", "total used free")
+    monkeypatch.setattr(shutil, "disk_usage", lambda path: usage(10**9, 10**9 - 1000, 1000))
+    with pytest.raises(DiskFullError, match="Not enough disk space"):
+        download(isolated_user_dirs, ["s2g-v2"], endpoint=fake_hub.url)
+    assert not any(m == "GET" for m, _, _ in fake_hub.log)
+
+
+def test_eta_counts_only_this_runs_bytes():
+    from voicestudio.hub.meter import ByteMeter
+
+    now = [0.0]
+    reports: list[Progress] = []
+    meter = ByteMeter(1000, 900, reports.append, "Downloading", clock=lambda: now[0])
+    now[0] = 2.0
+    meter.advance(20, "s1-v2/s1.ckpt")  # 20 bytes in 2 s after resuming at 900
+    assert reports[-1].fraction == pytest.approx(0.92)
+    assert reports[-1].eta_seconds == pytest.approx(8.0)  # 80 bytes left at 10 B/s
+    assert reports[-1].message == "Downloading s1-v2/s1.ckpt: 920 B of 1.0 kB, 10 B/s"

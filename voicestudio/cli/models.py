@@ -54,8 +54,7 @@ def add_import(actions: argparse._SubParsersAction) -> None:
         "import", help="install the base models from an existing GPT-SoVITS folder")
     p.add_argument("folder", metavar="GPT_SOVITS_DIR",
                    help="the GPT-SoVITS folder (or its GPT_SoVITS/pretrained_models folder)")
-    p.add_argument("--copy", action="store_true",
-                   help="always copy (default: hard-link when on the same drive, saving space)")
+    _copy_option(p)
     p.add_argument("--force", action="store_true", help="replace models already installed")
     p.set_defaults(func=_import)
 
@@ -67,9 +66,13 @@ def add_import_asr(actions: argparse._SubParsersAction) -> None:
                    help="folder holding model.bin, config.json, tokenizer.json, vocabulary.*")
     p.add_argument("--name", required=True,
                    help="name to install it under, e.g. base, small.en (becomes whisper-NAME)")
-    p.add_argument("--copy", action="store_true",
-                   help="always copy (default: hard-link when on the same drive)")
+    _copy_option(p)
     p.set_defaults(func=_import_asr)
+
+
+def _copy_option(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--copy", action="store_true",
+                   help="always copy (default: hard-link when on the same drive, saving space)")
 
 
 def add_verify(actions: argparse._SubParsersAction) -> None:

@@ -15,11 +15,13 @@ two revisions of the repository.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import os
 import re
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlparse
@@ -36,8 +38,10 @@ from voicestudio.hub.registry import (
     PART_SUFFIX,
     REQUIRED_IDS,
     BaseModelSpec,
+    DiskFullError,
     InstalledModel,
     ModelFile,
+    ensure_free_space,
     finalize_install,
     format_bytes,
     get_spec,
@@ -46,6 +50,7 @@ from voicestudio.hub.registry import (
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.atomic import fsync_dir
+from voicestudio.project.settings import base_models_dir
 
 CHUNK_SIZE = 1 << 20
 # Waits before each retry after a dropped connection; the count resets whenever a retry
@@ -284,7 +289,7 @@ def fetch_file(
                     if response.status_code != 200:
                         continue
                     have = 0
-                with open(part, "ab") as out:
+                with open(part, "ab") as out, _disk_errors(folder):
                     for chunk in response.iter_bytes():
                         if cancel.cancelled:
                             raise _cancelled()
@@ -327,6 +332,19 @@ def fetch_file(
     os.replace(part, final)
     fsync_dir(folder)
     return sha256
+
+
+@contextmanager
+def _disk_errors(folder: Path) -> Iterator[None]:
+    """A full or failing disk becomes a message, and the part written so far is kept."""
+    try:
+        yield
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(
+                f"The disk holding {folder} is full. Free some space and run the download "
+                "again; what was downloaded is kept.") from exc
+        raise DownloadError(f"Could not write to {folder}: {exc.strerror or exc}.") from exc
 
 
 def _continues(response: httpx2.Response, have: int) -> bool:
@@ -385,6 +403,7 @@ def download_specs(
                 already += (folder / r.file.name).stat().st_size
             elif part.is_file():
                 already += min(part.stat().st_size, r.size)
+    ensure_free_space(base_models_dir(data_dir), total - already, "the download")
     meter = ByteMeter(total, already, progress, "Downloading")
     installed = []
     for spec, remotes in plans:

@@ -14,6 +14,7 @@ otherwise, with byte progress and cancel.
 
 from __future__ import annotations
 
+import errno
 import hashlib
 import json
 import os
@@ -31,16 +32,20 @@ from voicestudio.hub.registry import (
     PART_SUFFIX,
     SPECS,
     BaseModelSpec,
+    DiskFullError,
     InstalledModel,
     ModelFile,
     asr_spec_id,
+    ensure_free_space,
     finalize_install,
     get_spec,
     model_state,
+    nearest_existing,
     sha256_of,
     staging_dir,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
+from voicestudio.project.settings import base_models_dir
 
 GPTSOVITS_IDS: tuple[str, ...] = tuple(s.id for s in SPECS.values() if s.repo_id == GPTSOVITS_REPO)
 _LFS_POINTER = b"version https://git-lfs"
@@ -115,16 +120,31 @@ def _place(src: Path, dst: Path, link: bool, meter: ByteMeter, cancel: CancelTok
             return sha256_of(dst, lambda n: _tick(meter, cancel, n, label))
     digest = hashlib.sha256()
     part = dst.with_name(dst.name + PART_SUFFIX)
-    with open(src, "rb") as inp, open(part, "wb") as out:
-        while chunk := inp.read(_CHUNK):
-            out.write(chunk)
-            digest.update(chunk)
-            _tick(meter, cancel, len(chunk), label)
-        out.flush()
-        os.fsync(out.fileno())
+    try:
+        with open(src, "rb") as inp, open(part, "wb") as out:
+            while chunk := inp.read(_CHUNK):
+                out.write(chunk)
+                digest.update(chunk)
+                _tick(meter, cancel, len(chunk), label)
+            out.flush()
+            os.fsync(out.fileno())
+    except OSError as exc:
+        if exc.errno == errno.ENOSPC:
+            raise DiskFullError(f"The disk is full; {label} could not be imported. Free some "
+                                "space and import again.") from exc
+        raise UserInputError(f"Could not copy {src}: {exc.strerror or exc}.") from exc
     os.replace(part, dst)
     shutil.copystat(src, dst, follow_symlinks=True)
     return digest.hexdigest()
+
+
+def _ensure_room(data_dir: Path, sources: Sequence[Path], link: bool) -> None:
+    """Fail before copying when the files cannot fit (hard links on the same drive are free)."""
+    target = base_models_dir(data_dir)
+    device = nearest_existing(target).stat().st_dev
+    needed = sum(p.stat().st_size for p in sources
+                 if not (link and p.stat().st_dev == device))
+    ensure_free_space(target, needed, "the import")
 
 
 def _tick(meter: ByteMeter, cancel: CancelToken, n: int, label: str) -> None:
@@ -239,8 +259,9 @@ def import_gptsovits(
             check_file(path)
             sources[path.name if path.name in f.accepted_names else f.name] = path
         plans.append((spec, sources))
-    total = sum(p.stat().st_size for _, sources in plans for p in sources.values())
-    meter = ByteMeter(total, 0, progress, "Importing")
+    all_sources = [p for _, sources in plans for p in sources.values()]
+    _ensure_room(data_dir, all_sources, link)
+    meter = ByteMeter(sum(p.stat().st_size for p in all_sources), 0, progress, "Importing")
     installed = [_install_from(data_dir, spec, sources, root, meter, cancel, link)
                  for spec, sources in plans]
     progress(Progress(1.0, f"Imported {len(installed)} base model(s)."))
@@ -303,6 +324,7 @@ def import_asr(
                 "type, or a damaged file).")
     sources = {n: folder / n for n in names}
     progress = progress or ignore_progress
+    _ensure_room(Path(data_dir), list(sources.values()), link)
     meter = ByteMeter(sum(p.stat().st_size for p in sources.values()), 0, progress, "Importing")
     model = _install_from(Path(data_dir), get_spec(spec_id), sources, folder, meter,
                           cancel or CancelToken(), link)

@@ -41,7 +41,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.errors import MissingModelError, UserInputError, VoiceStudioError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
 from voicestudio.project.settings import base_models_dir
 
@@ -52,6 +52,10 @@ PART_SUFFIX = ".part"
 SOURCES = ("download", "import", "tiny")
 TINY_NOTE = "tiny random weights — for tests and demos only"
 GPTSOVITS_REPO = "lj1995/GPT-SoVITS"
+
+class DiskFullError(VoiceStudioError):
+    """The drive holding the data folder cannot take the files of a job."""
+
 
 INSTALL_HINT = "Open VoiceStudio → Base models, or run `voicestudio models download`."
 
@@ -553,6 +557,24 @@ def staged_install(
     finally:
         if staging.exists():
             shutil.rmtree(staging, ignore_errors=True)
+
+
+def nearest_existing(path: Path) -> Path:
+    """``path`` or its closest existing parent (the drive a not-yet-created folder will be on)."""
+    while not path.exists() and path != path.parent:
+        path = path.parent
+    return path
+
+
+def ensure_free_space(folder: Path, needed: int, what: str) -> None:
+    """Refuse to start a job that cannot fit, instead of failing near the end of it."""
+    free = shutil.disk_usage(nearest_existing(Path(folder))).free
+    margin = 50 * _MB  # room for the marker, logs and whatever else runs meanwhile
+    if needed + margin > free:
+        raise DiskFullError(
+            f"Not enough disk space for {what}: {format_bytes(needed)} are needed but only "
+            f"{format_bytes(free)} are free on the drive holding {folder}. Free some space, "
+            "or choose another data folder in Settings.")
 
 
 def _bytes_in(folder: Path) -> int:
