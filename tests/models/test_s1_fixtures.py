@@ -53,17 +53,16 @@ def small_model(fixtures_dir: Path) -> Text2SemanticModel:
     return load_s1_checkpoint(_ckpt_path(fixtures_dir), "cpu").model
 
 
+@torch.no_grad()
+def _teacher_forced(model: Text2SemanticModel, t: dict[str, torch.Tensor]):
+    names = ("phoneme_ids", "phoneme_ids_len", "semantic_ids", "semantic_ids_len", "bert_feature")
+    return model.teacher_forced(*(t[name] for name in names))
+
+
 def test_teacher_forced_matches_upstream_forward_old(fixtures_dir, small_model):
     ref = np.load(fixtures_dir / "s1_teacher_forced.npz")
     t = {name: torch.from_numpy(ref[name]) for name in ref.files}
-    with torch.no_grad():
-        out = small_model.teacher_forced(
-            t["phoneme_ids"],
-            t["phoneme_ids_len"],
-            t["semantic_ids"],
-            t["semantic_ids_len"],
-            t["bert_feature"],
-        )
+    out = _teacher_forced(small_model, t)
     np.testing.assert_allclose(out.logits.numpy(), ref["logits"], atol=LOGITS_TOL, rtol=LOGITS_TOL)
     np.testing.assert_allclose(out.loss.item(), float(ref["loss"]), rtol=LOSS_RTOL)
     assert out.accuracy == pytest.approx(float(ref["acc"]), abs=1e-6)
@@ -178,13 +177,7 @@ def test_half_precision_stays_within_the_fp16_tolerance(fixtures_dir):
     half = load_s1_checkpoint(_ckpt_path(fixtures_dir), device, dtype=torch.float16).model
     ref = np.load(fixtures_dir / "s1_teacher_forced.npz")
     t = {name: torch.from_numpy(ref[name]).to(device) for name in ref.files}
-    with torch.no_grad():
-        out = half.teacher_forced(
-            t["phoneme_ids"],
-            t["phoneme_ids_len"],
-            t["semantic_ids"],
-            t["semantic_ids_len"],
-            t["bert_feature"].half(),
-        )
+    t["bert_feature"] = t["bert_feature"].half()
+    out = _teacher_forced(half, t)
     assert out.logits.dtype == torch.float16
     np.testing.assert_allclose(out.logits.float().cpu().numpy(), ref["logits"], atol=1e-2)
