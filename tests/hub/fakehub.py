@@ -45,6 +45,9 @@ class FakeHub:
     url: str = ""
     files: dict[tuple[str, str], HostedFile] = field(default_factory=dict)
     log: list[tuple[str, str, str | None]] = field(default_factory=list)  # method, path, Range
+    # Like huggingface.co: LFS files answer 302 to a storage host (another origin) that
+    # serves the bytes; the hub's redirect carries the X-Linked-* metadata.
+    cdn_url: str | None = None
 
     def add(self, repo: str, path: str, data: bytes, **kwargs) -> HostedFile:
         hosted = HostedFile(data, **kwargs)
@@ -66,9 +69,21 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
 
         def _lookup(self) -> HostedFile | None:
             m = re.match(r"^/([^/]+/[^/]+)/resolve/([^/]+)/(.+)$", self.path)
-            if not m:
-                return None
-            return hub.files.get((m.group(1), unquote(m.group(3))))
+            if m:
+                return hub.files.get((m.group(1), unquote(m.group(3))))
+            m = re.match(r"^/cdn/([^/]+/[^/]+)/(.+)\?signature=\w+$", self.path)
+            return hub.files.get((m.group(1), unquote(m.group(2)))) if m else None
+
+        def _redirected(self, f: HostedFile) -> bool:
+            if not (hub.cdn_url and f.lfs and "/resolve/" in self.path):
+                return False
+            repo, path = next(k for k, v in hub.files.items() if v is f)
+            self.send_response(302)
+            self.send_header("Location", f"{hub.cdn_url}/cdn/{repo}/{path}?signature=abc")
+            self._meta_headers(f)
+            self.send_header("Content-Length", "0")
+            self.end_headers()
+            return True
 
         def _meta_headers(self, f: HostedFile) -> None:
             described = f.described
@@ -90,6 +105,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 self.send_header("Content-Length", "0")
                 self.end_headers()
                 return
+            if self._redirected(f):
+                return
             self.send_response(200)
             self._meta_headers(f)
             self.send_header("Content-Length", str(len(f.described)))
@@ -103,6 +120,8 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
                 self.send_response(404)
                 self.send_header("Content-Length", "0")
                 self.end_headers()
+                return
+            if self._redirected(f):
                 return
             f.gets += 1
             start = 0

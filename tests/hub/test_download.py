@@ -188,3 +188,22 @@ def test_eta_counts_only_this_runs_bytes():
     assert reports[-1].fraction == pytest.approx(0.92)
     assert reports[-1].eta_seconds == pytest.approx(8.0)  # 80 bytes left at 10 B/s
     assert reports[-1].message == "Downloading s1-v2/s1.ckpt: 920 B of 1.0 kB, 10 B/s"
+
+
+def test_lfs_files_served_from_another_host_like_the_real_hub(fake_hub, isolated_user_dirs):
+    """huggingface.co answers 302 to a storage host for LFS files; resume works through it."""
+    from fakehub import serving
+
+    served = host(fake_hub, "hubert", size=120_000)
+    weights = fake_hub.files[("lj1995/GPT-SoVITS", "chinese-hubert-base/pytorch_model.bin")]
+    weights.drop_after = 50_000
+    with serving() as cdn:
+        cdn.files = fake_hub.files  # the storage host serves the same bytes
+        fake_hub.cdn_url = cdn.url
+        download(isolated_user_dirs, ["hubert"], endpoint=fake_hub.url)
+
+    folder = registry.require(isolated_user_dirs, "hubert")
+    assert (folder / "pytorch_model.bin").read_bytes() == served["pytorch_model.bin"]
+    assert cdn.ranges("pytorch_model.bin?signature=abc") == [None, "bytes=50000-"]
+    # HEAD stopped at the hub's redirect: the storage host was never asked for metadata.
+    assert [m for m, _, _ in cdn.log] == ["GET", "GET"]
