@@ -33,9 +33,12 @@ def test_sine_table_layout_and_growth_past_the_precomputed_length():
     assert table[3, 3].item() == pytest.approx(math.cos(3.0 * 10000 ** (-2 / 8)))
     model = random_s1_model(tiny_s1_config(), seed=0)
     x = torch.zeros(1, 2, model.config.hidden_dim)
-    out = model.ar_audio_position(x, offset=4999)  # beyond the 4000 precomputed positions
+    with torch.inference_mode():  # grown while decoding...
+        out = model.ar_audio_position(x, offset=4999)  # beyond the 4000 precomputed positions
     expected = sine_table(5001, model.config.hidden_dim)[4999:5001]
     torch.testing.assert_close(out[0], expected)
+    model.ar_audio_position(x, offset=4999).sum().backward()  # ...and still usable in training
+    assert model.ar_audio_position.alpha.grad is not None
 
 
 def test_layer_cache_grows_in_blocks_and_keeps_everything():

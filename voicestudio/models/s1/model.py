@@ -137,8 +137,11 @@ class ScaledSinePositions(nn.Module):
     ) -> torch.Tensor:
         _, length, dim = x.shape
         if offset + length > self.table.shape[0]:
-            grown = sine_table(2 * (offset + length), dim)
-            self.table = grown.to(device=self.table.device, dtype=self.table.dtype)
+            # Outside inference mode, so a table grown while decoding can still be used in
+            # training (autograd refuses to save inference tensors for alpha's gradient).
+            with torch.inference_mode(False):
+                grown = sine_table(2 * (offset + length), dim)
+                self.table = grown.to(device=self.table.device, dtype=self.table.dtype)
         if left_pad is None:
             pe = self.table[offset : offset + length]  # (T, C)
         else:

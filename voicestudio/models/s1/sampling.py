@@ -9,6 +9,7 @@ penalised logits, as upstream's does.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import torch
@@ -55,7 +56,7 @@ class SamplingParams:
 
     def token_cap(self, n_phones: int) -> int:
         """How many tokens a sentence with ``n_phones`` input phones may produce at most."""
-        by_phones = int(n_phones * self.max_tokens_per_phone + 0.999999)
+        by_phones = math.ceil(n_phones * self.max_tokens_per_phone)
         return max(1, min(self.max_new_tokens, max(self.min_token_cap, by_phones)))
 
 
