@@ -1,0 +1,131 @@
+"""Per-segment quality checks a person can act on (re-record, trim, delete, fix the text).
+
+Numbers are measured against the recording as it was (``full_scale`` undoes the import
+gain): clipping and "too quiet" are properties of the original take, not of our copy.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import StrEnum
+
+import numpy as np
+
+from voicestudio.audio.speakers import SAME_SPEAKER_SIMILARITY
+
+# A sample at ≥ 99 % of full scale is treated as clipped (converters flatten just below 1.0).
+CLIP_LEVEL = 0.99
+# More than 0.1 % clipped samples is audible distortion; clean speech that merely touches
+# full scale on a plosive stays far below (Piper output: ~0.001 %).
+MAX_CLIPPED_FRACTION = 0.001
+# Speech quieter than −40 dBFS (loud frames) leaves too little above the mic's own hiss once
+# it is amplified to a normal level.
+MIN_SPEECH_LEVEL_DBFS = -40.0
+# Loud frames less than 20 dB above the quiet ones: background noise the model would learn.
+MIN_SNR_DB = 20.0
+# The 2–15 s range GPT-SoVITS trains on best: shorter clips carry too little context,
+# longer ones are cut by the S1 context window and slow Whisper alignment.
+MIN_SEGMENT_SECONDS = 2.0
+MAX_SEGMENT_SECONDS = 15.0
+# Below this mean word probability the transcript likely needs correcting.
+MIN_TRANSCRIPT_CONFIDENCE = 0.6
+
+LEVEL_FRAME_SECONDS = 0.02
+SPEECH_PERCENTILE = 95  # "speech level": the loud frames
+NOISE_PERCENTILE = 10  # "noise floor": the quiet frames (pauses, gaps between words)
+_FLOOR_DB = -100.0
+
+
+class QualityFlag(StrEnum):
+    CLIPPING = "clipping"
+    TOO_QUIET = "too_quiet"
+    NOISY = "noisy"
+    TOO_SHORT = "too_short"
+    TOO_LONG = "too_long"
+    UNSURE_TRANSCRIPT = "unsure_transcript"
+    OTHER_SPEAKER = "other_speaker"
+
+
+FLAG_MESSAGES = {
+    QualityFlag.CLIPPING: "The sound is distorted (too loud when recorded).",
+    QualityFlag.TOO_QUIET: "The voice is very quiet.",
+    QualityFlag.NOISY: "There is a lot of background noise.",
+    QualityFlag.TOO_SHORT: "Very short: under 2 seconds.",
+    QualityFlag.TOO_LONG: "Very long: over 15 seconds. Consider splitting it.",
+    QualityFlag.UNSURE_TRANSCRIPT: "The text may be wrong. Please listen and check it.",
+    QualityFlag.OTHER_SPEAKER: "This may be a different person speaking.",
+}
+
+
+@dataclass(frozen=True)
+class SegmentQuality:
+    duration_seconds: float
+    clipped_fraction: float
+    speech_level_dbfs: float
+    noise_floor_dbfs: float
+    snr_db: float
+    transcript_confidence: float | None
+    speaker_similarity: float | None
+    flags: tuple[QualityFlag, ...]
+
+    @property
+    def messages(self) -> list[str]:
+        return [FLAG_MESSAGES[flag] for flag in self.flags]
+
+
+def frame_levels_db(samples: np.ndarray, sample_rate: int, full_scale: float = 1.0) -> np.ndarray:
+    """RMS of consecutive 20 ms frames in dB relative to ``full_scale`` (floor −100 dB)."""
+    x = np.asarray(samples, dtype=np.float64) / full_scale
+    size = max(1, round(LEVEL_FRAME_SECONDS * sample_rate))
+    n = max(1, x.size // size)
+    frames = np.zeros(n * size)
+    frames[: min(x.size, n * size)] = x[: n * size]
+    power = np.mean(frames.reshape(n, size) ** 2, axis=1)
+    return np.maximum(10.0 * np.log10(np.maximum(power, 1e-30)), _FLOOR_DB)
+
+
+def assess_segment(
+    samples: np.ndarray,
+    sample_rate: int,
+    full_scale: float = 1.0,
+    transcript_confidence: float | None = None,
+    speaker_similarity: float | None = None,
+) -> SegmentQuality:
+    """Measure one segment and flag what a person should look at.
+
+    ``full_scale`` is the sample value that was 0 dBFS in the original file (the import
+    gain); confidence and similarity come from the transcriber and the speaker check.
+    """
+    x = np.asarray(samples, dtype=np.float64)
+    duration = x.size / sample_rate
+    clipped = float(np.mean(np.abs(x) >= CLIP_LEVEL * full_scale)) if x.size else 0.0
+    levels = frame_levels_db(x, sample_rate, full_scale)
+    speech = float(np.percentile(levels, SPEECH_PERCENTILE))
+    noise = float(np.percentile(levels, NOISE_PERCENTILE))
+    snr = speech - noise
+    checks = [
+        (QualityFlag.CLIPPING, clipped > MAX_CLIPPED_FRACTION),
+        (QualityFlag.TOO_QUIET, speech < MIN_SPEECH_LEVEL_DBFS),
+        (QualityFlag.NOISY, snr < MIN_SNR_DB),
+        (QualityFlag.TOO_SHORT, duration < MIN_SEGMENT_SECONDS),
+        (QualityFlag.TOO_LONG, duration > MAX_SEGMENT_SECONDS),
+        (
+            QualityFlag.UNSURE_TRANSCRIPT,
+            transcript_confidence is not None and transcript_confidence < MIN_TRANSCRIPT_CONFIDENCE,
+        ),
+        (
+            QualityFlag.OTHER_SPEAKER,
+            speaker_similarity is not None and speaker_similarity < SAME_SPEAKER_SIMILARITY,
+        ),
+    ]
+    return SegmentQuality(
+        duration_seconds=duration,
+        clipped_fraction=clipped,
+        speech_level_dbfs=speech,
+        noise_floor_dbfs=noise,
+        snr_db=snr if math.isfinite(snr) else 0.0,
+        transcript_confidence=transcript_confidence,
+        speaker_similarity=speaker_similarity,
+        flags=tuple(flag for flag, fired in checks if fired),
+    )
