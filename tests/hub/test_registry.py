@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 
 import pytest
+from fakehub import tree_files
 
-from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.errors import MissingModelError, UserInputError, VoiceStudioError
 from voicestudio.hub import registry
 
 
@@ -42,7 +43,7 @@ def test_tiny_set_is_recognised_and_marked(isolated_user_dirs):
     # HuBERT saved by transformers as model.safetensors still answers for the weights file.
     assert registry.require_file(isolated_user_dirs, "hubert").name == "model.safetensors"
     assert registry.model_state(isolated_user_dirs, "hubert").state == "tiny"
-    assert not (isolated_user_dirs / "base-models" / ".incoming" / "hubert").exists()
+    assert tree_files(isolated_user_dirs / "base-models" / ".incoming") == {}
 
 
 def test_incomplete_staged_install_installs_nothing(isolated_user_dirs):
@@ -90,3 +91,14 @@ def test_every_registry_entry_is_consistent():
         assert len(set(names)) == len(names)
         assert all(f.sha256 is None or len(f.sha256) == 64 for f in spec.files)
     assert registry.REQUIRED_IDS == ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
+
+
+def test_one_install_of_a_model_at_a_time(isolated_user_dirs):
+    with registry.install_lock(isolated_user_dirs, "bert"):
+        with pytest.raises(VoiceStudioError, match="being installed by another"):
+            with registry.staged_install(isolated_user_dirs, "bert", "tiny"):
+                pass
+        with registry.install_lock(isolated_user_dirs, "hubert"):  # other models are free
+            pass
+    install_tiny(isolated_user_dirs, "bert")  # released when the holder is done
+    assert registry.model_state(isolated_user_dirs, "bert").state == "tiny"

@@ -45,6 +45,7 @@ from voicestudio.hub.registry import (
     finalize_install,
     format_bytes,
     get_spec,
+    install_lock,
     model_state,
     staging_dir,
 )
@@ -371,6 +372,30 @@ def _already_fetched(remote: RemoteFile, folder: Path) -> str | None:
         return None
 
 
+def _fetch_model(data_dir: Path, spec: BaseModelSpec, remotes: list[RemoteFile],
+                 meter: ByteMeter, cancel: CancelToken, endpoint: str,
+                 retry_delays: Sequence[float], chunk_size: int) -> InstalledModel:
+    """Fetch every file of one model into its staging folder, then install it."""
+    folder = staging_dir(data_dir, spec.id)
+    digests: dict[str, str] = {}
+    for remote in remotes:
+        if cancel.cancelled:
+            raise _cancelled()
+        done = _already_fetched(remote, folder)
+        if done is None:
+            done = fetch_file(remote, folder, meter, cancel, endpoint=endpoint,
+                              retry_delays=retry_delays, chunk_size=chunk_size)
+        digests[remote.file.name] = done
+        meter.advance(0, remote.label, force=True)
+    commit = next((r.commit for r in remotes if r.commit), None)
+    return finalize_install(
+        data_dir, spec.id, folder, "download",
+        origin={"repo": spec.repo_id, "revision": commit or spec.revision, "endpoint": endpoint},
+        sha256=digests,
+        file_origins={r.file.name: r.file.repo_path for r in remotes},
+    )
+
+
 def download_specs(
     data_dir: Path,
     specs: Sequence[BaseModelSpec],
@@ -407,25 +432,9 @@ def download_specs(
     meter = ByteMeter(total, already, progress, "Downloading")
     installed = []
     for spec, remotes in plans:
-        folder = staging_dir(data_dir, spec.id)
-        digests: dict[str, str] = {}
-        for remote in remotes:
-            done = _already_fetched(remote, folder)
-            if done is None:
-                digests[remote.file.name] = fetch_file(
-                    remote, folder, meter, cancel, endpoint=endpoint,
-                    retry_delays=retry_delays, chunk_size=chunk_size)
-            else:
-                digests[remote.file.name] = done
-            meter.advance(0, remote.label, force=True)
-        commit = next((r.commit for r in remotes if r.commit), None)
-        installed.append(finalize_install(
-            data_dir, spec.id, folder, "download",
-            origin={"repo": spec.repo_id, "revision": commit or spec.revision,
-                    "endpoint": endpoint},
-            sha256=digests,
-            file_origins={r.file.name: r.file.repo_path for r in remotes},
-        ))
+        with install_lock(data_dir, spec.id):
+            installed.append(_fetch_model(data_dir, spec, remotes, meter, cancel, endpoint,
+                                          retry_delays, chunk_size))
     progress(Progress(1.0, "Base models installed." if installed else "Already installed."))
     return installed
 

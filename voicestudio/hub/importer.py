@@ -37,12 +37,13 @@ from voicestudio.hub.registry import (
     ModelFile,
     asr_spec_id,
     ensure_free_space,
-    finalize_install,
     get_spec,
+    install_dir,
     model_state,
     nearest_existing,
+    read_marker,
     sha256_of,
-    staging_dir,
+    staged_install,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.settings import base_models_dir
@@ -164,23 +165,15 @@ def _install_from(
     link: bool,
 ) -> InstalledModel:
     """Place ``sources`` (install name -> source file) into staging and install them."""
-    staging = staging_dir(data_dir, spec.id)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    try:
-        digests = {
-            name: _place(src, staging / name, link, meter, cancel, f"{spec.id}/{name}")
-            for name, src in sources.items()
-        }
+    digests: dict[str, str] = {}
+    with staged_install(data_dir, spec.id, "import",
+                        origin={"folder": str(origin_folder), "linked": link}, sha256=digests,
+                        file_origins={name: str(src) for name, src in sources.items()}
+                        ) as staging:
+        for name, src in sources.items():
+            digests[name] = _place(src, staging / name, link, meter, cancel, f"{spec.id}/{name}")
         _tick(meter, cancel, 0, spec.id)
-        return finalize_install(
-            data_dir, spec.id, staging, "import",
-            origin={"folder": str(origin_folder), "linked": link}, sha256=digests,
-            file_origins={name: str(src) for name, src in sources.items()},
-        )
-    finally:
-        shutil.rmtree(staging, ignore_errors=True)
+    return read_marker(install_dir(data_dir, spec.id))
 
 
 # ---------------------------------------------------------------------------------------------

@@ -10,7 +10,8 @@ Layout (Transformers-like: a folder per model and a small JSON that says what it
         bert/{config.json, tokenizer.json, pytorch_model.bin}
         whisper-base/{config.json, model.bin, tokenizer.json, vocabulary.txt}
         <id>/model.json                 written last: the folder is installed only if it exists
-        .incoming/<id>/                 downloads and imports in progress (``*.part`` files)
+        .incoming/<id>/                 downloads in progress (``*.part`` files, resumable)
+        .locks/<id>.lock                one install of a model at a time (OS file locks)
 
 The folder is named after the spec id, not after upstream's paths, so code asks for
 ``require(data_dir, "s1-v2")`` and never spells an upstream file name; the checkpoint files
@@ -48,6 +49,7 @@ from voicestudio.project.settings import base_models_dir
 MARKER_NAME = "model.json"
 MARKER_FORMAT = 1
 STAGING_DIRNAME = ".incoming"
+LOCKS_DIRNAME = ".locks"
 PART_SUFFIX = ".part"
 SOURCES = ("download", "import", "tiny")
 TINY_NOTE = "tiny random weights — for tests and demos only"
@@ -229,9 +231,14 @@ def install_dir(data_dir: Path, spec_id: str) -> Path:
     return base_models_dir(Path(data_dir)) / spec_id
 
 
-def staging_dir(data_dir: Path, spec_id: str) -> Path:
-    """Where a download or import of ``spec_id`` collects its files before it is installed."""
-    return base_models_dir(Path(data_dir)) / STAGING_DIRNAME / spec_id
+def staging_dir(data_dir: Path, spec_id: str, purpose: str = "download") -> Path:
+    """Where an install of ``spec_id`` collects its files before it is installed.
+
+    Downloads use ``.incoming/<id>`` (kept between attempts, for resume); imports and the
+    tiny set use ``.incoming/<id>.<purpose>`` so that they never disturb resumable parts.
+    """
+    name = spec_id if purpose == "download" else f"{spec_id}.{purpose}"
+    return base_models_dir(Path(data_dir)) / STAGING_DIRNAME / name
 
 
 # ---------------------------------------------------------------------------------------------
@@ -535,28 +542,80 @@ def _swap_into_place(staging: Path, target: Path) -> None:
 @contextmanager
 def staged_install(
     data_dir: Path, spec_id: str, source: str, *, origin: Mapping[str, Any] | None = None,
-    note: str = "",
+    note: str = "", sha256: Mapping[str, str] | None = None,
+    file_origins: Mapping[str, str] | None = None,
 ) -> Iterator[Path]:
     """Write a model's files into the yielded folder; it is installed when the block ends.
 
-    For writers that produce files locally (the tiny random set)::
+    For writers that produce files locally (the tiny random set, imports)::
 
         with staged_install(data_dir, "hubert", "tiny") as folder:
             model.save_pretrained(folder)
 
-    On an exception nothing is installed and the half-written folder is removed.
+    ``sha256``/``file_origins`` may be filled inside the block; they are read at the end.
+    On an exception nothing is installed and the half-written folder is removed. Downloads
+    do not use this: their staging folder must outlive a failure so it can be resumed.
     """
     get_spec(spec_id)
-    staging = staging_dir(data_dir, spec_id)
-    if staging.exists():
-        shutil.rmtree(staging)
-    staging.mkdir(parents=True)
-    try:
-        yield staging
-        finalize_install(data_dir, spec_id, staging, source, origin=origin, note=note)
-    finally:
+    with install_lock(data_dir, spec_id):
+        staging = staging_dir(data_dir, spec_id, purpose=source)
         if staging.exists():
-            shutil.rmtree(staging, ignore_errors=True)
+            shutil.rmtree(staging)
+        staging.mkdir(parents=True)
+        try:
+            yield staging
+            finalize_install(data_dir, spec_id, staging, source, origin=origin, note=note,
+                             sha256=sha256, file_origins=file_origins)
+        finally:
+            if staging.exists():
+                shutil.rmtree(staging, ignore_errors=True)
+
+
+@contextmanager
+def install_lock(data_dir: Path, spec_id: str) -> Iterator[None]:
+    """Keep two installs of one model (the app and a command, say) from mixing their files.
+
+    An OS file lock, so it disappears with the process that held it: no stale lock to clear
+    after a crash.
+    """
+    folder = base_models_dir(Path(data_dir)) / LOCKS_DIRNAME
+    folder.mkdir(parents=True, exist_ok=True)
+    # The (empty) lock files stay: deleting them would let a waiting process lock a file
+    # that is no longer the one the next process opens.
+    fh = open(folder / f"{spec_id}.lock", "a+b")
+    try:
+        try:
+            _lock(fh)
+        except OSError:
+            raise VoiceStudioError(
+                f"{get_spec(spec_id).title} is being installed by another VoiceStudio window or "
+                "command. Wait for it to finish, then try again.") from None
+        try:
+            yield
+        finally:
+            _unlock(fh)
+    finally:
+        fh.close()
+
+
+if os.name == "nt":
+    import msvcrt
+
+    def _lock(fh: Any) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
+
+    def _unlock(fh: Any) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock(fh: Any) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+
+    def _unlock(fh: Any) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def nearest_existing(path: Path) -> Path:
