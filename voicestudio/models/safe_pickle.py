@@ -148,7 +148,8 @@ def safe_load(
 
 def _names_code(message: str) -> bool:
     """Did the weights-only unpickler stop at a global it does not allow?"""
-    markers = ("Unsupported global", "unrecognized function", "Can only", "not an allowed")
+    message = message.lower()
+    markers = ("global", "unrecognized function", "can only create", "can only build")
     return any(marker in message for marker in markers)
 
 
@@ -164,7 +165,7 @@ class _UpstreamNamePickler(pickle._Pickler):  # type: ignore[name-defined]
         super().save_global(obj, name)
 
 
-_UPSTREAM_PICKLE_MODULE = SimpleNamespace(Pickler=_UpstreamNamePickler)
+_UPSTREAM_PICKLE_MODULE = SimpleNamespace(__name__="upstream_pickle", Pickler=_UpstreamNamePickler)
 
 
 def dump_checkpoint_bytes(obj: Any, version_tag: bytes | None = None) -> bytes:

@@ -1,0 +1,101 @@
+"""Opening a model file never runs code from it; broken files give a clear message."""
+
+from __future__ import annotations
+
+import builtins
+import os
+from collections import OrderedDict
+from pathlib import Path
+
+import pytest
+import torch
+
+from voicestudio.errors import CorruptFileError, NotFoundError
+from voicestudio.models.checkpoint_format import detect_checkpoint_version
+from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, save_s2_checkpoint
+from voicestudio.models.safe_pickle import (
+    UnsafeModelFileError,
+    dump_checkpoint_bytes,
+    safe_load,
+)
+
+
+class _ShellCommand:
+    """Unpickles as os.system(command): what a booby-trapped voice model would contain."""
+
+    def __init__(self, command: str) -> None:
+        self.command = command
+
+    def __reduce__(self):
+        return (os.system, (self.command,))
+
+
+class _PythonCode:
+    """Unpickles as exec(code)."""
+
+    def __init__(self, code: str) -> None:
+        self.code = code
+
+    def __reduce__(self):
+        return (builtins.exec, (self.code,))
+
+
+def _payloads(marker: Path) -> list[object]:
+    return [
+        _ShellCommand(f"touch '{marker}'"),
+        _PythonCode(f"open({str(marker)!r}, 'w').close()"),
+    ]
+
+
+@pytest.mark.parametrize("which", [0, 1])
+def test_malicious_config_is_refused_without_running(tmp_path: Path, which: int) -> None:
+    marker = tmp_path / "pwned"
+    weights = {"enc_p.text_embedding.weight": torch.zeros(732, 4, dtype=torch.float16)}
+    booby_trap = OrderedDict(weight=weights, config=_payloads(marker)[which], info="x")
+    path = tmp_path / "shared_voice.pth"
+    torch.save(booby_trap, path)
+
+    with pytest.raises(UnsafeModelFileError, match="run code"):
+        safe_load(path)
+    with pytest.raises(UnsafeModelFileError):
+        load_s2_checkpoint(path)
+    with pytest.raises(UnsafeModelFileError):
+        detect_checkpoint_version(path)
+    assert not marker.exists()
+
+
+def test_trap_behind_a_version_tag_is_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "tagged.pth"
+    torch.save({"weight": {}, "config": _ShellCommand(f"touch '{marker}'")}, path)
+    data = path.read_bytes()
+    path.write_bytes(b"01" + data[2:])  # tag "01" = v2: passes the header check
+    with pytest.raises(UnsafeModelFileError):
+        load_s2_checkpoint(path)
+    assert not marker.exists()
+
+
+def test_trap_inside_an_otherwise_valid_model_is_refused(tmp_path: Path) -> None:
+    marker = tmp_path / "pwned"
+    path = tmp_path / "valid.pth"
+    save_s2_checkpoint(path, random_s2_generator(seed=0))
+    trapped = safe_load(path)  # weights + utils.HParams config, all harmless
+    trapped["info"] = _ShellCommand(f"touch '{marker}'")
+    (tmp_path / "trapped.pth").write_bytes(dump_checkpoint_bytes(trapped))
+    with pytest.raises(UnsafeModelFileError):
+        load_s2_checkpoint(tmp_path / "trapped.pth")
+    assert not marker.exists()
+
+
+def test_truncated_and_random_files_are_reported_as_damaged(tmp_path: Path) -> None:
+    path = tmp_path / "voice.pth"
+    save_s2_checkpoint(path, random_s2_generator(seed=0))
+    data = path.read_bytes()
+    (tmp_path / "cut.pth").write_bytes(data[: len(data) // 2])
+    (tmp_path / "noise.pth").write_bytes(os.urandom(4096))
+    (tmp_path / "empty.pth").write_bytes(b"")
+    for name in ("cut.pth", "noise.pth", "empty.pth"):
+        with pytest.raises(CorruptFileError):
+            load_s2_checkpoint(tmp_path / name)
+    with pytest.raises(NotFoundError):
+        load_s2_checkpoint(tmp_path / "missing.pth")
