@@ -55,7 +55,9 @@ def test_partial_folder_installs_what_is_there_and_names_the_rest(tmp_path, isol
     assert sorted(m.id for m in report.installed) == ["bert", "s1-v2", "s2g-v2"]
     assert report.not_found == {"hubert": "chinese-hubert-base/pytorch_model.bin",
                                 "s2d-v2": "gsv-v2final-pretrained/s2D2333k.pth"}
-    assert registry.installed_summary(isolated_user_dirs).missing == ("s2d-v2", "hubert")
+    summary = registry.installed_summary(isolated_user_dirs)
+    assert summary.missing == ("s2d-v2", "hubert")
+    assert summary.message.startswith("Base models missing: GPT-SoVITS v2 S2 discriminator")
 
     # A second import skips what is installed and replaces nothing.
     again = import_gptsovits(isolated_user_dirs, tmp_path / "g")

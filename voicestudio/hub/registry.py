@@ -379,6 +379,7 @@ def list_models(data_dir: Path) -> list[ModelState]:
     if root.is_dir():
         ids += sorted(p.name for p in root.iterdir()
                       if p.name.startswith("whisper-") and p.name not in SPECS
+                      and _ASR_NAME.match(p.name[len("whisper-"):])
                       and (p / MARKER_NAME).exists())
     return [model_state(data_dir, i) for i in ids]
 
@@ -398,6 +399,8 @@ class InstallSummary:
 
     @property
     def message(self) -> str:
+        if self.missing and not self.present:
+            return f"Base models are not installed. {INSTALL_HINT}"
         if self.missing:
             titles = ", ".join(SPECS[i].title for i in self.missing)
             return f"Base models missing: {titles}. {INSTALL_HINT}"
