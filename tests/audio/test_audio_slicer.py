@@ -92,6 +92,16 @@ def test_segments_know_their_source_and_offsets(tmp_path):
         np.testing.assert_array_equal(
             segment.cut(signal), signal[segment.start_sample : segment.end_sample]
         )
+        assert segment.file_name == (
+            f"tape_{segment.start_sample:010d}_{segment.end_sample:010d}.wav"
+        )
+
+
+def test_forced_splits_work_with_any_settings():
+    settings = SliceSettings(max_length_ms=3000, min_split_piece_ms=2000)
+    segments = SpeechSlicer(settings).slice(build([("sound", 10.0)])[0], RATE)
+    assert all(s.duration_seconds <= 3.0 for s in segments)
+    assert sum(s.duration_seconds for s in segments) == pytest.approx(10.0, abs=0.02)
 
 
 def test_silence_only_gives_no_segments():

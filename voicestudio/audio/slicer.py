@@ -73,6 +73,12 @@ class Segment:
     def duration_seconds(self) -> float:
         return (self.end_sample - self.start_sample) / self.sample_rate
 
+    @property
+    def file_name(self) -> str:
+        """``<source stem>_<start>_<end>.wav`` in samples, the name GPT-SoVITS's slicer uses."""
+        stem = self.source.stem if self.source is not None else "segment"
+        return f"{stem}_{self.start_sample:010d}_{self.end_sample:010d}.wav"
+
     def cut(self, samples: np.ndarray) -> np.ndarray:
         """This segment's samples from the recording it was sliced from."""
         return samples[self.start_sample : self.end_sample]
@@ -200,7 +206,8 @@ class SpeechSlicer:
         pieces = []
         a, b = span
         while b - a > max_len:
-            cut = _quietest(cost, a + min_piece, min(a + max_len, b - min_piece))
+            lo, hi = a + min_piece, min(a + max_len, b - min_piece)
+            cut = _quietest(cost, lo, hi) if lo <= hi else a + max_len
             pieces.append((a, cut))
             a = cut
         pieces.append((a, b))
