@@ -236,6 +236,7 @@ def _import_asr(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from voicestudio.errors import MissingModelError
+    from voicestudio.hub.meter import ByteMeter
     from voicestudio.hub.registry import get_spec, list_models, verify_installed
 
     data_dir = resolve_data_dir(args.data_dir)
@@ -246,13 +247,21 @@ def _verify(args: argparse.Namespace) -> int:
     if not ids:
         print("No base models are installed.")
         return 0
+    states = {s.spec.id: s for s in list_models(data_dir)}
+    total = sum(states[i].model.total_bytes for i in ids if i in states and states[i].model)
     failed = 0
-    for spec_id in ids:
-        try:
-            verify_installed(data_dir, spec_id)
-        except MissingModelError as exc:
-            failed += 1
-            print(f"error: {exc}", file=sys.stderr)
-        else:
-            print(f"{spec_id}: OK")
+    with _job() as (line, token):
+        meter = ByteMeter(total, 0, line, "Checking")
+        for spec_id in ids:
+            def counted(n: int, label: str = spec_id) -> None:
+                token.raise_if_cancelled()
+                meter.advance(n, label)
+
+            try:
+                verify_installed(data_dir, spec_id, counted)
+            except MissingModelError as exc:
+                failed += 1
+                print(f"\nerror: {exc}", file=sys.stderr)
+            else:
+                print(f"{spec_id}: OK")
     return 2 if failed else 0
