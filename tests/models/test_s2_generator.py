@@ -167,6 +167,19 @@ def test_bad_inputs_get_clear_errors(generator: SoVITSGenerator) -> None:
         inference_only(*_training_batch(cfg, lengths=(40, 34)))
 
 
+def test_half_precision_model_takes_fp32_inputs() -> None:
+    """Upstream runs S2 in fp16 on CUDA; the dtype plumbing is the same on the CPU."""
+    codes, text, refer = _inputs()
+    want = random_s2_generator(seed=0).decode(codes, text, refer, noise_scale=0.0)
+    half = random_s2_generator(seed=0).half()
+    got = half.decode(codes, text, refer, noise_scale=0.0)
+    assert got.dtype == torch.float16
+    torch.testing.assert_close(got.float(), want, atol=1e-2, rtol=0)
+    with torch.autocast("cpu", dtype=torch.bfloat16):
+        mixed = random_s2_generator(seed=0).decode(codes, text, refer, noise_scale=0.0)
+    torch.testing.assert_close(mixed.float(), want, atol=2e-2, rtol=0)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_cuda_fp16_autocast_matches_fp32() -> None:
     generator = random_s2_generator(seed=0)

@@ -97,6 +97,11 @@ class SoVITSGenerator(nn.Module):
             cfg.gin_channels,
         )
 
+    @property
+    def weight_dtype(self) -> torch.dtype:
+        """fp32 normally, fp16 after .half() (upstream's CUDA inference mode)."""
+        return self.dec.conv_pre.weight.dtype
+
     def attach_posterior_encoder(self) -> None:
         """Give an inference export (no `enc_q`) a fresh posterior encoder so it can train.
 
@@ -147,6 +152,7 @@ class SoVITSGenerator(nn.Module):
             )
         if lengths is None:
             lengths = torch.full((spec.size(0),), spec.size(2), device=spec.device)
+        spec = spec.to(self.weight_dtype)  # spectrograms arrive fp32; a half model wants fp16
         mask = sequence_mask(lengths, spec.size(2), spec.dtype)
         return self.ref_enc(spec, mask)
 
@@ -247,6 +253,7 @@ class SoVITSGenerator(nn.Module):
                 f"({seg * self.config.hop_length / self.config.sampling_rate:.2f} s); "
                 "remove very short clips from the dataset."
             )
+        spec = spec.to(self.weight_dtype)
         y_mask = sequence_mask(spec_lengths, spec.size(2), spec.dtype)
         ge = self.ref_enc(spec, y_mask)  # (B, gin, 1)
 
