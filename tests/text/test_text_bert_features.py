@@ -1,0 +1,84 @@
+"""BERT features from a tiny random chinese-BERT-shaped model saved in a temp folder."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+
+from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.text.bert_features import (
+    HIDDEN_LAYER,
+    BertFeatureExtractor,
+    load_bert_extractor,
+)
+from voicestudio.text.frontend import get_phones_and_bert
+
+HAN = "今天气真不错我们一起去公园散步吧你好他说了"
+PUNCT = ",.!?…-"
+
+
+@pytest.fixture(scope="module")
+def tiny_bert(tmp_path_factory):
+    from transformers import BertConfig, BertForMaskedLM, BertTokenizerFast
+
+    folder = tmp_path_factory.mktemp("tiny-bert")
+    vocab = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]", *PUNCT, *HAN]
+    (folder / "vocab.txt").write_text("\n".join(vocab) + "\n", encoding="utf-8")
+    BertTokenizerFast(vocab_file=str(folder / "vocab.txt")).save_pretrained(folder)
+    torch.manual_seed(0)
+    config = BertConfig(
+        vocab_size=len(vocab), hidden_size=16, num_hidden_layers=4, num_attention_heads=2,
+        intermediate_size=32, max_position_embeddings=64,
+    )
+    BertForMaskedLM(config).eval().save_pretrained(folder)
+    return folder
+
+
+def test_character_features_come_from_the_third_last_layer(tiny_bert):
+    from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+    extractor = BertFeatureExtractor(tiny_bert, device="cpu")
+    text = "你好,我们去公园."
+    features = extractor.character_features(text)
+    assert features.shape == (len(text), 16)
+    model = AutoModelForMaskedLM.from_pretrained(tiny_bert).eval()
+    inputs = AutoTokenizer.from_pretrained(tiny_bert)(text, return_tensors="pt")
+    with torch.no_grad():
+        expected = model(**inputs, output_hidden_states=True).hidden_states[HIDDEN_LAYER][0, 1:-1]
+    torch.testing.assert_close(features, expected)
+
+
+def test_phone_features_repeat_each_character(tiny_bert):
+    extractor = load_bert_extractor(tiny_bert, device="cpu")
+    assert load_bert_extractor(tiny_bert, device="cpu") is extractor  # kept warm
+    chars = extractor.character_features("你好.")
+    phones = extractor.phone_features("你好.", [2, 2, 1])
+    assert phones.shape == (16, 5)
+    torch.testing.assert_close(phones[:, 0], chars[0])
+    torch.testing.assert_close(phones[:, 1], chars[0])
+    torch.testing.assert_close(phones[:, 4], chars[2])
+    with pytest.raises(UserInputError):
+        extractor.phone_features("你好.", [2, 2])
+
+
+def test_mixed_text_gets_zeros_for_english(tiny_bert):
+    extractor = load_bert_extractor(tiny_bert, device="cpu")
+    result = get_phones_and_bert("你好, hello world, 我们去公园.", "zh", extractor)
+    assert result.bert.shape == (16, len(result.phone_ids))
+    zh_first, en, zh_last = result.segments
+    assert en.lang == "en"
+    n1, n2 = len(zh_first.phone_ids), len(en.phone_ids)
+    assert torch.count_nonzero(result.bert[:, n1:n1 + n2]) == 0
+    assert torch.count_nonzero(result.bert[:, :n1]) > 0
+    assert torch.count_nonzero(result.bert[:, n1 + n2:]) > 0
+
+
+def test_without_model_features_are_zeros_of_v2_size():
+    result = get_phones_and_bert("你好，今天天气真不错。", "zh")
+    assert result.bert.shape == (1024, len(result.phone_ids))
+    assert torch.count_nonzero(result.bert) == 0
+
+
+def test_missing_model_folder_is_reported(tmp_path):
+    with pytest.raises(MissingModelError, match="No BERT model"):
+        BertFeatureExtractor(tmp_path, device="cpu")

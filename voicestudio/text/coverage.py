@@ -1,0 +1,81 @@
+"""Coverage units: the sounds a recording prompt contains, so a wizard can cover them all.
+
+A fine-tune learns the voice's version of every sound it hears, so prompts are chosen to
+cover Mandarin initials, finals and tones and English phonemes. Units are plain strings
+("zh-initial:zh", "zh-final:ang", "zh-tone:3", "en:AA") computed from the same phones the
+models see, so a unit counts as covered only if the frontend really produces it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from functools import cache
+
+from voicestudio.errors import UserInputError
+from voicestudio.text.frontend import TextFrontend, default_frontend
+from voicestudio.text.resources import load_json_resource
+from voicestudio.text.symbols import PUNCTUATION
+
+ZH_INITIALS = (
+    "b", "p", "m", "f", "d", "t", "n", "l", "g", "k", "h",
+    "j", "q", "x", "zh", "ch", "sh", "r", "z", "c", "s",
+)
+ZH_TONES = ("1", "2", "3", "4", "5")
+EN_PHONEMES = (
+    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
+    "UH UW V W Y Z ZH"
+).split()
+_ZH_INITIAL_SET = frozenset(ZH_INITIALS)
+
+
+@cache
+def zh_finals() -> tuple[str, ...]:
+    """Every v2 Mandarin final (toneless), as the pinyin table spells them."""
+    table: dict[str, list[str]] = load_json_resource("zh_pinyin_phones.json")
+    return tuple(sorted({phones[1] for phones in table.values()}))
+
+
+def inventory(lang: str) -> frozenset[str]:
+    """All units a complete recording set of ``lang`` ('zh' or 'en') should contain."""
+    if lang == "zh":
+        return frozenset(
+            [f"zh-initial:{i}" for i in ZH_INITIALS]
+            + [f"zh-final:{f}" for f in zh_finals()]
+            + [f"zh-tone:{t}" for t in ZH_TONES]
+        )
+    if lang == "en":
+        return frozenset(f"en:{p}" for p in EN_PHONEMES)
+    raise UserInputError(f"Coverage is available for 'zh' and 'en', not '{lang}'.")
+
+
+def _zh_units(phones: list[str]) -> set[str]:
+    units: set[str] = set()
+    syllables = [p for p in phones if p not in PUNCTUATION]
+    for initial, final in zip(syllables[::2], syllables[1::2], strict=False):
+        if initial in _ZH_INITIAL_SET:
+            units.add(f"zh-initial:{initial}")
+        units.add(f"zh-final:{final[:-1]}")
+        units.add(f"zh-tone:{final[-1]}")
+    return units
+
+
+def _en_units(phones: list[str]) -> set[str]:
+    return {f"en:{p.rstrip('012')}" for p in phones if p.rstrip("012") in EN_PHONEMES}
+
+
+def coverage_units(text: str, mode: str = "zh", frontend: TextFrontend | None = None
+                   ) -> frozenset[str]:
+    """The units one sentence covers when read in ``mode`` (mixed text gives both kinds)."""
+    result = (frontend or default_frontend()).phonemize(text, mode, retry_short=False)
+    units: set[str] = set()
+    for segment in result.segments:
+        units |= _zh_units(segment.phones) if segment.lang == "zh" else _en_units(segment.phones)
+    return frozenset(units)
+
+
+def missing_units(texts: Iterable[str], lang: str, mode: str | None = None) -> frozenset[str]:
+    """Units of ``lang``'s inventory that none of ``texts`` covers yet."""
+    covered: set[str] = set()
+    for text in texts:
+        covered |= coverage_units(text, mode or lang)
+    return inventory(lang) - covered
