@@ -65,7 +65,8 @@ class SoVITSGenerator(nn.Module):
         # registration order = upstream state-dict order
         self.enc_p = TextEncoder(cfg)
         self.dec = HiFiGANGenerator(cfg)
-        self.enc_q = self._new_posterior() if with_posterior else None
+        # registered even when absent so an attached encoder keeps its place in the key order
+        self.register_module("enc_q", self._new_posterior() if with_posterior else None)
         self.flow = CouplingFlow(
             cfg.inter_channels,
             cfg.hidden_channels,
