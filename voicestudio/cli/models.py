@@ -81,8 +81,16 @@ def add_verify(actions: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_verify)
 
 
+def add_install_tiny(actions: argparse._SubParsersAction) -> None:
+    p = actions.add_parser(
+        "install-tiny", help="install tiny random base models (for tests and demos only)")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS,
+                   help="folder holding voices and base models")
+    p.set_defaults(func=_install_tiny)
+
+
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_list, add_download, add_import, add_import_asr, add_verify,
+    add_list, add_download, add_import, add_import_asr, add_verify, add_install_tiny,
 ]
 
 
@@ -265,3 +273,17 @@ def _verify(args: argparse.Namespace) -> int:
             else:
                 print(f"{spec_id}: OK")
     return 2 if failed else 0
+
+
+def _install_tiny(args: argparse.Namespace) -> int:
+    from voicestudio.hub.registry import TINY_NOTE, install_dir
+    from voicestudio.synthesis.tiny_models import install_tiny_base_models
+
+    data_dir = resolve_data_dir(args.data_dir)
+    with _job() as (line, token):
+        installed = install_tiny_base_models(data_dir, progress=line, cancel=token)
+    for model in installed:
+        print(f"Installed {model.id} in {install_dir(data_dir, model.id)}")
+    print(f"Base models: {TINY_NOTE}. They make noise, not speech; run "
+          "`voicestudio models download` for the real ones.")
+    return 0

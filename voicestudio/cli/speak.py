@@ -1,0 +1,82 @@
+"""``voicestudio speak``: synthesise text in a voice, zero-shot or with a trained voice.
+
+    voicestudio speak --ref REF.wav --ref-text "…" --text "…" [--lang zh|en|auto]
+                      [--seed N] -o OUT.wav
+    voicestudio speak --voice NAME --ref REF.wav --ref-text "…" --text "…" -o OUT.wav
+
+Zero-shot uses the base models; ``--voice`` uses the voice's latest trained S1/S2 (a trained
+GPT-SoVITS voice still copies its style from a reference clip). Progress goes to stderr as
+one line; Ctrl-C cancels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from voicestudio.errors import UserInputError
+from voicestudio.project.settings import resolve_data_dir
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("speak", help="say some text in a voice (writes a 32 kHz WAV)")
+    p.add_argument("--ref", required=True, metavar="FILE",
+                   help="reference clip of the voice: 3-10 s of one person speaking, any format")
+    p.add_argument("--ref-text", default="", metavar="TEXT",
+                   help="exactly what is said in the reference clip (recommended; without it "
+                   "only the sound of the voice is copied)")
+    p.add_argument("--ref-lang", choices=("zh", "en", "auto", "all_zh"),
+                   help="language of the reference text (default: --lang)")
+    text = p.add_mutually_exclusive_group(required=True)
+    text.add_argument("--text", metavar="TEXT", help="what to say")
+    text.add_argument("--text-file", metavar="FILE", help="read what to say from a UTF-8 file")
+    p.add_argument("--lang", choices=("zh", "en", "auto", "all_zh"), default="auto",
+                   help="language of the text: zh (Chinese, English words allowed), en, auto "
+                   "(default) or all_zh")
+    p.add_argument("--voice", metavar="NAME", help="use this trained voice's latest model")
+    p.add_argument("--seed", type=int, help="same seed, same audio (default: random)")
+    p.add_argument("--speed", type=float, default=1.0, help="speaking speed, 0.6-1.65")
+    p.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
+    p.add_argument("--no-trim", action="store_true",
+                   help="refuse a reference longer than 10 s instead of using its best part")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
+    p.add_argument("--data-dir", default=argparse.SUPPRESS,
+                   help="folder holding voices and base models")
+    p.set_defaults(func=_speak)
+
+
+def _speak(args: argparse.Namespace) -> int:
+    from transformers.utils import logging as hf_logging
+
+    from voicestudio.cli.models import _job
+    from voicestudio.project.library import VoiceLibrary
+    from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, speak_to_file
+
+    hf_logging.disable_progress_bar()  # its per-model bars would break the progress line
+    data_dir = resolve_data_dir(args.data_dir)
+    if args.text_file:
+        try:
+            text = Path(args.text_file).read_text(encoding="utf-8")
+        except (OSError, UnicodeDecodeError) as exc:
+            raise UserInputError(f"Cannot read the text file {args.text_file}: {exc}") from exc
+    else:
+        text = args.text
+    if args.voice:
+        files = ModelFiles.for_voice(data_dir, VoiceLibrary(data_dir).find(args.voice))
+    else:
+        files = ModelFiles.base(data_dir)
+    request = SynthesisRequest(
+        text=text, reference=args.ref, reference_text=args.ref_text, lang=args.lang,
+        reference_lang=args.ref_lang, seed=args.seed, speed=args.speed,
+        trim_long_reference=not args.no_trim,
+    )
+    with _job() as (line, token):
+        result = speak_to_file(files, request, args.output, args.device, line, token)
+    for note in result.notes:
+        print(f"note: {note}", file=sys.stderr)
+    for warning in result.warnings:
+        print(f"warning: {warning}", file=sys.stderr)
+    print(f"Wrote {args.output}: {result.seconds:.2f} s, {len(result.sentences)} sentence(s), "
+          f"{result.sample_rate} Hz, seed {result.seed}")
+    return 0

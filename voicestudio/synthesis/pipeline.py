@@ -1,0 +1,480 @@
+"""Zero-shot (or trained-voice) synthesis: reference clip + its transcript + text -> 32 kHz audio.
+
+The GPT-SoVITS v2 inference path (facts 1.6), step by step:
+
+1. reference -> HuBERT (16 kHz, 0.6 s of zeros appended) -> S2 ``extract_latent`` -> prompt
+   semantic tokens; reference -> 32 kHz linear spectrogram -> S2 style embedding;
+2. the transcript and every target sentence -> phones + BERT features (text frontend);
+3. S1 continues the prompt tokens for ``prompt phones + sentence phones`` with the BERT
+   features concatenated the same way, sentences of similar length decoded in one batch;
+4. S2 decodes each sentence's new tokens with that sentence's phones only and the reference
+   spectrogram; sentences are joined with pauses (``joining``).
+
+A sentence whose token count does not fit its phone count (S1 skipped words, looped, or never
+ended) is decoded again with another seed, and reported if no attempt fits. With a seed, the
+same request gives the same samples.
+
+Models are loaded once per ``Synthesizer`` and kept warm; ``get_synthesizer`` keeps one per
+set of model files for the whole process, so the app's "try a voice" panel, the narration
+renderer and the CLI share them.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import secrets
+import threading
+from collections.abc import Sequence
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import torch
+
+from voicestudio.audio.wav import write_wav
+from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.hub import registry
+from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.models.devices import resolve_device
+from voicestudio.models.s1 import (
+    DecodeResult,
+    LoadedS1,
+    SamplingParams,
+    decode,
+    decode_batch,
+    load_s1_checkpoint,
+)
+from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
+from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
+from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
+from voicestudio.project.voice import Voice
+from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE, plan_batches
+from voicestudio.synthesis.joining import Pauses, join_fragments
+from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
+from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
+from voicestudio.text.frontend import MODES, PhonesAndBert, get_phones_and_bert
+from voicestudio.text.sentences import TextChunk, split_sentences
+
+log = logging.getLogger(__name__)
+
+SAMPLE_RATE = SPEC_RATE  # v2 output: 32 kHz
+SPEED_RANGE = (0.6, 1.65)  # upstream's speed-factor slider; beyond it speech smears or rushes
+# What a finished sentence's length may be, in 25 Hz tokens per phone of the sentence: speech
+# runs at roughly 2-3 tokens per phone; under 0.4 means words were skipped, over 8 (plus one
+# second of slack for pauses) that S1 looped or babbled.
+MIN_TOKENS_PER_PHONE = 0.4
+MAX_TOKENS_PER_PHONE = 8.0
+SLACK_TOKENS = 25
+_PROMPT_ENDINGS = "，。？！,.?!~:：—…"
+_SEED_SPACE = 2**62
+
+
+@dataclass(frozen=True)
+class ModelFiles:
+    """The four model files a synthesis needs: S1 and S2 (base or a trained voice's), and
+    the base HuBERT and BERT folders."""
+
+    s1: Path
+    s2: Path
+    hubert: Path
+    bert: Path
+
+    @classmethod
+    def base(cls, data_dir: Path) -> ModelFiles:
+        """The installed base models (real or the tiny set); MissingModelError says how to
+        install them."""
+        data_dir = Path(data_dir)
+        return cls(
+            s1=registry.require_file(data_dir, "s1-v2"),
+            s2=registry.require_file(data_dir, "s2g-v2"),
+            hubert=registry.require(data_dir, "hubert"),
+            bert=registry.require(data_dir, "bert"),
+        )
+
+    @classmethod
+    def for_voice(cls, data_dir: Path, voice: Voice) -> ModelFiles:
+        """A trained voice's latest S1/S2 (paths in its manifest are relative to its folder)
+        with the base HuBERT and BERT."""
+        latest = voice.latest_model()
+        if latest is None:
+            raise MissingModelError(
+                f"“{voice.name}” has no trained model yet. Train it first, or speak zero-shot "
+                "from a reference clip and its transcript instead."
+            )
+        s1, s2 = voice.folder / latest.s1_path, voice.folder / latest.s2_path
+        for path, what in ((s1, "GPT (S1)"), (s2, "SoVITS (S2)")):
+            if not path.is_file():
+                raise MissingModelError(
+                    f"The {what} model of “{voice.name}” ({latest.version_id}) is missing: "
+                    f"{path}. Train the voice again or restore its folder from a backup."
+                )
+        base = cls.base(data_dir)
+        return cls(s1=s1, s2=s2, hubert=base.hubert, bert=base.bert)
+
+
+@dataclass(frozen=True)
+class SynthesisRequest:
+    """What to say, in whose voice, and how. Defaults are upstream's inference defaults."""
+
+    text: str
+    reference: Path | str  # 3-10 s clip of the voice, any audio format
+    reference_text: str = ""  # its exact transcript; "" = copy the sound of the voice only
+    lang: str = "auto"  # zh (Chinese with English words), en, auto or all_zh
+    reference_lang: str | None = None  # None = the same as ``lang``
+    seed: int | None = None  # None = a new random seed (reported in the result)
+    speed: float = 1.0
+    sampling: SamplingParams = field(default_factory=SamplingParams)
+    pauses: Pauses = field(default_factory=Pauses)
+    batch_size: int = DEFAULT_BATCH_SIZE
+    noise_scale: float = 0.5
+    retries: int = 2  # extra attempts for a sentence whose length is implausible
+    trim_long_reference: bool = True
+
+    def validate(self) -> None:
+        if not self.text.strip():
+            raise UserInputError("There is no text to speak. Type a sentence first.")
+        for mode in (self.lang, self.reference_lang or self.lang):
+            if mode not in MODES:
+                raise UserInputError(
+                    f"Unknown language '{mode}'; choose one of: {', '.join(MODES)}."
+                )
+        if not SPEED_RANGE[0] <= self.speed <= SPEED_RANGE[1]:
+            raise UserInputError(
+                f"Speed {self.speed:g} is out of range; choose {SPEED_RANGE[0]:g} to "
+                f"{SPEED_RANGE[1]:g} (1 = normal)."
+            )
+        if self.retries < 0 or self.batch_size < 1 or self.noise_scale < 0:
+            raise UserInputError("Retries, batch size and noise scale cannot be negative.")
+        self.sampling.validate()
+        self.pauses.validate()
+
+
+@dataclass(frozen=True)
+class SentenceAudio:
+    """One spoken sentence: where it is in the text and in the audio, and how it went."""
+
+    text: str
+    start_char: int  # request.text[start_char:end_char] == text
+    end_char: int
+    start_sample: int  # audio[start_sample:end_sample] is this sentence
+    end_sample: int
+    n_phones: int
+    n_tokens: int  # semantic tokens S1 produced (S2 makes 1,280 samples of each at speed 1)
+    seed: int  # S1 seed of the attempt used
+    attempts: int
+    problem: str = ""  # non-empty when no attempt had a plausible length
+
+
+@dataclass
+class SynthesisResult:
+    audio: np.ndarray  # (N,) float32 mono
+    sample_rate: int
+    sentences: list[SentenceAudio]
+    seed: int
+    reference: PreparedReference
+    warnings: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def seconds(self) -> float:
+        return self.audio.size / self.sample_rate
+
+    def write_wav(self, path: Path | str) -> Path:
+        """Save as a 16-bit mono WAV, atomically."""
+        return write_wav(path, self.audio, self.sample_rate)
+
+
+@dataclass(frozen=True)
+class VoicePrompt:
+    """Everything taken from the reference, computed once per clip and transcript."""
+
+    reference: PreparedReference
+    prompt_tokens: torch.Tensor | None  # (P,) semantic tokens; None = no transcript, no prompt
+    prompt_phones: torch.Tensor  # (Tp,) long, empty without a prompt
+    prompt_bert: torch.Tensor  # (1024, Tp)
+    refer_spec: torch.Tensor  # (1, 1025, Tr) on the model device
+
+
+@dataclass
+class _Decoded:
+    result: DecodeResult
+    attempts: int
+    problem: str
+
+
+class Synthesizer:
+    """S1, S2, HuBERT and BERT for one set of model files, loaded on first use, kept warm."""
+
+    def __init__(self, files: ModelFiles, device: str = "auto") -> None:
+        self.files = files
+        self.device = resolve_device(device).device
+        self._lock = threading.Lock()
+        self._s1: LoadedS1 | None = None
+        self._s2: LoadedS2 | None = None
+        self._ssl: SSLFeatureExtractor | None = None
+        self._bert: BertFeatureExtractor | None = None
+        self._prompts: dict[tuple, VoicePrompt] = {}
+
+    # Models ----------------------------------------------------------------------------
+    def load(self, progress: ProgressCallback | None = None,
+             cancel: CancelToken | None = None) -> None:
+        """Load every model now (the first ``speak`` does it otherwise)."""
+        tracker = ProgressTracker(progress, cancel)
+        with self._lock:
+            self._load(tracker)
+
+    def _load(self, tracker: ProgressTracker) -> None:
+        if self._s1 is None:
+            tracker.report(0.0, "Loading the GPT (S1) model")
+            self._s1 = load_s1_checkpoint(self.files.s1, self.device)
+        if self._s2 is None:
+            tracker.report(0.25, "Loading the SoVITS (S2) model")
+            self._s2 = load_s2_checkpoint(self.files.s2, self.device)
+            if self._s2.config.sampling_rate != SAMPLE_RATE:
+                raise UserInputError(
+                    f"'{self.files.s2.name}' makes {self._s2.config.sampling_rate} Hz audio; "
+                    "VoiceStudio speaks with GPT-SoVITS v2 models (32 kHz)."
+                )
+        if self._ssl is None:
+            tracker.report(0.5, "Loading the HuBERT speech model")
+            self._ssl = load_ssl_extractor(self.files.hubert, self.device)
+        if self._bert is None:
+            tracker.report(0.75, "Loading the BERT text model")
+            self._bert = load_bert_extractor(self.files.bert, str(self.device))
+        tracker.report(1.0, "Models ready")
+
+    # The reference ---------------------------------------------------------------------
+    def voice_prompt(
+        self, reference: Path | str, reference_text: str = "", reference_lang: str = "auto",
+        trim_long: bool = True,
+    ) -> VoicePrompt:
+        """Prepare a reference clip once; later calls with the same clip reuse the result."""
+        path = Path(reference)
+        stamp = path.stat().st_mtime_ns if path.is_file() else 0
+        key = (str(path.resolve()), stamp, reference_text, reference_lang, trim_long)
+        cached = self._prompts.get(key)
+        if cached is not None:
+            return cached
+        prepared = load_reference(path, reference_text, trim_long)
+        prompt = self._voice_prompt(prepared, reference_lang)
+        self._prompts = {key: prompt}  # one clip at a time: a new one replaces the old
+        return prompt
+
+    @torch.inference_mode()
+    def _voice_prompt(self, prepared: PreparedReference, lang: str) -> VoicePrompt:
+        assert self._s2 is not None and self._ssl is not None
+        generator, cfg = self._s2.generator, self._s2.config
+        spec_cfg = SpectrogramConfig(
+            sample_rate=cfg.sampling_rate, n_fft=cfg.filter_length,
+            hop_length=cfg.hop_length, win_length=cfg.filter_length,
+        )
+        wav_32k = torch.from_numpy(prepared.wav_32k).to(self.device).unsqueeze(0)  # (1, N32)
+        refer_spec = linear_spectrogram(wav_32k, spec_cfg)  # (1, 1025, Tr)
+        phones = torch.zeros(0, dtype=torch.long)
+        bert = torch.zeros(self._bert_dim, 0)
+        tokens = None
+        if prepared.text:
+            ssl = self._ssl.features(prepared.hubert_input)  # (1, 768, T50)
+            codes = generator.extract_latent(ssl.float())  # (1, 1, T25)
+            tokens = codes[0, 0].long()  # (P,)
+            text = prepared.text
+            if text[-1] not in _PROMPT_ENDINGS:  # upstream closes an open transcript
+                text += "." if lang == "en" else "。"
+            frontend = self._phones_and_bert(text, lang)
+            phones = torch.tensor(frontend.phone_ids, dtype=torch.long)
+            bert = frontend.bert.float()
+        return VoicePrompt(prepared, tokens, phones, bert, refer_spec)
+
+    @property
+    def _bert_dim(self) -> int:
+        assert self._s1 is not None
+        return self._s1.config.bert_dim
+
+    def _phones_and_bert(self, text: str, lang: str) -> PhonesAndBert:
+        return get_phones_and_bert(text, lang, self._bert)
+
+    # Speaking --------------------------------------------------------------------------
+    def speak(
+        self,
+        request: SynthesisRequest,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> SynthesisResult:
+        """Synthesise ``request.text`` in the reference's voice (the job the app runs)."""
+        request.validate()
+        tracker = ProgressTracker(progress, cancel)
+        with self._lock:
+            self._load(tracker.sub(0.0, 0.05))
+            tracker.report(0.05, "Preparing the reference clip")
+            prompt = self.voice_prompt(
+                request.reference, request.reference_text,
+                request.reference_lang or request.lang, request.trim_long_reference,
+            )
+            chunks = split_sentences(request.text)
+            return self._render(request, prompt, chunks, tracker.sub(0.1, 1.0))
+
+    def _render(
+        self,
+        request: SynthesisRequest,
+        prompt: VoicePrompt,
+        chunks: Sequence[TextChunk],
+        tracker: ProgressTracker,
+    ) -> SynthesisResult:
+        seed = secrets.randbelow(_SEED_SPACE) if request.seed is None else int(request.seed)
+        warnings = list(prompt.reference.warnings)
+        spoken: list[tuple[TextChunk, PhonesAndBert]] = []
+        for done, chunk in enumerate(chunks):
+            tracker.sub(0.0, 0.1).step(done, len(chunks), "Reading the text")
+            try:
+                spoken.append((chunk, self._phones_and_bert(chunk.text, request.lang)))
+            except UserInputError as exc:
+                warnings.append(f"Skipped “{chunk.text}”: {exc}")
+        if not spoken:
+            raise UserInputError("There is nothing to speak in this text (no words found).")
+
+        decoded = self._decode_all(request, prompt, [pb for _, pb in spoken], seed,
+                                   tracker.sub(0.1, 0.7))
+        fragments = []
+        s2_tracker = tracker.sub(0.7, 1.0)
+        for index, ((_, text), item) in enumerate(zip(spoken, decoded, strict=True)):
+            s2_tracker.step(index, len(spoken), f"Making audio for sentence {index + 1}")
+            fragments.append(self._vocalize(request, prompt, text, item.result.tokens,
+                                            _mix(seed, 3, index)))
+        breaks = [
+            "\n" in request.text[chunk.end:nxt.start]
+            for (chunk, _), (nxt, _) in zip(spoken, [*spoken[1:], spoken[-1]], strict=True)
+        ]
+        joined = join_fragments(fragments, SAMPLE_RATE, breaks, request.pauses)
+        sentences = []
+        for (chunk, text), item, (start, end) in zip(spoken, decoded, joined.spans, strict=True):
+            sentences.append(SentenceAudio(
+                chunk.text, chunk.start, chunk.end, start, end, len(text.phone_ids),
+                int(item.result.tokens.numel()), item.result.seed, item.attempts, item.problem,
+            ))
+            if item.problem:
+                warnings.append(
+                    f"Sentence {len(sentences)} (“{chunk.text}”) may be garbled: {item.problem} "
+                    f"after {item.attempts} attempts. Generate it again or rephrase it."
+                )
+        tracker.report(1.0, "Done")
+        return SynthesisResult(joined.audio, SAMPLE_RATE, sentences, seed, prompt.reference,
+                               warnings, list(prompt.reference.notes))
+
+    def _decode_all(
+        self,
+        request: SynthesisRequest,
+        prompt: VoicePrompt,
+        texts: Sequence[PhonesAndBert],
+        seed: int,
+        tracker: ProgressTracker,
+    ) -> list[_Decoded]:
+        """S1 for every sentence, in length-sorted batches, then retries of implausible ones."""
+        assert self._s1 is not None
+        model = self._s1.model
+        rows = [
+            (torch.cat([prompt.prompt_phones, torch.tensor(t.phone_ids, dtype=torch.long)]),
+             torch.cat([prompt.prompt_bert, t.bert.float()], dim=1))  # (Tp+T,), (1024, Tp+T)
+            for t in texts
+        ]
+        batches = plan_batches([len(t.phone_ids) for t in texts], request.batch_size)
+        results: list[_Decoded | None] = [None] * len(texts)
+        for number, batch in enumerate(batches):
+            tracker.step(number, len(batches), f"Writing speech tokens (batch {number + 1} of "
+                                               f"{len(batches)})")
+            outputs = decode_batch(
+                model, [rows[i][0] for i in batch], [rows[i][1] for i in batch],
+                prompt.prompt_tokens, request.sampling, _mix(seed, 1, number), tracker.cancel,
+            )
+            for index, output in zip(batch, outputs, strict=True):
+                results[index] = _Decoded(output, 1, implausibility(output, len(texts[index]
+                                                                                .phone_ids)))
+        for index, item in enumerate(results):
+            assert item is not None
+            attempt = 1
+            while item.problem and attempt <= request.retries:
+                tracker.cancel.raise_if_cancelled()
+                log.info("sentence %d: %s; retrying with another seed", index + 1, item.problem)
+                output = decode(model, rows[index][0], rows[index][1], prompt.prompt_tokens,
+                                request.sampling, _mix(seed, 2, index, attempt), tracker.cancel)
+                attempt += 1
+                problem = implausibility(output, len(texts[index].phone_ids))
+                if not problem or _badness(output, texts[index]) < _badness(item.result,
+                                                                            texts[index]):
+                    item = _Decoded(output, attempt, problem)
+                else:
+                    item = replace(item, attempts=attempt)
+            results[index] = item
+        return [item for item in results if item is not None]
+
+    @torch.inference_mode()
+    def _vocalize(
+        self, request: SynthesisRequest, prompt: VoicePrompt, text: PhonesAndBert,
+        tokens: torch.Tensor, seed: int,
+    ) -> np.ndarray:
+        """S2: one sentence's tokens (N,) -> (N * 1280 / speed,) float32 samples."""
+        assert self._s2 is not None
+        generator = self._s2.generator
+        codes = tokens.to(self.device).view(1, 1, -1)  # (n_q=1, B=1, N)
+        phones = torch.tensor([text.phone_ids], dtype=torch.long, device=self.device)  # (1, T)
+        cuda = self.device.type == "cuda"
+        with torch.random.fork_rng(devices=[self.device] if cuda else []):
+            torch.manual_seed(seed)  # the prior noise; same seed, same audio
+            # upstream runs S2 in half precision on CUDA; the VQ and spectrogram stay fp32
+            with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
+                audio = generator.decode(codes, phones, prompt.refer_spec,
+                                         request.noise_scale, request.speed)  # (1, 1, samples)
+        return audio[0, 0].float().cpu().numpy()
+
+
+def implausibility(result: DecodeResult, n_phones: int) -> str:
+    """Why a decoded sentence's length is implausible for its phone count ("" = plausible)."""
+    n = int(result.tokens.numel())
+    if not result.finished:
+        return f"the model did not end the sentence ({n} sound tokens)"
+    if n < MIN_TOKENS_PER_PHONE * n_phones:
+        return f"it came out too short ({n} sound tokens for {n_phones} phonemes)"
+    if n > MAX_TOKENS_PER_PHONE * n_phones + SLACK_TOKENS:
+        return f"it came out too long ({n} sound tokens for {n_phones} phonemes)"
+    return ""
+
+
+def _badness(result: DecodeResult, text: PhonesAndBert) -> float:
+    """How far outside the plausible range a result is (0 inside); unfinished is worst."""
+    if not result.finished:
+        return float("inf")
+    n, phones = result.tokens.numel(), len(text.phone_ids)
+    low, high = MIN_TOKENS_PER_PHONE * phones, MAX_TOKENS_PER_PHONE * phones + SLACK_TOKENS
+    return max(low - n, n - high, 0.0) / max(phones, 1)
+
+
+def _mix(seed: int, *parts: int) -> int:
+    """A seed for one stage/batch/sentence/attempt, derived from the request's seed."""
+    value = seed
+    for part in parts:
+        value = (value * 6364136223846793005 + 1442695040888963407 + part) % _SEED_SPACE
+    return value
+
+
+@functools.lru_cache(maxsize=2)
+def _cached_synthesizer(files: ModelFiles, device: str) -> Synthesizer:
+    return Synthesizer(files, device)
+
+
+def get_synthesizer(files: ModelFiles, device: str = "auto") -> Synthesizer:
+    """The process-wide warm synthesizer for these model files and device."""
+    return _cached_synthesizer(files, device)
+
+
+def speak_to_file(
+    files: ModelFiles,
+    request: SynthesisRequest,
+    output: Path | str,
+    device: str = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> SynthesisResult:
+    """Synthesise and save a 32 kHz mono WAV atomically (the CLI's and a simple job's entry)."""
+    result = get_synthesizer(files, device).speak(request, progress, cancel)
+    result.write_wav(output)
+    return result
