@@ -69,6 +69,13 @@ def test_stereo_48k_is_downmixed_and_resampled(tmp_path, speech, fmt):
     assert level == pytest.approx(1.0, abs=0.1)
 
 
+def test_reversed_polarity_channel_does_not_cancel_the_voice(tmp_path, speech):
+    audio, rate = speech
+    stereo = np.stack([audio, -audio], axis=1)  # the mean of the channels would be silence
+    decoded = decode_file(write_audio(tmp_path, "tape", stereo, rate, "wav-16"))
+    np.testing.assert_allclose(np.abs(decoded.samples), np.abs(audio), atol=1 / 16384)
+
+
 def test_native_rate_is_kept_without_a_target(tmp_path, speech):
     audio, rate = speech
     decoded = decode_file(write_audio(tmp_path, "clip", audio, rate, "flac"))

@@ -98,6 +98,21 @@ def _to_float(chunk: np.ndarray) -> np.ndarray:
     return chunk.astype(np.float32, copy=False)
 
 
+def _downmix(data: np.ndarray) -> np.ndarray:
+    """Mean of the channels: keeps the level of a centred voice and favours no microphone.
+
+    When the mean cancels out (one channel wired in reverse polarity, an old tape-deck
+    fault), the loudest single channel is used instead of reporting silence.
+    """
+    if data.shape[1] == 1:
+        return data[:, 0]
+    mono = data.mean(axis=1, dtype=np.float32)
+    peaks = np.max(np.abs(data), axis=0)
+    if float(np.max(np.abs(mono))) < 0.1 * float(peaks.max()):
+        return np.ascontiguousarray(data[:, int(np.argmax(peaks))])
+    return mono
+
+
 def decode_file(path: Path | str, sample_rate: int | None = None) -> DecodedAudio:
     """Decode ``path`` to mono float32, resampled to ``sample_rate`` (None keeps the file's).
 
@@ -115,8 +130,7 @@ def decode_file(path: Path | str, sample_rate: int | None = None) -> DecodedAudi
         raise EmptyAudioError(path)
     if not np.all(np.isfinite(data)):
         raise UnreadableAudioError(path, "it contains damaged samples")
-    # Mean of channels: keeps the level of a centred voice and does not favour one mic.
-    mono = data.mean(axis=1, dtype=np.float32) if data.shape[1] > 1 else data[:, 0]
+    mono = _downmix(data)
     if float(np.max(np.abs(mono))) < SILENCE_PEAK:
         raise SilentAudioError(path)
     target = sample_rate or rate

@@ -10,8 +10,6 @@ does not depend on torch.jit, which torch has deprecated.
 
 from __future__ import annotations
 
-from functools import cache
-
 import numpy as np
 import torch
 
@@ -26,8 +24,9 @@ VAD_WINDOW_SECONDS = VAD_WINDOW / VAD_SAMPLE_RATE
 SPEECH_THRESHOLD = 0.5
 
 
-@cache
 def _load_model():
+    """A fresh model per detector: it keeps recurrent state between windows, so two jobs
+    (two worker threads) must never share one. Loading takes ~50 ms."""
     try:
         from silero_vad import load_silero_vad
 
