@@ -1,0 +1,72 @@
+"""Helpers for driving the app in tests: a window without torch, and dialogs that answer."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+from PySide6.QtWidgets import QDialog
+
+from voicestudio.app import dialogs
+from voicestudio.app.main import build_window, get_application
+from voicestudio.app.main_window import MainWindow
+from voicestudio.errors import UserInputError
+
+
+def fake_device(preference: str) -> str:
+    """Answers like resolve_device on a machine with a CPU only, without importing torch."""
+    if preference in ("cuda", "mps"):
+        raise UserInputError(f"No {preference} device here. Choose 'auto' or 'cpu' in Settings.")
+    return "CPU"
+
+
+@pytest.fixture
+def make_window(qtbot) -> Callable[..., MainWindow]:
+    """Builds shown main windows over the isolated data folder (or a given one)."""
+    get_application()
+
+    def make(data_dir: str | Path | None = None) -> MainWindow:
+        window = build_window(data_dir, device_resolver=fake_device)
+        qtbot.addWidget(window)
+        window.show()
+        qtbot.waitUntil(lambda: "checking" not in window.status.device_label.text())
+        return window
+
+    return make
+
+
+@pytest.fixture
+def window(make_window) -> MainWindow:
+    return make_window()
+
+
+class DialogAnswers:
+    """Replaces ``dialogs.run_dialog``: each queued answer fills in the next dialog.
+
+    An answer gets the dialog and returns True to press its OK button (validation and the
+    library call then run for real), or False to leave it as the person left it.
+    """
+
+    def __init__(self) -> None:
+        self.queue: list[Callable[[QDialog], bool]] = []
+        self.seen: list[QDialog] = []
+
+    def add(self, answer: Callable[[QDialog], bool]) -> None:
+        self.queue.append(answer)
+
+    def run(self, dialog: QDialog) -> bool:
+        if not self.queue:
+            raise AssertionError(f"unexpected dialog {type(dialog).__name__}")
+        self.seen.append(dialog)
+        press_ok = self.queue.pop(0)(dialog)
+        if press_ok:
+            dialog.ok_button.click()
+        return dialog.result() == QDialog.DialogCode.Accepted
+
+
+@pytest.fixture
+def answers(monkeypatch) -> DialogAnswers:
+    fake = DialogAnswers()
+    monkeypatch.setattr(dialogs, "run_dialog", fake.run)
+    return fake

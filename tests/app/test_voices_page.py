@@ -1,0 +1,288 @@
+"""The Voices page driven through its buttons and dialogs, checked against the folders."""
+
+from __future__ import annotations
+
+import json
+import shutil
+
+import pytest
+from PySide6.QtCore import Qt
+from PySide6.QtWidgets import QApplication, QMessageBox
+
+from voicestudio.app import dialogs
+from voicestudio.app.dialogs import CONSENT_STATEMENT, CreateVoiceDialog, TrashDialog
+from voicestudio.app.pages.voices import VoicesPage
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.settings import Settings
+
+
+@pytest.fixture
+def page(window) -> VoicesPage:
+    return window.page("voices")
+
+
+def names_in_list(page: VoicesPage) -> list[str]:
+    return [page.tree.topLevelItem(i).text(0) for i in range(page.tree.topLevelItemCount())]
+
+
+def fill_create(name: str, languages: tuple[str, ...] = ("zh",), consent_by: str = "",
+                consent_ticked: bool = False):
+    def answer(dialog: CreateVoiceDialog) -> bool:
+        dialog.name_edit.setText(name)
+        for code, box in dialog.language_boxes.items():
+            box.setChecked(code in languages)
+        dialog.consent_by_edit.setText(consent_by)
+        dialog.consent_box.setChecked(consent_ticked)
+        return True
+
+    return answer
+
+
+def rename_to(name: str):
+    def answer(dialog) -> bool:
+        dialog.name_edit.setText(name)
+        return True
+
+    return answer
+
+
+def visible_message_boxes() -> list[QMessageBox]:
+    return [w for w in QApplication.topLevelWidgets()
+            if isinstance(w, QMessageBox) and w.isVisible()]
+
+
+def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated_user_dirs):
+    assert page.list_stack.currentIndex() == 1
+    assert page.empty_create_button.isVisible()
+    for button in (page.open_button, page.rename_button, page.duplicate_button,
+                   page.delete_button):
+        assert not button.isEnabled()
+
+    answers.add(fill_create("Grandma Rose", ("zh",), "Li Wei", True))
+    page.empty_create_button.click()
+
+    manifest = json.loads(
+        (isolated_user_dirs / "voices" / "Grandma-Rose" / "voice.json").read_text("utf-8")
+    )
+    assert manifest["name"] == "Grandma Rose"
+    assert manifest["languages"] == ["zh"]
+    assert manifest["consent"]["given_by"] == "Li Wei"
+    assert manifest["consent"]["statement"] == CONSENT_STATEMENT
+    assert page.list_stack.currentIndex() == 0
+    assert names_in_list(page) == ["Grandma Rose"]
+    # The first voice becomes the open one, so the other pages have something to work on.
+    assert page.window().windowTitle() == "Grandma Rose — VoiceStudio"
+    assert Settings.load().last_voice == "Grandma Rose"
+    assert page.details.title.text() == "Grandma Rose"
+    assert "Li Wei" in page.details.values["Consent"].text()
+
+
+def test_create_refuses_a_taken_name_and_keeps_the_dialog_open(page, answers,
+                                                               isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    answers.add(fill_create("grandma rose"))
+    page.create_button.click()
+    dialog = answers.seen[-1]
+    assert dialog.result() != CreateVoiceDialog.DialogCode.Accepted
+    assert not dialog.error_label.isHidden()
+    assert "already exists" in dialog.error_label.text()
+    assert sorted(p.name for p in (isolated_user_dirs / "voices").iterdir()) == ["Grandma-Rose"]
+
+
+@pytest.mark.parametrize(
+    ("consent_by", "ticked", "problem"),
+    [("Li Wei", False, "Tick"), ("", True, "who gave permission")],
+)
+def test_create_asks_for_a_complete_consent_record(page, answers, isolated_user_dirs,
+                                                   consent_by, ticked, problem):
+    answers.add(fill_create("Grandma Rose", ("zh",), consent_by, ticked))
+    page.create_button.click()
+    assert problem in answers.seen[-1].error_label.text()
+    assert not (isolated_user_dirs / "voices").exists()
+
+
+def test_create_needs_a_language(page, answers, isolated_user_dirs):
+    answers.add(fill_create("Grandma Rose", ()))
+    page.create_button.click()
+    assert "language" in answers.seen[-1].error_label.text()
+    assert not (isolated_user_dirs / "voices").exists()
+
+
+@pytest.mark.parametrize(("default", "ticked"), [("zh", ["zh"]), ("en", ["en"]),
+                                                 ("auto", ["zh", "en"])])
+def test_create_dialog_starts_from_the_default_language(page, answers, default, ticked):
+    page.state.update_settings(default_language=default)
+    answers.add(lambda dialog: False)
+    page.create_button.click()
+    assert answers.seen[-1].languages() == ticked
+
+
+def test_rename_moves_the_folder_and_follows_the_open_voice(page, answers, isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    page.state.open_voice("Grandma Rose")
+    page.select_voice("Grandma Rose")
+
+    answers.add(rename_to("Nana Rose"))
+    page.rename_button.click()
+
+    voices = isolated_user_dirs / "voices"
+    assert [p.name for p in voices.iterdir()] == ["Nana-Rose"]
+    assert json.loads((voices / "Nana-Rose" / "voice.json").read_text("utf-8"))["name"] == (
+        "Nana Rose"
+    )
+    assert names_in_list(page) == ["Nana Rose"]
+    assert page.state.current_voice.name == "Nana Rose"
+    assert page.window().windowTitle() == "Nana Rose — VoiceStudio"
+    assert Settings.load().last_voice == "Nana Rose"
+
+
+def test_duplicate_copies_the_voice_under_a_new_name(page, answers, isolated_user_dirs):
+    original = VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh", "en"])
+    (original.folder / "segments" / "0001.txt").write_text("你好", encoding="utf-8")
+    page.reload()
+    page.select_voice("Grandma Rose")
+
+    answers.add(lambda dialog: (dialog.name_edit.text() == "Grandma Rose (copy)"))
+    page.duplicate_button.click()
+
+    copy = isolated_user_dirs / "voices" / "Grandma-Rose-(copy)"
+    manifest = json.loads((copy / "voice.json").read_text("utf-8"))
+    assert manifest["name"] == "Grandma Rose (copy)"
+    assert manifest["languages"] == ["zh", "en"]
+    assert manifest["id"] != original.manifest.id
+    assert (copy / "segments" / "0001.txt").read_text(encoding="utf-8") == "你好"
+    assert names_in_list(page) == ["Grandma Rose", "Grandma Rose (copy)"]
+    assert page.selected_voice().name == "Grandma Rose (copy)"
+
+
+def test_delete_moves_to_trash_and_undo_brings_it_back(page, isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    page.state.open_voice("Grandma Rose")
+    page.select_voice("Grandma Rose")
+
+    page.delete_button.click()
+
+    assert not (isolated_user_dirs / "voices" / "Grandma-Rose").exists()
+    trashed = list((isolated_user_dirs / "trash").iterdir())
+    assert len(trashed) == 1 and trashed[0].name.startswith("Grandma-Rose@")
+    assert names_in_list(page) == []
+    assert page.state.current_voice is None
+    assert page.window().windowTitle() == "VoiceStudio"
+    assert page.notice.isVisible() and "trash" in page.notice.label.text()
+
+    page.notice.action_button.click()
+
+    assert (isolated_user_dirs / "voices" / "Grandma-Rose" / "voice.json").is_file()
+    assert list((isolated_user_dirs / "trash").iterdir()) == []
+    assert names_in_list(page) == ["Grandma Rose"]
+    assert "is back" in page.notice.label.text()
+
+
+def test_trash_dialog_lists_deleted_voices_and_restores_one(page, answers, isolated_user_dirs):
+    library = VoiceLibrary(isolated_user_dirs)
+    for name in ("Grandma Rose", "Uncle Bo", "Auntie May"):
+        library.create(name, ["zh"])
+    library.delete("Uncle Bo")
+    library.delete("Auntie May")
+    page.reload()
+
+    def restore_uncle(dialog: TrashDialog) -> bool:
+        assert {e.name for e in dialog.entries()} == {"Uncle Bo", "Auntie May"}
+        row = next(i for i, e in enumerate(dialog.entries()) if e.name == "Uncle Bo")
+        dialog.list.setCurrentRow(row)
+        dialog.restore_button.click()
+        assert [e.name for e in dialog.entries()] == ["Auntie May"]
+        dialog.reject()
+        return False
+
+    answers.add(restore_uncle)
+    page.trash_button.click()
+
+    assert (isolated_user_dirs / "voices" / "Uncle-Bo" / "voice.json").is_file()
+    assert names_in_list(page) == ["Grandma Rose", "Uncle Bo"]
+    assert page.selected_voice().name == "Uncle Bo"
+
+
+def test_empty_trash_says_so(page, answers):
+    def check(dialog: TrashDialog) -> bool:
+        assert dialog.stack.currentWidget() is dialog.empty_label
+        assert not dialog.restore_button.isEnabled()
+        return False
+
+    answers.add(check)
+    page.trash_button.click()
+    assert len(answers.seen) == 1
+
+
+def test_open_sets_the_current_voice_and_remembers_it(page, window, isolated_user_dirs):
+    library = VoiceLibrary(isolated_user_dirs)
+    library.create("Grandma Rose", ["zh"])
+    library.create("Uncle Bo", ["en"])
+    page.reload()
+    page.select_voice("Uncle Bo")
+
+    page.open_button.click()
+
+    assert window.state.current_voice.name == "Uncle Bo"
+    assert window.windowTitle() == "Uncle Bo — VoiceStudio"
+    assert window.voice_label.text() == "Uncle Bo"
+    assert Settings.load().last_voice == "Uncle Bo"
+    assert not page.open_button.isEnabled() and page.open_button.text() == "Opened"
+    assert page.details.badge.isVisible()
+    bold = [page.tree.topLevelItem(i).font(0).bold() for i in range(2)]
+    assert bold == [False, True]
+
+
+def test_a_damaged_voice_is_listed_with_its_problem(page, isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    broken = isolated_user_dirs / "voices" / "Broken"
+    broken.mkdir()
+    (broken / "voice.json").write_text("{not json", encoding="utf-8")
+    page.reload()
+
+    assert names_in_list(page)[0].startswith("Broken — cannot be opened")
+    assert page.selected_voice().name == "Grandma Rose"  # a healthy voice is preselected
+    page.tree.setCurrentItem(page.tree.topLevelItem(0))
+    assert page.selected_voice() is None
+    assert "damaged" in page.details.problem.text()
+    assert page.details.problem.isVisible() and not page.details.form_widget.isVisible()
+    for button in (page.open_button, page.rename_button, page.duplicate_button,
+                   page.delete_button):
+        assert not button.isEnabled()
+    assert (broken / "voice.json").read_text(encoding="utf-8") == "{not json"
+
+
+def test_a_library_error_is_shown_in_a_message_box(page, isolated_user_dirs, qtbot):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    page.select_voice("Grandma Rose")
+    shutil.rmtree(isolated_user_dirs / "voices" / "Grandma-Rose")  # gone behind our back
+
+    page.delete_button.click()
+
+    boxes = visible_message_boxes()
+    assert len(boxes) == 1
+    assert "There is no voice called “Grandma Rose”" in boxes[0].text()
+    boxes[0].button(QMessageBox.StandardButton.Ok).click()
+    assert names_in_list(page) == []  # the list was re-read from disk
+
+
+def test_double_click_opens_a_voice(page, qtbot, isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    item = page.tree.topLevelItem(0)
+    rect = page.tree.visualItemRect(item)
+    # A real double click is press-release-doubleclick; the view needs the press first.
+    qtbot.mouseClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    qtbot.mouseDClick(page.tree.viewport(), Qt.MouseButton.LeftButton, pos=rect.center())
+    assert page.state.current_voice is not None
+    assert page.state.current_voice.name == "Grandma Rose"
+
+
+def test_show_error_does_not_block(qtbot):
+    box = dialogs.show_error(None, "Something you can fix.")
+    qtbot.addWidget(box)
+    assert box.isVisible() and box.text() == "Something you can fix."

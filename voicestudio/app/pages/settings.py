@@ -1,0 +1,141 @@
+"""The Settings page: compute device, data folder, default language for new voices.
+
+Every change is saved the moment it is made (``Settings.save`` is atomic), so there is no
+Save button to forget; the status bar and the library follow through :class:`AppState`.
+"""
+
+from __future__ import annotations
+
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPushButton,
+    QSizePolicy,
+    QSpacerItem,
+    QWidget,
+)
+
+from voicestudio.app import dialogs
+from voicestudio.app.pages.base import BasePage
+from voicestudio.app.state import AppState
+from voicestudio.errors import VoiceStudioError
+from voicestudio.project.settings import DEVICE_CHOICES, LANGUAGE_CHOICES, log_dir
+
+DEVICE_LABELS = {
+    "auto": "Automatic — the fastest this computer has",
+    "cuda": "NVIDIA graphics card (CUDA)",
+    "mps": "Apple graphics (MPS)",
+    "cpu": "Processor only (slow training)",
+}
+LANGUAGE_LABELS = {
+    "zh": "Chinese (中文)",
+    "en": "English",
+    "auto": "Both Chinese and English",
+}
+
+
+def _hint(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setObjectName("hint")
+    label.setWordWrap(True)
+    return label
+
+
+class SettingsPage(BasePage):
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        self.device_combo = QComboBox()
+        for choice in DEVICE_CHOICES:
+            self.device_combo.addItem(DEVICE_LABELS[choice], choice)
+        self.device_combo.currentIndexChanged.connect(self._device_chosen)
+
+        self.folder_edit = QLineEdit()
+        self.folder_edit.setReadOnly(True)
+        self.folder_button = QPushButton("Choose…")
+        self.folder_button.clicked.connect(self.choose_data_dir)
+        folder_row = QHBoxLayout()
+        folder_row.addWidget(self.folder_edit, 1)
+        folder_row.addWidget(self.folder_button)
+        self.folder_hint = _hint("")
+
+        self.language_combo = QComboBox()
+        for choice in LANGUAGE_CHOICES:
+            self.language_combo.addItem(LANGUAGE_LABELS[choice], choice)
+        self.language_combo.currentIndexChanged.connect(self._language_chosen)
+
+        self.log_label = QLabel(str(log_dir()))
+        self.log_label.setObjectName("hint")
+
+        card = QFrame()
+        card.setObjectName("card")
+        form = QFormLayout(card)
+        form.setContentsMargins(20, 18, 20, 18)
+        form.setVerticalSpacing(6)
+        form.setHorizontalSpacing(20)
+        form.addRow("Compute device:", self.device_combo)
+        form.addRow("", _hint("Where training and speaking run. A graphics card is many "
+                              "times faster; the status bar shows what is in use."))
+        form.addItem(_spacer())
+        form.addRow("Data folder:", folder_row)
+        form.addRow("", self.folder_hint)
+        form.addItem(_spacer())
+        form.addRow("New voices speak:", self.language_combo)
+        form.addRow("", _hint("The languages ticked when you create a voice."))
+        form.addItem(_spacer())
+        form.addRow("Log files:", self.log_label)
+
+        layout = self.page_layout("Settings", "Changes are saved as you make them.")
+        layout.addWidget(card)
+        layout.addStretch(1)
+
+        state.settings_changed.connect(self.load_values)
+        state.data_dir_changed.connect(lambda _folder: self.load_values())
+        self.load_values()
+
+    def on_shown(self) -> None:
+        self.load_values()
+
+    def load_values(self) -> None:
+        """Show what is saved (without re-saving: the combos' signals are blocked)."""
+        settings = self.state.settings
+        for combo, value in (
+            (self.device_combo, settings.compute_device),
+            (self.language_combo, settings.default_language),
+        ):
+            combo.blockSignals(True)
+            combo.setCurrentIndex(max(combo.findData(value), 0))
+            combo.blockSignals(False)
+        self.folder_edit.setText(str(self.state.data_dir))
+        locked = self.state.data_dir_locked_by
+        self.folder_button.setEnabled(locked is None)
+        if locked == "--data-dir":
+            self.folder_hint.setText("Set with --data-dir for this session; "
+                                     "start VoiceStudio without it to change it here.")
+        elif locked:
+            self.folder_hint.setText(f"Set by the {locked} environment variable; "
+                                     "unset it to change the folder here.")
+        else:
+            self.folder_hint.setText("Voices, base models and the trash live here.")
+
+    def _device_chosen(self) -> None:
+        self.state.update_settings(compute_device=self.device_combo.currentData())
+
+    def _language_chosen(self) -> None:
+        self.state.update_settings(default_language=self.language_combo.currentData())
+
+    def choose_data_dir(self) -> None:
+        folder = dialogs.choose_folder(self, "Choose the data folder", self.state.data_dir)
+        if folder is None:
+            return
+        try:
+            self.state.set_data_dir(folder)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+
+
+def _spacer() -> QSpacerItem:
+    return QSpacerItem(0, 10, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)

@@ -1,0 +1,434 @@
+"""The Voices page: the voice library, and which voice the other pages work on.
+
+The list, its buttons and the details card only call :class:`VoiceLibrary` (through the
+dialogs) and :class:`AppState`; everything they show comes from the voice manifests.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt
+from PySide6.QtGui import QFont, QIcon, QPixmap
+from PySide6.QtWidgets import (
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QHeaderView,
+    QLabel,
+    QPushButton,
+    QSizePolicy,
+    QStackedWidget,
+    QStyle,
+    QTreeWidget,
+    QTreeWidgetItem,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicestudio.app import dialogs
+from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialog, TrashDialog
+from voicestudio.app.pages.base import BasePage, VoicePanel
+from voicestudio.app.state import AppState
+from voicestudio.app.widgets.notice import NoticeBar
+from voicestudio.errors import VoiceStudioError
+from voicestudio.project.library import LibraryEntry
+from voicestudio.project.voice import Voice
+
+# Panels shown under the selected voice's details, top to bottom (see VoicePanel).
+VOICE_PANELS: list[type[VoicePanel]] = []
+
+COLUMNS = ("Name", "Languages", "Clips", "Models")
+
+
+def _languages_text(codes: list[str]) -> str:
+    return ", ".join(LANGUAGE_NAMES.get(code, code).split(" (")[0] for code in codes)
+
+
+def _speech_text(seconds: float) -> str:
+    if seconds < 90:
+        return f"{seconds:.0f} s of speech"
+    return f"{seconds / 60:.1f} min of speech"
+
+
+class VoiceDetails(QFrame):
+    """The card on the right: everything the manifest says about the selected voice."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setObjectName("card")
+        self.title = QLabel()
+        self.title.setObjectName("cardTitle")
+        self.title.setWordWrap(True)
+        self.badge = QLabel("Open")
+        self.badge.setObjectName("badge")
+        self.badge.setSizePolicy(QSizePolicy.Policy.Fixed, QSizePolicy.Policy.Fixed)
+        self.problem = QLabel()
+        self.problem.setObjectName("fieldError")
+        self.problem.setWordWrap(True)
+        self.values: dict[str, QLabel] = {}
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        form.setHorizontalSpacing(16)
+        for key in ("Languages", "Recordings", "Trained models", "Consent", "Created", "Folder"):
+            value = QLabel()
+            value.setWordWrap(True)
+            value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+            self.values[key] = value
+            form.addRow(f"{key}:", value)
+        self.form_widget = QWidget()
+        self.form_widget.setLayout(form)
+        form.setContentsMargins(0, 0, 0, 0)
+
+        heading = QHBoxLayout()
+        heading.addWidget(self.title, 1)
+        heading.addWidget(self.badge, 0, Qt.AlignmentFlag.AlignTop)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(18, 16, 18, 16)
+        layout.setSpacing(12)
+        layout.addLayout(heading)
+        layout.addWidget(self.problem)
+        layout.addWidget(self.form_widget)
+
+    def show_entry(self, entry: LibraryEntry | None, is_open: bool) -> None:
+        self.setVisible(entry is not None)
+        if entry is None:
+            return
+        self.title.setText(entry.name)
+        self.badge.setVisible(is_open)
+        self.problem.setVisible(entry.voice is None)
+        self.problem.setText(f"This voice cannot be opened. {entry.problem or ''}")
+        voice = entry.voice
+        self.form_widget.setVisible(voice is not None)
+        if voice is None:
+            return
+        m = voice.manifest
+        self.values["Languages"].setText(_languages_text(m.languages))
+        if m.dataset.segments:
+            clips = f"{m.dataset.segments} clips, {_speech_text(m.dataset.speech_seconds)}"
+        else:
+            clips = "None yet"
+        self.values["Recordings"].setText(clips)
+        self.values["Trained models"].setText(str(len(m.models)) if m.models else "None yet")
+        if m.consent:
+            self.values["Consent"].setText(
+                f"Given by {m.consent.given_by} on {m.consent.date[:10]}"
+            )
+        else:
+            self.values["Consent"].setText("No consent recorded")
+        self.values["Created"].setText(m.created[:10])
+        self.values["Folder"].setText(str(voice.folder))
+
+
+class VoicesPage(BasePage):
+    """List, create, open, rename, duplicate, delete and restore voices."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        style = self.style()
+
+        self.create_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_FileDialogNewFolder), "Create voice…"
+        )
+        self.create_button.setObjectName("primary")
+        self.create_button.clicked.connect(self.create_voice)
+        self.open_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_DialogOpenButton), "Open"
+        )
+        self.open_button.setToolTip("Work with this voice on the Record, Edit, Train and "
+                                    "Narrate pages")
+        self.open_button.clicked.connect(self.open_selected)
+        self.rename_button = QPushButton("Rename…")
+        self.rename_button.clicked.connect(self.rename_selected)
+        self.duplicate_button = QPushButton("Duplicate…")
+        self.duplicate_button.setToolTip("Make a copy of this voice under a new name")
+        self.duplicate_button.clicked.connect(self.duplicate_selected)
+        self.delete_button = QPushButton(
+            style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Delete"
+        )
+        self.delete_button.setToolTip("Move this voice to the trash; you can restore it")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.trash_button = QPushButton("Trash…")
+        self.trash_button.setToolTip("See deleted voices and restore them")
+        self.trash_button.clicked.connect(self.show_trash)
+
+        actions = QHBoxLayout()
+        actions.setSpacing(8)
+        for button in (self.create_button, self.open_button, self.rename_button,
+                       self.duplicate_button, self.delete_button):
+            actions.addWidget(button)
+        actions.addStretch(1)
+        actions.addWidget(self.trash_button)
+
+        self.notice = NoticeBar()
+
+        self.tree = QTreeWidget()
+        self.tree.setHeaderLabels(list(COLUMNS))
+        self.tree.setRootIsDecorated(False)
+        self.tree.setUniformRowHeights(True)
+        self.tree.setAlternatingRowColors(True)
+        self.tree.header().setStretchLastSection(False)
+        self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
+        for column in range(1, len(COLUMNS)):
+            self.tree.header().setSectionResizeMode(
+                column, QHeaderView.ResizeMode.ResizeToContents
+            )
+        self.tree.headerItem().setToolTip(2, "Recorded or imported clips (segments)")
+        self.tree.headerItem().setToolTip(3, "Trained model versions")
+        self.tree.itemSelectionChanged.connect(self._on_selection_changed)
+        self.tree.itemDoubleClicked.connect(lambda _item, _col: self.open_selected())
+
+        empty = QWidget()
+        empty.setObjectName("emptyStatePanel")
+        empty_label = QLabel("No voices yet — create your first voice.")
+        empty_label.setObjectName("emptyState")
+        empty_label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_hint = QLabel(
+            "A voice holds about a minute of someone's speech and the models trained on it."
+        )
+        empty_hint.setObjectName("hint")
+        empty_hint.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        empty_hint.setWordWrap(True)
+        self.empty_create_button = QPushButton("Create your first voice")
+        self.empty_create_button.setObjectName("primary")
+        self.empty_create_button.clicked.connect(self.create_voice)
+        empty_layout = QVBoxLayout(empty)
+        empty_layout.addStretch(1)
+        empty_layout.addWidget(empty_label)
+        empty_layout.addWidget(empty_hint)
+        empty_layout.addSpacing(8)
+        empty_layout.addWidget(self.empty_create_button, 0, Qt.AlignmentFlag.AlignCenter)
+        empty_layout.addStretch(2)
+        self.list_stack = QStackedWidget()
+        self.list_stack.addWidget(self.tree)
+        self.list_stack.addWidget(empty)
+        self._empty = empty
+
+        self.details = VoiceDetails()
+        self.panels: list[VoicePanel] = [panel(state) for panel in VOICE_PANELS]
+        side = QVBoxLayout()
+        side.setSpacing(12)
+        side.addWidget(self.details)
+        # The slot for per-voice panels ("Try this voice"), below the details card.
+        self.panel_slot = QVBoxLayout()
+        self.panel_slot.setSpacing(12)
+        for panel_widget in self.panels:
+            self.panel_slot.addWidget(panel_widget)
+        side.addLayout(self.panel_slot)
+        side.addStretch(1)
+        side_widget = QWidget()
+        side_widget.setLayout(side)
+        side.setContentsMargins(0, 0, 0, 0)
+        side_widget.setMinimumWidth(320)
+
+        body = QHBoxLayout()
+        body.setSpacing(16)
+        body.addWidget(self.list_stack, 3)
+        body.addWidget(side_widget, 2)
+
+        layout = self.page_layout(
+            "Voices",
+            "Each voice keeps its recordings and trained models together. "
+            "Open a voice to record, train or narrate with it.",
+        )
+        layout.addLayout(actions)
+        layout.addWidget(self.notice)
+        layout.addLayout(body, 1)
+
+        state.library_changed.connect(self.reload)
+        state.current_voice_changed.connect(lambda _voice: self._mark_open_voice())
+        self.reload()
+
+    # --- list -----------------------------------------------------------------------------
+
+    def reload(self) -> None:
+        """Re-read the library from disk, keeping the selection where it can."""
+        previous = self.selected_entry()
+        keep = previous.folder if previous else None
+        if previous and previous.voice:
+            keep_id = previous.voice.manifest.id
+        else:
+            keep_id = None
+        self.tree.clear()
+        select: QTreeWidgetItem | None = None
+        for entry in self.state.library.entries():
+            item = self._item_for(entry)
+            self.tree.addTopLevelItem(item)
+            if entry.voice is None:
+                item.setFirstColumnSpanned(True)
+            same_voice = entry.voice is not None and entry.voice.manifest.id == keep_id
+            if same_voice or entry.folder == keep:
+                select = item
+        has_voices = self.tree.topLevelItemCount() > 0
+        self.list_stack.setCurrentIndex(0 if has_voices else 1)
+        if select is None and has_voices:
+            select = self._item_for_open_voice() or self._first_healthy_item()
+        if select is not None:
+            self.tree.setCurrentItem(select)
+        self._mark_open_voice()
+        self._on_selection_changed()
+
+    def _item_for(self, entry: LibraryEntry) -> QTreeWidgetItem:
+        if entry.voice is None:
+            item = QTreeWidgetItem([f"{entry.name} — cannot be opened (select it for details)"])
+            item.setIcon(0, self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxWarning))
+            item.setToolTip(0, entry.problem or "")
+        else:
+            m = entry.voice.manifest
+            item = QTreeWidgetItem(
+                [m.name, _languages_text(m.languages), str(m.dataset.segments), str(len(m.models))]
+            )
+            for column in (2, 3):
+                item.setTextAlignment(column, Qt.AlignmentFlag.AlignCenter)
+        item.setData(0, Qt.ItemDataRole.UserRole, entry)
+        return item
+
+    def _item_for_open_voice(self) -> QTreeWidgetItem | None:
+        current = self.state.current_voice
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            entry: LibraryEntry = item.data(0, Qt.ItemDataRole.UserRole)
+            if current is not None and entry.voice is not None and (
+                entry.voice.manifest.id == current.manifest.id
+            ):
+                return item
+        return None
+
+    def _first_healthy_item(self) -> QTreeWidgetItem:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole).voice is not None:
+                return item
+        return self.tree.topLevelItem(0)
+
+    def _mark_open_voice(self) -> None:
+        open_item = self._item_for_open_voice()
+        check = self.style().standardIcon(QStyle.StandardPixmap.SP_DialogApplyButton)
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            entry: LibraryEntry = item.data(0, Qt.ItemDataRole.UserRole)
+            if entry.voice is None:
+                continue
+            font = QFont(item.font(0))
+            font.setBold(item is open_item)
+            item.setFont(0, font)
+            item.setIcon(0, check if item is open_item else self._blank_icon())
+            item.setToolTip(0, "The open voice" if item is open_item else "")
+        self._on_selection_changed()
+
+    @staticmethod
+    def _blank_icon() -> QIcon:
+        # Same width as the open-voice tick, so names stay aligned in one column.
+        pixmap = QPixmap(16, 16)
+        pixmap.fill(Qt.GlobalColor.transparent)
+        return QIcon(pixmap)
+
+    def selected_entry(self) -> LibraryEntry | None:
+        items = self.tree.selectedItems()
+        return items[0].data(0, Qt.ItemDataRole.UserRole) if items else None
+
+    def selected_voice(self) -> Voice | None:
+        entry = self.selected_entry()
+        return entry.voice if entry else None
+
+    def select_voice(self, name: str) -> None:
+        for i in range(self.tree.topLevelItemCount()):
+            item = self.tree.topLevelItem(i)
+            if item.data(0, Qt.ItemDataRole.UserRole).name == name:
+                self.tree.setCurrentItem(item)
+                return
+
+    def _on_selection_changed(self) -> None:
+        entry = self.selected_entry()
+        voice = entry.voice if entry else None
+        current = self.state.current_voice
+        is_open = bool(voice and current and voice.manifest.id == current.manifest.id)
+        self.details.show_entry(entry, is_open)
+        for button in (self.rename_button, self.duplicate_button, self.delete_button):
+            button.setEnabled(voice is not None)
+        self.open_button.setEnabled(voice is not None and not is_open)
+        self.open_button.setText("Opened" if is_open else "Open")
+        for panel in self.panels:
+            panel.set_voice(voice)
+
+    # --- actions --------------------------------------------------------------------------
+
+    def create_voice(self) -> None:
+        dialog = CreateVoiceDialog(
+            self.state.library, self.state.settings.default_language, self
+        )
+        if dialogs.run_dialog(dialog) and dialog.voice is not None:
+            self.notice.hide()
+            self._after_change(dialog.voice.name)
+            if self.state.current_voice is None:
+                self.state.open_voice(dialog.voice.name)
+
+    def open_selected(self) -> None:
+        voice = self.selected_voice()
+        if voice is None:
+            return
+        try:
+            self.state.open_voice(voice.name)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+            self.state.reload_library()
+
+    def rename_selected(self) -> None:
+        voice = self.selected_voice()
+        if voice is not None:
+            self._ask_name(
+                "Rename voice", f"New name for “{voice.name}”:", voice.name, "Rename",
+                lambda new: self.state.library.rename(voice.name, new),
+            )
+
+    def duplicate_selected(self) -> None:
+        voice = self.selected_voice()
+        if voice is not None:
+            self._ask_name(
+                "Duplicate voice",
+                f"Copy “{voice.name}” with all its recordings and models, under the name:",
+                f"{voice.name} (copy)", "Duplicate",
+                lambda new: self.state.library.duplicate(voice.name, new),
+            )
+
+    def _ask_name(self, title: str, prompt: str, initial: str, ok_text: str,
+                  action: Callable[[str], Voice]) -> None:
+        dialog = NameDialog(title, prompt, initial, ok_text, action, self)
+        if dialogs.run_dialog(dialog) and dialog.voice is not None:
+            self._after_change(dialog.voice.name)
+
+    def delete_selected(self) -> None:
+        voice = self.selected_voice()
+        if voice is None:
+            return
+        try:
+            entry = self.state.library.delete(voice.name)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+            self.state.reload_library()
+            return
+        self.state.reload_library()
+        self.notice.show_notice(
+            f"“{entry.name}” was moved to the trash.", "Undo",
+            lambda: self.restore(entry.name),
+        )
+
+    def restore(self, name: str) -> None:
+        try:
+            voice = self.state.library.restore(name)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self._after_change(voice.name)
+        self.notice.show_notice(f"“{voice.name}” is back.")
+
+    def show_trash(self) -> None:
+        def restored(voice: Voice) -> None:
+            self._after_change(voice.name)
+            self.notice.show_notice(f"“{voice.name}” is back.")
+
+        dialogs.run_dialog(TrashDialog(self.state.library, restored, self))
+
+    def _after_change(self, select_name: str) -> None:
+        self.state.reload_library()
+        self.select_voice(select_name)

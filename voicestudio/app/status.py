@@ -1,0 +1,170 @@
+"""The status bar: which device will do the work and whether the base models are installed.
+
+These two facts decide whether anything beyond recording can work, so they are always in
+view. The device is resolved in a :class:`JobRunner` because asking torch means importing it
+(seconds on a cold start), and the window must appear before that.
+"""
+
+from __future__ import annotations
+
+import importlib
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
+
+from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.state import AppState
+from voicestudio.project.settings import base_models_dir
+
+log = logging.getLogger(__name__)
+
+NOT_INSTALLED = "Base models: not installed"
+
+DEVICE_NAMES = {"cuda": "NVIDIA GPU (CUDA)", "mps": "Apple GPU (MPS)", "cpu": "CPU"}
+
+
+@dataclass(frozen=True)
+class BaseModelsStatus:
+    text: str  # short, for the status bar
+    detail: str  # longer, for the tooltip
+    ready: bool
+
+
+def _from_registry(summary: object) -> BaseModelsStatus:
+    """Read the registry's answer: an object with ``ready``/``present``/``missing`` (and
+    ``tiny``, ``message``) as ``InstallSummary`` has, or a plain line of text."""
+    if isinstance(summary, str):
+        return BaseModelsStatus(summary, summary, summary != NOT_INSTALLED)
+    present = tuple(getattr(summary, "present", ()))
+    missing = tuple(getattr(summary, "missing", ()))
+    tiny = tuple(getattr(summary, "tiny", ()))
+    detail = str(getattr(summary, "message", ""))
+    if missing:
+        if not present:
+            return BaseModelsStatus(NOT_INSTALLED, detail or NOT_INSTALLED, False)
+        text = f"Base models: {len(present)} of {len(present) + len(missing)} installed"
+        return BaseModelsStatus(text, detail or text, False)
+    if tiny:
+        return BaseModelsStatus("Base models: test models only", detail, False)
+    return BaseModelsStatus("Base models: installed", detail or "Base models ready.", True)
+
+
+def base_models_summary(data_dir: Path) -> BaseModelsStatus:
+    """What the status bar says about ``<data-dir>/base-models``.
+
+    The base-model registry (``voicestudio.hub.registry.installed_summary``) knows which
+    files a complete install has, so it is asked first; without it, a folder per model that
+    holds files counts as installed.
+    """
+    try:
+        registry = importlib.import_module("voicestudio.hub.registry")
+    except ModuleNotFoundError as exc:
+        if exc.name not in ("voicestudio.hub", "voicestudio.hub.registry"):
+            raise
+        registry = None
+    summary = getattr(registry, "installed_summary", None)
+    if summary is not None:
+        try:
+            return _from_registry(summary(Path(data_dir)))
+        except Exception:  # a status line must never stop the window from opening
+            log.exception("base-model check failed")
+            return BaseModelsStatus(
+                "Base models: could not check", "See the log file for details.", False
+            )
+    folder = base_models_dir(Path(data_dir))
+    where = f"Base models live in {folder}"
+    if not folder.is_dir():
+        return BaseModelsStatus(NOT_INSTALLED, where, False)
+    models = sorted(
+        child.name
+        for child in folder.iterdir()
+        if child.is_dir() and any(p.is_file() for p in child.rglob("*"))
+    )
+    if not models:
+        return BaseModelsStatus(NOT_INSTALLED, where, False)
+    return BaseModelsStatus(
+        f"Base models: {len(models)} installed", f"{where}: {', '.join(models)}", True
+    )
+
+
+def _resolve_device_label(preference: str) -> str:
+    from voicestudio.models.devices import resolve_device  # imports torch: keep it lazy
+
+    return resolve_device(preference).label
+
+
+class AppStatusBar(QStatusBar):
+    """Permanent device and base-model labels, plus the usual transient messages."""
+
+    def __init__(
+        self,
+        state: AppState,
+        parent: QWidget | None = None,
+        device_resolver: Callable[[str], str] = _resolve_device_label,
+    ) -> None:
+        super().__init__(parent)
+        self._state = state
+        self._resolve = device_resolver
+        self._device_runner: JobRunner | None = None
+        self.device_label = QLabel()
+        self.device_label.setObjectName("statusDevice")
+        self.models_label = QLabel()
+        self.models_label.setObjectName("statusModels")
+        self.addPermanentWidget(self.device_label)
+        self.addPermanentWidget(self.models_label)
+        state.settings_changed.connect(self._on_settings_changed)
+        state.base_models_changed.connect(self.refresh_base_models)
+        self._device_preference: str | None = None
+        self.refresh_base_models()
+
+    def refresh_device(self) -> None:
+        """Resolve the chosen device in the background and show it when known."""
+        preference = self._state.settings.compute_device
+        self._device_preference = preference
+        self.device_label.setText("Device: checking…")
+        self.device_label.setToolTip("")
+        self.device_label.setProperty("problem", False)
+        runner = JobRunner(lambda _progress, _cancel: self._resolve(preference), self)
+        runner.finished.connect(lambda label: self._show_device(preference, str(label), None))
+        runner.failed.connect(lambda message, _exc: self._show_device(preference, "", message))
+        self._device_runner = runner
+        runner.start()
+
+    def wait_for_device(self, msecs: int = 30000) -> bool:
+        """For start-up measurements and tests: block until the device check has ended."""
+        return self._device_runner is None or self._device_runner.wait(msecs)
+
+    def _show_device(self, preference: str, label: str, problem: str | None) -> None:
+        if preference != self._state.settings.compute_device:
+            return  # a newer check for a newer choice is on its way
+        if problem is None:
+            chosen = "" if preference == "auto" else " (chosen in Settings)"
+            self.device_label.setText(f"Device: {label}{chosen}")
+            self.device_label.setToolTip("Training and speaking run on this device.")
+            self.device_label.setProperty("problem", False)
+        else:
+            wanted = DEVICE_NAMES.get(preference, preference)
+            self.device_label.setText(f"Device: {wanted} not available")
+            self.device_label.setToolTip(problem)
+            self.device_label.setProperty("problem", True)
+        self._repolish(self.device_label)
+
+    def refresh_base_models(self) -> None:
+        status = base_models_summary(self._state.data_dir)
+        self.models_label.setText(status.text)
+        self.models_label.setToolTip(status.detail)
+        self.models_label.setProperty("problem", not status.ready)
+        self._repolish(self.models_label)
+
+    def _on_settings_changed(self) -> None:
+        if self._state.settings.compute_device != self._device_preference:
+            self.refresh_device()
+
+    @staticmethod
+    def _repolish(widget: QWidget) -> None:
+        # Style sheets match on the "problem" property; Qt re-reads it only when asked.
+        widget.style().unpolish(widget)
+        widget.style().polish(widget)

@@ -1,0 +1,1 @@
+"""Reusable widgets that several pages show (progress, notices)."""
