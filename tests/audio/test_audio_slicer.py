@@ -88,6 +88,7 @@ def test_segments_know_their_source_and_offsets(tmp_path):
     segments = SpeechSlicer().slice(signal, RATE, source=source)
     for segment in segments:
         assert segment.source == source and segment.sample_rate == RATE
+        assert type(segment.start_sample) is int and type(segment.end_sample) is int
         assert segment.start_seconds == segment.start_sample / RATE
         np.testing.assert_array_equal(
             segment.cut(signal), signal[segment.start_sample : segment.end_sample]

@@ -160,7 +160,13 @@ class SpeechSlicer:
         spans = [(a, b) for a, b in spans if not pause[a:b].all()]
 
         segments = [
-            Segment(source, sample_rate, min(a * hop, samples.size), min(b * hop, samples.size))
+            # Plain ints (not numpy scalars) so segments serialise to JSON project files.
+            Segment(
+                source,
+                sample_rate,
+                int(min(a * hop, samples.size)),
+                int(min(b * hop, samples.size)),
+            )
             for a, b in spans
         ]
         tracker.report(1.0, f"{len(segments)} segments")
