@@ -123,18 +123,6 @@ def prepare_reference(
     if float(levels.max()) < SILENT_LEVEL_DBFS:
         raise _silent(name)
     warnings = []
-    clipped = clipped_fraction(x)
-    if clipped > MAX_CLIPPED_FRACTION:
-        raise ReferenceError(
-            f"“{name}” is badly distorted: {clipped:.1%} of it is clipped (recorded too loud). "
-            "The copied voice would sound distorted too. Record it again a little quieter, "
-            "or choose another clip."
-        )
-    if clipped > WARN_CLIPPED_FRACTION:
-        warnings.append(
-            f"Parts of “{name}” are clipped (recorded too loud, {clipped:.2%} of samples); "
-            "the copied voice may sound rough. A cleaner clip gives a better result."
-        )
     if seconds < MIN_SECONDS:
         raise ReferenceError(
             f"“{name}” is {seconds:.1f} s long; the voice needs a {MIN_SECONDS:.0f} to "
@@ -178,6 +166,18 @@ def prepare_reference(
                 f"“{name}” has less than {MIN_SECONDS:.0f} s of continuous speech. Choose a "
                 "clip where one person speaks for 3 to 10 seconds."
             )
+    clipped = clipped_fraction(x[start:end])  # the part that is used
+    if clipped > MAX_CLIPPED_FRACTION:
+        raise ReferenceError(
+            f"“{name}” is badly distorted: {clipped:.1%} of it is clipped (recorded too loud). "
+            "The copied voice would sound distorted too. Record it again a little quieter, "
+            "or choose another clip."
+        )
+    if clipped > WARN_CLIPPED_FRACTION:
+        warnings.append(
+            f"Parts of “{name}” are clipped (recorded too loud, {clipped:.2%} of samples); "
+            "the copied voice may sound rough. A cleaner clip gives a better result."
+        )
     window = _faded(x[start:end].copy(), sample_rate, start > 0, end < x.size)
     wav_32k = resample(window, sample_rate, SPEC_RATE)
     peak = float(np.abs(wav_32k).max())
@@ -196,11 +196,13 @@ def prepare_reference(
 
 
 def clipped_fraction(samples: np.ndarray) -> float:
-    """Fraction of samples at full scale. A float file louder than 1.0 was not clipped, so
-    full scale is the larger of 1.0 and the peak."""
+    """Fraction of samples flattened at the ceiling. Within 1 % of full scale counts, as in
+    the take checks; a float file louder than 1.0 was not clipped at full scale, so there
+    only a plateau at its own peak counts (a natural peak is one or two samples wide)."""
     magnitude = np.abs(samples)
-    full_scale = max(1.0, float(magnitude.max()))
-    return float(np.mean(magnitude >= CLIP_LEVEL * full_scale))
+    peak = float(magnitude.max())
+    ceiling = CLIP_LEVEL if peak <= 1.001 else peak * (1.0 - 1e-4)
+    return float(np.mean(magnitude >= ceiling))
 
 
 def speech_frames(levels: np.ndarray) -> np.ndarray:
@@ -216,12 +218,15 @@ def best_window(x: np.ndarray, sample_rate: int, levels: np.ndarray) -> tuple[in
     per_step = max(1, round(WINDOW_STEP_SECONDS / LEVEL_FRAME_SECONDS))
     n_steps = len(levels) // per_step
     speech = speech_frames(levels)[: n_steps * per_step].reshape(n_steps, per_step)
-    clip = np.abs(x[: n_steps * per_step * frame]) >= CLIP_LEVEL * max(1.0, np.abs(x).max())
+    peak = float(np.abs(x).max())
+    ceiling = CLIP_LEVEL if peak <= 1.001 else peak * (1.0 - 1e-4)  # as clipped_fraction
+    clip = np.abs(x[: n_steps * per_step * frame]) >= ceiling
     clipped = clip.reshape(n_steps, -1).sum(axis=1)  # (steps,) clipped samples per step
     speech_sum = np.concatenate([[0], np.cumsum(speech.sum(axis=1))])  # prefix sums
     clip_sum = np.concatenate([[0], np.cumsum(clipped)])
     quiet = ~speech.any(axis=1)  # (steps,) steps with no speech frame: a pause
-    cuts = np.flatnonzero(np.concatenate([[True], quiet[:-1] | quiet[1:], [True]]))
+    before = np.concatenate([[True], quiet])  # (steps + 1,) the step before boundary i is quiet
+    after = np.concatenate([quiet, [True]])  # the step after boundary i is quiet
     step_seconds = per_step * LEVEL_FRAME_SECONDS
     lo, hi = MIN_SECONDS / step_seconds, MAX_SECONDS / step_seconds
 
@@ -235,7 +240,9 @@ def best_window(x: np.ndarray, sample_rate: int, levels: np.ndarray) -> tuple[in
         best = np.unravel_index(np.argmax(np.where(ok, score, -np.inf)), ok.shape)
         return int(points[best[0]]), int(points[best[1]])
 
-    chosen = search(cuts) or search(np.arange(n_steps + 1))
+    # inside a pause; else at least next to one; else anywhere (a clip without pauses)
+    chosen = (search(np.flatnonzero(before & after)) or search(np.flatnonzero(before | after))
+              or search(np.arange(n_steps + 1)))
     assert chosen is not None, "a clip over 10 s always has a 10 s window"
     start, end = chosen[0] * per_step * frame, chosen[1] * per_step * frame
     return start, min(end, x.size)
