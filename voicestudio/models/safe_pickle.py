@@ -45,10 +45,10 @@ class HParams:
 
     @classmethod
     def from_mapping(cls, tree: Mapping[str, Any]) -> HParams:
-        return cls(**{str(k): _plain(v) for k, v in tree.items()})
+        return cls(**plain_tree(tree))
 
     def to_dict(self) -> dict[str, Any]:
-        return {k: v.to_dict() if isinstance(v, HParams) else v for k, v in self.items()}
+        return plain_tree(self)
 
     def keys(self) -> Iterable[str]:
         return self.__dict__.keys()
@@ -78,23 +78,22 @@ class HParams:
         return f"HParams({self.__dict__!r})"
 
 
-def _plain(value: Any) -> Any:
-    if isinstance(value, HParams):
-        return value.to_dict()
+def plain_tree(value: Any) -> Any:
+    """A dict/HParams tree as fresh plain dicts and lists (tuples become lists, as in JSON)."""
     if hasattr(value, "items"):
-        return {str(k): _plain(v) for k, v in value.items()}
+        return {str(k): plain_tree(v) for k, v in value.items()}
     if isinstance(value, tuple | list):
-        return [_plain(v) for v in value]
+        return [plain_tree(v) for v in value]
     return value
 
 
-# Two ASCII digits upstream writes over "PK" to mark a model version (see checkpoint_format).
-VERSION_TAGS = tuple(f"0{i}".encode("ascii") for i in range(7))
-
-
 def restore_zip_magic(data: bytes) -> bytes:
-    """Undo the 2-byte version tag (b"05" ...) that upstream writes over a zip's "PK"."""
-    if data[:2] in VERSION_TAGS:
+    """Undo a 2-byte version tag (b"05" ...) that upstream writes over a zip's "PK".
+
+    The rest of the zip signature (PK\x03\x04) is still there, which is how a tag is told
+    apart from a file that is not a zip at all.
+    """
+    if data[:2] != ZIP_MAGIC and data[2:4] == b"\x03\x04":
         return ZIP_MAGIC + data[2:]
     return data
 
@@ -139,7 +138,9 @@ def safe_load(
                 "weights, so VoiceStudio refused to open it. Only use model files from people "
                 "you trust, and ask for a plain GPT-SoVITS weights export."
             ) from exc
-        raise CorruptFileError(f"{name} is damaged or is not a model file ({exc}).") from exc
+        raise CorruptFileError(
+            f"{name} is damaged or is not a model file. Download or export it again."
+        ) from exc
     except (RuntimeError, EOFError, ValueError, zipfile.BadZipFile, KeyError) as exc:
         raise CorruptFileError(
             f"{name} is damaged or is not a PyTorch model file. Download or export it again."
@@ -168,13 +169,8 @@ class _UpstreamNamePickler(pickle._Pickler):  # type: ignore[name-defined]
 _UPSTREAM_PICKLE_MODULE = SimpleNamespace(__name__="upstream_pickle", Pickler=_UpstreamNamePickler)
 
 
-def dump_checkpoint_bytes(obj: Any, version_tag: bytes | None = None) -> bytes:
-    """torch.save `obj` to bytes as upstream would; `version_tag` overwrites the "PK" magic."""
+def dump_checkpoint_bytes(obj: Any) -> bytes:
+    """torch.save `obj` to bytes the way upstream's torch.save would lay it out."""
     buffer = io.BytesIO()
     torch.save(obj, buffer, pickle_module=_UPSTREAM_PICKLE_MODULE)
-    data = buffer.getvalue()
-    if version_tag is not None:
-        if len(version_tag) != 2:
-            raise ValueError("a version tag is exactly two bytes")
-        data = version_tag + data[2:]
-    return data
+    return buffer.getvalue()

@@ -29,6 +29,7 @@ from voicestudio.models.s2.generator import SoVITSGenerator
 from voicestudio.models.safe_pickle import (
     HParams,
     dump_checkpoint_bytes,
+    plain_tree,
     read_model_bytes,
     safe_load,
 )
@@ -62,7 +63,7 @@ def load_s2_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> 
             f"'{path.name}' is not a SoVITS weights export (it lacks 'weight' or 'config'); "
             "training checkpoints such as G_*.pth cannot be opened directly."
         )
-    hparams = HParams.from_mapping(obj["config"]).to_dict()
+    hparams = plain_tree(obj["config"])
     config = S2Config.from_hparams(hparams)
     weights = obj["weight"]
     has_posterior = any(k.startswith(POSTERIOR_PREFIX) for k in weights)

@@ -13,10 +13,11 @@ from __future__ import annotations
 import copy
 import math
 from collections.abc import Mapping
-from dataclasses import asdict, dataclass, field, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
 from voicestudio.errors import CorruptFileError
+from voicestudio.models.safe_pickle import plain_tree
 
 V2_SYMBOL_COUNT = 732  # len(symbols_v2); v1 files have 322
 V1_SYMBOL_COUNT = 322
@@ -146,7 +147,7 @@ class S2Config:
 
     def to_hparams(self, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A full hparams tree: `base` (or the v2 defaults) with this config's sizes written in."""
-        tree = _plain(base) if base is not None else copy.deepcopy(DEFAULT_V2_HPARAMS)
+        tree = plain_tree(base) if base is not None else copy.deepcopy(DEFAULT_V2_HPARAMS)
         tree.setdefault("model", {}).update(self.model_section())
         data = tree.setdefault("data", {})
         data.update(
@@ -159,9 +160,6 @@ class S2Config:
         tree.setdefault("train", {})["segment_size"] = self.segment_size
         tree["version"] = self.version
         return tree
-
-    def to_dict(self) -> dict[str, Any]:
-        return asdict(self)
 
 
 _MODEL_FIELDS = (
@@ -202,15 +200,6 @@ def _thaw(value: Any) -> Any:
     if isinstance(value, tuple):
         return [_thaw(v) for v in value]
     return value
-
-
-def _plain(tree: Any) -> Any:
-    """Deep copy of a dict/HParams tree as plain dicts and lists."""
-    if hasattr(tree, "items"):
-        return {str(k): _plain(v) for k, v in tree.items()}
-    if isinstance(tree, list | tuple):
-        return [_plain(v) for v in tree]
-    return copy.deepcopy(tree)
 
 
 def v2_s2_config() -> S2Config:
