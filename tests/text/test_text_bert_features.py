@@ -79,6 +79,16 @@ def test_without_model_features_are_zeros_of_v2_size():
     assert torch.count_nonzero(result.bert) == 0
 
 
+def test_text_without_speech_is_refused():
+    with pytest.raises(UserInputError, match="Nothing in this text can be read"):
+        get_phones_and_bert("こんにちは😀", "zh")
+
+
+def test_titles_before_chinese_names_are_read():
+    result = get_phones_and_bert("Dr. 张来了。", "zh")
+    assert result.norm_text.startswith("Doctor")
+
+
 def test_missing_model_folder_is_reported(tmp_path):
     with pytest.raises(MissingModelError, match="No BERT model"):
         BertFeatureExtractor(tmp_path, device="cpu")

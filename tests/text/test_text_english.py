@@ -26,6 +26,8 @@ from voicestudio.text.symbols import is_symbol
         ("e.g. this", "for example this"),
         ("Café", "Cafe"),
         ("It’s fine", "It's fine"),
+        ("It cost €2.", "It cost two euros."),
+        ("ＡＢＣ", "A B C"),
     ],
 )
 def test_normalize_en(text, expected):

@@ -31,6 +31,9 @@ from voicestudio.text.zh_numbers import read_cardinal, read_digits, read_number
         ("《红楼梦》！！", "红楼梦!"),
         ("他说：“好”", "他说,好"),
         ("约200人", "约二百人"),
+        ("3-5个", "三到五个"),  # a range before a measure word, not a subtraction
+        ("1990-2000年", "一九九零年到二零零零年"),
+        ("3-5", "三减五"),
         ("第2名", "第两名"),  # upstream reads 2 before a measure word as 两 (kept)
     ],
 )
@@ -101,6 +104,10 @@ class _AlwaysHang:
 def test_polyphone_resolver_plugs_in():
     assert MandarinG2P()("行走").phones[:2] == ["x", "ing2"]
     assert MandarinG2P(resolver=_AlwaysHang())("行走").phones[:2] == ["h", "ang2"]
+
+
+def test_builtin_phrase_fixes_apply():
+    assert MandarinG2P()("湖泊").phones == ["h", "u2", "p", "o1"]  # pypinyin says po1 -> bo2
 
 
 def test_word2ph_counts_every_character():

@@ -44,7 +44,7 @@ def comparison(fixtures_dir):
             expected = item.get("inference_get_phones_and_bert", {}).get(mode)
             if not expected or "error" in expected:
                 continue
-            got = frontend.phones_and_bert(item["text"], mode)
+            got = frontend.phones_and_bert(item["text"], mode, require_speech=False)
             same = got.phone_ids == expected["phone_ids"]
             same = same and list(got.bert.shape) == expected["bert_shape"]
             bucket.append((label, same))

@@ -28,6 +28,12 @@ def test_digits_and_units_stay_with_their_sentence():
     assert _runs("——你好——world——") == [("zh", "——你好——"), ("en", "world——")]
 
 
+def test_metric_units_after_numbers_stay_chinese():
+    assert _runs("跑了5km，累了") == [("zh", "跑了5km，累了")]
+    assert _runs("等了200ms。") == [("zh", "等了200"), ("en", "ms。")]  # 毫秒 is not read from ms
+    assert _runs("5G手机") == [("en", "5G"), ("zh", "手机")]  # leading digits join the first run
+
+
 def test_money_is_read_by_the_english_normaliser():
     assert _runs("花了$5，很便宜") == [("zh", "花了"), ("en", "$5"), ("zh", "，很便宜")]
 

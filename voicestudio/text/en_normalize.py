@@ -43,7 +43,7 @@ _TITLES = {
     "St": "Saint", "Jr": "Junior", "Sr": "Senior", "Mt": "Mount", "Gen": "General",
     "Capt": "Captain", "Lt": "Lieutenant", "Sgt": "Sergeant", "Rev": "Reverend",
 }
-_TITLE = re.compile(r"\b(" + "|".join(_TITLES) + r")\.(?=\s+[A-Z0-9])")
+_TITLE = re.compile(r"\b(" + "|".join(_TITLES) + r")\.(?=\s*[A-Z0-9\u4e00-\u9fff])")
 # "12 Baker St." at the end of an address reads Street, not Saint.
 _STREET = re.compile(r"(?<=[a-z]) St\.")
 
@@ -60,6 +60,11 @@ _TIME = re.compile(r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])\b")
 _MEASURE = re.compile(r"\b([0-9]+(\.[0-9]+)?(m|km|km/h|ft|L|tbsp|tsp|h|min|s|°C|°F))\b")
 _POUNDS = (re.compile(r"£([0-9\.\,]*[0-9]+)"), re.compile(r"([0-9\.\,]*[0-9]+)£"))
 _DOLLARS = (re.compile(r"\$([0-9\.\,]*[0-9]+)"), re.compile(r"([(0-9\.\,]*[0-9]+)\$"))
+_EUROS = (re.compile(r"€([0-9\.\,]*[0-9]+)"), re.compile(r"([0-9\.\,]*[0-9]+)\s?€"))
+# Full-width letters and digits (ＡＢＣ１２３) are the same words typed on a CJK keyboard.
+_FULLWIDTH_ALNUM = {
+    code + 0xFEE0: code for code in range(ord("0"), ord("z") + 1) if chr(code).isalnum()
+}
 _DECIMAL = re.compile(r"([0-9]+\.\s*[0-9]+)")
 _FRACTION = re.compile(r"([0-9]+/[0-9]+)")
 _ORDINAL = re.compile(r"[0-9]+(st|nd|rd|th)")
@@ -122,6 +127,10 @@ def _dollars(m: re.Match[str]) -> str:
     return _money(m.group(1), ("dollar", "dollars"), ("cent", "cents"), "zero dollars")
 
 
+def _euros(m: re.Match[str]) -> str:
+    return _money(m.group(1), ("euro", "euros"), ("cent", "cents"), "zero euros")
+
+
 def _decimal(m: re.Match[str]) -> str:
     whole, fraction = m.group(1).split(".")
     return whole + " point " + " ".join(fraction)
@@ -181,6 +190,8 @@ def expand_numbers(text: str) -> str:
         text = pattern.sub(_pounds, text)
     for pattern in _DOLLARS:
         text = pattern.sub(_dollars, text)
+    for pattern in _EUROS:
+        text = pattern.sub(_euros, text)
     text = _DECIMAL.sub(_decimal, text)
     text = _FRACTION.sub(_fraction, text)
     text = _ORDINAL.sub(_ordinal, text)
@@ -194,6 +205,7 @@ def _spell_capitals(text: str) -> str:
 
 def normalize_en(text: str) -> str:
     """Text as the English G2P expects it: words, apostrophes and v2 punctuation."""
+    text = text.translate(_FULLWIDTH_ALNUM)
     for written, mark in _MARKS.items():
         text = text.replace(written, mark)
     text = expand_titles(text)

@@ -16,8 +16,10 @@ from typing import Any, Protocol
 
 from voicestudio.errors import UserInputError
 from voicestudio.text.cleaner import CleanedText, LanguageCleaner
+from voicestudio.text.en_normalize import expand_titles
 from voicestudio.text.lang_segment import segments_for_mode
 from voicestudio.text.lexicon import UserLexicon
+from voicestudio.text.symbols import PUNCTUATION
 from voicestudio.text.zh_polyphones import PolyphoneResolver
 
 MODES = ("zh", "en", "auto", "all_zh")
@@ -43,6 +45,11 @@ class Phonemized:
     @property
     def phones(self) -> list[str]:
         return [p for s in self.segments for p in s.phones]
+
+    @property
+    def has_speech(self) -> bool:
+        """Whether any phone is a sound rather than a pause."""
+        return any(p not in PUNCTUATION for p in self.phones)
 
     @property
     def phone_ids(self) -> list[int]:
@@ -83,7 +90,8 @@ class TextFrontend:
         """Split by language per ``mode`` and clean each segment (upstream inference rules)."""
         if mode not in MODES:
             raise UserInputError(f"Unknown language mode '{mode}'; use one of: {', '.join(MODES)}.")
-        text = re.sub(r" {2,}", " ", text)
+        # Titles first: in "Dr. 张" the title and the name end up in different segments.
+        text = re.sub(r" {2,}", " ", expand_titles(text))
         segments = [self.cleaner.clean(s.text, s.lang) for s in segments_for_mode(text, mode)]
         result = Phonemized("".join(s.norm_text for s in segments), segments)
         if retry_short and len(result.phone_ids) < _MIN_PHONES:
@@ -91,14 +99,24 @@ class TextFrontend:
         return result
 
     def phones_and_bert(
-        self, text: str, mode: str = "zh", bert: PhoneFeatureSource | None = None
+        self,
+        text: str,
+        mode: str = "zh",
+        bert: PhoneFeatureSource | None = None,
+        require_speech: bool = True,
     ) -> PhonesAndBert:
-        """Phone ids and per-phone BERT features; zeros where there is no Chinese or no model."""
+        """Phone ids and per-phone BERT features; zeros where there is no Chinese or no model.
+
+        With ``require_speech`` a text that yields only pauses (emoji, Japanese, symbols)
+        is refused instead of being sent to S1, which would babble.
+        """
         import torch
 
         result = self.phonemize(text, mode)
-        if not result.phone_ids:
-            raise UserInputError("There is nothing to read in this text.")
+        if require_speech and not result.has_speech:
+            raise UserInputError(
+                "Nothing in this text can be read aloud. VoiceStudio reads Chinese and English."
+            )
         dim = bert.hidden_size if bert is not None else BERT_DIM
         blocks = []
         for segment in result.segments:

@@ -6,7 +6,8 @@ letter) a Chinese run. Digits, spaces and punctuation belong to the run before t
 its last words; marks at the very start join the first run. A currency sign with its amount
 ("$5", "¥100") is an English run of its own: only the English normaliser reads money.
 Unlike upstream's statistical language detector this never labels Chinese as Japanese and
-never moves "5℃" out of the Chinese sentence it belongs to.
+never moves "5℃" out of the Chinese sentence it belongs to; likewise a metric unit right
+after a number in Chinese text ("跑了5km") stays Chinese and reads 五千米.
 """
 
 from __future__ import annotations
@@ -18,6 +19,10 @@ from dataclasses import dataclass
 ZH = "zh"
 EN = "en"
 _AMOUNT = re.compile(r"\d[\d,]*(\.\d+)?")
+# Unit abbreviations the Mandarin normaliser reads (km -> 千米); "ms" is not one of them.
+_ZH_UNITS = frozenset("cm2 cm3 cm db kg km m2 m3 ml m mm s".split())
+_UNIT_RUN = re.compile(r"([A-Za-z]+[23]?)(?![A-Za-z])")
+_MARKS = " ,.;:!?，。；：！？"
 
 
 @dataclass(frozen=True)
@@ -49,6 +54,25 @@ def _money_end(text: str, index: int) -> int | None:
     return amount.end() if amount else None
 
 
+def _keep_units_in_chinese(text: str, runs: list[list]) -> list[list]:
+    """Fold 'digits + unit' English runs back into the Chinese run before them."""
+    merged: list[list] = []
+    for run in runs:
+        lang, start, end = run
+        after_number = start > 0 and text[start - 1].isdigit()
+        if lang == EN and merged and merged[-1][0] == ZH and after_number:
+            unit = _UNIT_RUN.match(text, start)
+            rest = text[unit.end():end] if unit else "x"
+            if unit and unit.group(1) in _ZH_UNITS and not rest.strip(_MARKS):
+                merged[-1][2] = end
+                continue
+        if merged and lang == merged[-1][0]:
+            merged[-1][2] = end
+        else:
+            merged.append(list(run))
+    return merged
+
+
 def split_languages(text: str, default: str = ZH) -> list[LangSegment]:
     """Language runs of ``text``; text without letters is one run in ``default``."""
     runs: list[list] = []  # [lang, start, end]
@@ -76,7 +100,8 @@ def split_languages(text: str, default: str = ZH) -> list[LangSegment]:
             runs[-1][2] = index + 1
         else:
             runs.append([script, index, index + 1])
-    return [LangSegment(lang or default, text[s:e], s, e) for lang, s, e in runs if e > s]
+    runs = _keep_units_in_chinese(text, [r for r in runs if r[2] > r[1]])
+    return [LangSegment(lang or default, text[s:e], s, e) for lang, s, e in runs]
 
 
 def segments_for_mode(text: str, mode: str) -> list[LangSegment]:

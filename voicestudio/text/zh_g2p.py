@@ -51,6 +51,12 @@ def _pinyin_table() -> dict[str, list[str]]:
 
 
 @cache
+def _phrase_fixes() -> dict[str, list[str]]:
+    """Built-in readings for phrases pypinyin's dictionary gets wrong (湖泊 hu2 po1, …)."""
+    return load_json_resource("zh_phrase_fixes.json")["words"]
+
+
+@cache
 def _erhua_words() -> tuple[frozenset[str], frozenset[str]]:
     data = load_json_resource("zh_erhua_words.json")
     return frozenset(data["always_erhua"]), frozenset(data["never_erhua"])
@@ -88,6 +94,16 @@ def _apply_erhua(initials: list[str], finals: list[str], word: str, pos: str) ->
             and word[-2:] not in never:
         finals[last] = "er" + finals[last - 1][-1]
     return finals
+
+
+def _per_character(word: str) -> tuple[list[str], list[str]]:
+    initials: list[str] = []
+    finals: list[str] = []
+    for char in word:
+        char_initials, char_finals = word_syllables(char)
+        initials.append(char_initials[0])
+        finals.append(char_finals[0])
+    return initials, finals
 
 
 def _lexicon_spans(clause: str, lexicon: Mapping[str, Sequence[str]]) -> dict[int, str]:
@@ -139,11 +155,15 @@ class MandarinG2P:
             offset += len(word)
             if pos == "eng":
                 continue
-            if model_pinyin is not None:
-                pairs = [split_pinyin(model_pinyin[i]) for i in span]
+            fixed = _phrase_fixes().get(word)
+            if fixed is not None or model_pinyin is not None:
+                syllables_in = fixed or [model_pinyin[i] for i in span]
+                pairs = [split_pinyin(s) for s in syllables_in]
                 initials, finals = [p[0] for p in pairs], [p[1] for p in pairs]
             else:
                 initials, finals = word_syllables(word)
+            if len(initials) != len(word):  # e.g. a symbol run pypinyin returns as one item
+                initials, finals = _per_character(word)
             finals = apply_tone_sandhi(word, pos, finals)
             finals = _apply_erhua(initials, finals, word, pos)
             for index, initial, final in zip(span, initials, finals, strict=False):

@@ -173,7 +173,22 @@ def _unit_range(m: re.Match[str]) -> str:
     return m.group(0).replace("~", "至")
 
 
+def _year_range(m: re.Match[str]) -> str:
+    return f"{read_digits(m.group(1))}年到{read_digits(m.group(2))}年"
+
+
+def _count_range(m: re.Match[str]) -> str:
+    return f"{m.group(1)}到{m.group(2)}"
+
+
 _TIME = r"([0-1]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?"
+# "1990-2000年", "3~5个": a dash or tilde between numbers before a date or measure word is a
+# range (到), not a subtraction.
+_RANGE_RULES: list[Rule] = [
+    (re.compile(r"(?<![\d.])(\d{4})[-~～](\d{4})年"), _year_range),
+    (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[-~～](\d+(?:\.\d+)?)"
+                r"(?=[多余几]?(?:" + _QUANTIFIERS + "))"), _count_range),
+]
 _NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
     (re.compile(r"(\d{4}|\d{2})年((0?[1-9]|1[0-2])月)?(((0?[1-9])|((1|2)[0-9])|30|31)([日号]))?"),
      _date),
@@ -224,7 +239,7 @@ def _replace_symbols(clause: str) -> str:
 def verbalize_clause(clause: str) -> str:
     """Digits, dates, times, units and symbols of one clause as Chinese words."""
     clause = clause.translate(_traditional_to_simplified()).translate(_FULLWIDTH)
-    for pattern, replace in _NUMBER_RULES_BEFORE_UNITS:
+    for pattern, replace in _RANGE_RULES + _NUMBER_RULES_BEFORE_UNITS:
         clause = pattern.sub(replace, clause)
     clause = _replace_units(clause)
     while _ARITHMETIC.search(clause):
