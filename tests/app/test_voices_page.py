@@ -54,6 +54,7 @@ def visible_message_boxes() -> list[QMessageBox]:
 def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated_user_dirs):
     assert page.list_stack.currentIndex() == 1
     assert page.empty_create_button.isVisible()
+    assert page.side.isHidden()
     for button in (page.open_button, page.rename_button, page.duplicate_button,
                    page.delete_button):
         assert not button.isEnabled()
@@ -69,6 +70,7 @@ def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated
     assert manifest["consent"]["given_by"] == "Li Wei"
     assert manifest["consent"]["statement"] == CONSENT_STATEMENT
     assert page.list_stack.currentIndex() == 0
+    assert not page.side.isHidden()
     assert names_in_list(page) == ["Grandma Rose"]
     # The first voice becomes the open one, so the other pages have something to work on.
     assert page.window().windowTitle() == "Grandma Rose — VoiceStudio"
@@ -243,9 +245,10 @@ def test_a_damaged_voice_is_listed_with_its_problem(page, isolated_user_dirs):
     (broken / "voice.json").write_text("{not json", encoding="utf-8")
     page.reload()
 
-    assert names_in_list(page)[0].startswith("Broken — cannot be opened")
+    assert names_in_list(page)[0] == "Grandma Rose"
+    assert names_in_list(page)[1].startswith("Broken — cannot be opened")
     assert page.selected_voice().name == "Grandma Rose"  # a healthy voice is preselected
-    page.tree.setCurrentItem(page.tree.topLevelItem(0))
+    page.tree.setCurrentItem(page.tree.topLevelItem(1))
     assert page.selected_voice() is None
     assert "damaged" in page.details.problem.text()
     assert page.details.problem.isVisible() and not page.details.form_widget.isVisible()

@@ -107,6 +107,7 @@ class _SubmitDialog(QDialog):
     def fail(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
+        self.adjustSize()  # grow to fit the message instead of squeezing the fields
 
     def accept(self) -> None:
         try:
@@ -145,9 +146,13 @@ class CreateVoiceDialog(_SubmitDialog):
         self.consent_by_edit.setPlaceholderText("The speaker, or their next of kin")
         self.consent_box = QCheckBox(CONSENT_STATEMENT)
         consent = QGroupBox("Consent (optional, kept with the voice)")
-        consent_form = QFormLayout(consent)
-        consent_form.addRow("Who gives consent:", self.consent_by_edit)
-        consent_form.addRow(self.consent_box)
+        who = QHBoxLayout()
+        who.addWidget(QLabel("Who gives consent:"))
+        who.addWidget(self.consent_by_edit, 1)
+        consent_layout = QVBoxLayout(consent)
+        consent_layout.setSpacing(10)
+        consent_layout.addLayout(who)
+        consent_layout.addWidget(self.consent_box)
 
         body = QWidget()
         form = QFormLayout(body)
@@ -221,7 +226,7 @@ class TrashDialog(QDialog):
         self._library = library
         self._on_restored = on_restored
 
-        intro = QLabel("Deleted voices stay here until you remove them from this folder:\n"
+        intro = QLabel("Deleted voices are kept in this folder until you remove them yourself:\n"
                        f"{library.trash_dir}")
         intro.setObjectName("hint")
         intro.setWordWrap(True)

@@ -61,6 +61,8 @@ QPushButton#primary {{
 }}
 QPushButton#primary:hover {{ background: #2a63c0; }}
 QPushButton#primary:disabled {{ background: #a9c1ea; border-color: #a9c1ea; }}
+QLineEdit[readOnly="true"] {{ background: #f2f4f7; color: {TEXT}; }}
+QLineEdit, QComboBox {{ padding: 4px 6px; min-height: 22px; }}
 QTreeWidget, QListWidget {{ border: 1px solid {BORDER}; border-radius: 6px; }}
 QTreeWidget::item, QListWidget::item {{ padding: 6px 4px; }}
 QStatusBar {{ border-top: 1px solid {BORDER}; background: {SIDEBAR}; }}

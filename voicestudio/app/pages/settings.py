@@ -6,16 +6,16 @@ Save button to forget; the status bar and the library follow through :class:`App
 
 from __future__ import annotations
 
+from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
-    QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
     QPushButton,
-    QSizePolicy,
-    QSpacerItem,
+    QVBoxLayout,
     QWidget,
 )
 
@@ -31,6 +31,8 @@ DEVICE_LABELS = {
     "mps": "Apple graphics (MPS)",
     "cpu": "Processor only (slow training)",
 }
+_ROW_HEIGHT = 32  # a combo box or line edit with our style sheet
+
 LANGUAGE_LABELS = {
     "zh": "Chinese (中文)",
     "en": "English",
@@ -49,12 +51,15 @@ class SettingsPage(BasePage):
     def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
         super().__init__(state, parent)
         self.device_combo = QComboBox()
+        self.device_combo.setMaximumWidth(520)
+        self.device_combo.setFixedHeight(_ROW_HEIGHT)
         for choice in DEVICE_CHOICES:
             self.device_combo.addItem(DEVICE_LABELS[choice], choice)
         self.device_combo.currentIndexChanged.connect(self._device_chosen)
 
         self.folder_edit = QLineEdit()
         self.folder_edit.setReadOnly(True)
+        self.folder_edit.setFixedHeight(_ROW_HEIGHT)
         self.folder_button = QPushButton("Choose…")
         self.folder_button.clicked.connect(self.choose_data_dir)
         folder_row = QHBoxLayout()
@@ -63,30 +68,36 @@ class SettingsPage(BasePage):
         self.folder_hint = _hint("")
 
         self.language_combo = QComboBox()
+        self.language_combo.setMaximumWidth(520)
+        self.language_combo.setFixedHeight(_ROW_HEIGHT)
         for choice in LANGUAGE_CHOICES:
             self.language_combo.addItem(LANGUAGE_LABELS[choice], choice)
         self.language_combo.currentIndexChanged.connect(self._language_chosen)
 
         self.log_label = QLabel(str(log_dir()))
-        self.log_label.setObjectName("hint")
+        self.log_label.setFixedHeight(_ROW_HEIGHT)
+        self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         card = QFrame()
         card.setObjectName("card")
-        form = QFormLayout(card)
-        form.setContentsMargins(20, 18, 20, 18)
-        form.setVerticalSpacing(6)
-        form.setHorizontalSpacing(20)
-        form.addRow("Compute device:", self.device_combo)
-        form.addRow("", _hint("Where training and speaking run. A graphics card is many "
-                              "times faster; the status bar shows what is in use."))
-        form.addItem(_spacer())
-        form.addRow("Data folder:", folder_row)
-        form.addRow("", self.folder_hint)
-        form.addItem(_spacer())
-        form.addRow("New voices speak:", self.language_combo)
-        form.addRow("", _hint("The languages ticked when you create a voice."))
-        form.addItem(_spacer())
-        form.addRow("Log files:", self.log_label)
+        grid = QGridLayout(card)
+        grid.setContentsMargins(20, 18, 20, 18)
+        grid.setVerticalSpacing(18)
+        grid.setHorizontalSpacing(20)
+        grid.setColumnStretch(1, 1)
+        rows = [
+            ("Compute device:", self.device_combo,
+             _hint("Where training and speaking run. A graphics card is many times faster; "
+                   "the status bar shows what is in use.")),
+            ("Data folder:", folder_row, self.folder_hint),
+            ("New voices speak:", self.language_combo,
+             _hint("The languages ticked when you create a voice.")),
+            ("Log files:", self.log_label,
+             _hint("Attach the newest file when you ask for help.")),
+        ]
+        for row, (text, control, hint) in enumerate(rows):
+            grid.addWidget(_label(text), row, 0, Qt.AlignmentFlag.AlignTop)
+            grid.addWidget(_field(control, hint), row, 1, Qt.AlignmentFlag.AlignTop)
 
         layout = self.page_layout("Settings", "Changes are saved as you make them.")
         layout.addWidget(card)
@@ -137,5 +148,21 @@ class SettingsPage(BasePage):
             dialogs.show_error(self, str(exc))
 
 
-def _spacer() -> QSpacerItem:
-    return QSpacerItem(0, 10, QSizePolicy.Policy.Minimum, QSizePolicy.Policy.Fixed)
+def _label(text: str) -> QLabel:
+    label = QLabel(text)
+    label.setFixedHeight(_ROW_HEIGHT)  # centred on the first line of its field
+    return label
+
+
+def _field(control: QWidget | QHBoxLayout, hint: QLabel) -> QWidget:
+    """A control with its explanation right under it, kept together as one form field."""
+    box = QWidget()
+    column = QVBoxLayout(box)
+    column.setContentsMargins(0, 0, 0, 0)
+    column.setSpacing(4)
+    if isinstance(control, QHBoxLayout):
+        column.addLayout(control)
+    else:
+        column.addWidget(control)
+    column.addWidget(hint)
+    return box

@@ -220,6 +220,7 @@ class VoicesPage(BasePage):
         side_widget.setLayout(side)
         side.setContentsMargins(0, 0, 0, 0)
         side_widget.setMinimumWidth(320)
+        self.side = side_widget
 
         body = QHBoxLayout()
         body.setSpacing(16)
@@ -251,7 +252,9 @@ class VoicesPage(BasePage):
             keep_id = None
         self.tree.clear()
         select: QTreeWidgetItem | None = None
-        for entry in self.state.library.entries():
+        # Damaged folders go last: people look for their voices, not for problems.
+        entries = sorted(self.state.library.entries(), key=lambda e: e.voice is None)
+        for entry in entries:
             item = self._item_for(entry)
             self.tree.addTopLevelItem(item)
             if entry.voice is None:
@@ -261,6 +264,7 @@ class VoicesPage(BasePage):
                 select = item
         has_voices = self.tree.topLevelItemCount() > 0
         self.list_stack.setCurrentIndex(0 if has_voices else 1)
+        self.side.setVisible(has_voices)  # the empty state gets the whole width
         if select is None and has_voices:
             select = self._item_for_open_voice() or self._first_healthy_item()
         if select is not None:
