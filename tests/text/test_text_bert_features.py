@@ -28,7 +28,7 @@ def tiny_bert(tmp_path_factory):
     torch.manual_seed(0)
     config = BertConfig(
         vocab_size=len(vocab), hidden_size=16, num_hidden_layers=4, num_attention_heads=2,
-        intermediate_size=32, max_position_embeddings=64,
+        intermediate_size=32, max_position_embeddings=32,
     )
     BertForMaskedLM(config).eval().save_pretrained(folder)
     return folder
@@ -46,6 +46,26 @@ def test_character_features_come_from_the_third_last_layer(tiny_bert):
     with torch.no_grad():
         expected = model(**inputs, output_hidden_states=True).hidden_states[HIDDEN_LAYER][0, 1:-1]
     torch.testing.assert_close(features, expected)
+
+
+def test_long_text_is_read_in_windows(tiny_bert, monkeypatch):
+    monkeypatch.setattr("voicestudio.text.bert_features.MAX_CHARS", 20)
+    extractor = BertFeatureExtractor(tiny_bert, device="cpu")
+    text = "你好,我们去公园散步吧." * 5  # 55 characters > 32 positions of the tiny model
+    features = extractor.character_features(text)
+    assert features.shape == (len(text), 16)
+    torch.testing.assert_close(features[:20], extractor.character_features(text[:20]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_cuda_runs_in_half_precision_close_to_cpu(tiny_bert):
+    text = "你好,我们去公园."
+    gpu = BertFeatureExtractor(tiny_bert, device="cuda")
+    assert gpu.dtype == torch.float16
+    cpu = BertFeatureExtractor(tiny_bert, device="cpu")
+    torch.testing.assert_close(
+        gpu.character_features(text), cpu.character_features(text), atol=2e-2, rtol=2e-2
+    )
 
 
 def test_phone_features_repeat_each_character(tiny_bert):

@@ -31,7 +31,8 @@ from voicestudio.text.zh_numbers import read_cardinal, read_digits, read_number
         ("《红楼梦》！！", "红楼梦!"),
         ("他说：“好”", "他说,好"),
         ("约200人", "约二百人"),
-        ("3-5个", "三到五个"),  # a range before a measure word, not a subtraction
+        ("3-5个", "三到五个"),
+        ("￥100", "一百元"),  # a range before a measure word, not a subtraction
         ("1990-2000年", "一九九零年到二零零零年"),
         ("3-5", "三减五"),
         ("第2名", "第两名"),  # upstream reads 2 before a measure word as 两 (kept)

@@ -18,6 +18,9 @@ from voicestudio.errors import MissingModelError, UserInputError
 
 # v2 reads hidden_states[-3]: the third-from-last layer output.
 HIDDEN_LAYER = -3
+# BERT sees at most 512 positions ([CLS] + 510 characters + [SEP]); longer text is read in
+# windows of this many characters.
+MAX_CHARS = 510
 
 
 def pick_device(preferred: str | None = None) -> str:
@@ -58,6 +61,14 @@ class BertFeatureExtractor:
 
     def character_features(self, norm_text: str) -> Any:
         """(n_chars, hidden) float32 CPU tensor: one row per character of ``norm_text``."""
+        import torch
+
+        if len(norm_text) > MAX_CHARS:
+            windows = [norm_text[i:i + MAX_CHARS] for i in range(0, len(norm_text), MAX_CHARS)]
+            return torch.cat([self._window_features(w) for w in windows], dim=0)
+        return self._window_features(norm_text)
+
+    def _window_features(self, norm_text: str) -> Any:
         import torch
 
         inputs = self.tokenizer(norm_text, return_tensors="pt")

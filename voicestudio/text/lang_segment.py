@@ -4,7 +4,8 @@ A Latin letter starts or continues an English run; a Chinese character (or any o
 letter) a Chinese run. Digits, spaces and punctuation belong to the run before them, so
 "iPhone 15" stays English, "下午3点，" stays Chinese, and a sentence's final mark stays with
 its last words; marks at the very start join the first run. A currency sign with its amount
-("$5", "¥100") is an English run of its own: only the English normaliser reads money.
+("$5", "¥100") is an English run of its own: the English normaliser reads money; only the
+full-width ￥ of Chinese keyboards stays Chinese ("￥100" -> 一百元).
 Unlike upstream's statistical language detector this never labels Chinese as Japanese and
 never moves "5℃" out of the Chinese sentence it belongs to; likewise a metric unit right
 after a number in Chinese text ("跑了5km") stays Chinese and reads 五千米.
@@ -48,8 +49,8 @@ def _script(char: str) -> str | None:
 
 def _money_end(text: str, index: int) -> int | None:
     """End of a 'sign + amount' such as '$3.50' starting at ``index``, if there is one."""
-    if unicodedata.category(text[index]) != "Sc":
-        return None
+    if unicodedata.category(text[index]) != "Sc" or text[index] == "￥":
+        return None  # full-width ￥ is typed in Chinese text and read 元 by the zh normaliser
     amount = _AMOUNT.match(text, index + 1)
     return amount.end() if amount else None
 

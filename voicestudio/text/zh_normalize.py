@@ -182,9 +182,10 @@ def _count_range(m: re.Match[str]) -> str:
 
 
 _TIME = r"([0-1]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?"
-# "1990-2000年", "3~5个": a dash or tilde between numbers before a date or measure word is a
-# range (到), not a subtraction.
+# "￥100" is an amount of yuan. "1990-2000年", "3~5个": a dash or tilde between numbers
+# before a date or measure word is a range (到), not a subtraction.
 _RANGE_RULES: list[Rule] = [
+    (re.compile(r"￥(\d+(?:\.\d+)?)"), lambda m: f"{read_number(m.group(1))}元"),
     (re.compile(r"(?<![\d.])(\d{4})[-~～](\d{4})年"), _year_range),
     (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[-~～](\d+(?:\.\d+)?)"
                 r"(?=[多余几]?(?:" + _QUANTIFIERS + "))"), _count_range),
