@@ -89,3 +89,14 @@ def test_short_sentences_join_the_next_and_newlines_break():
 def test_bad_limits_are_reported():
     with pytest.raises(UserInputError):
         split_sentences("你好", max_length=0)
+
+
+def test_pieces_for_synthesis_follow_upstream_punctuation_rules():
+    from voicestudio.text.synthesis_text import pieces_for_synthesis
+
+    text = "你好吗？！我很好\n\n好。Hello there"
+    pieces = pieces_for_synthesis(text, "zh")
+    assert [p.text for p in pieces] == ["。你好吗？！", "。我很好。", "。好。Hello there。"]
+    assert [text[p.start:p.end] for p in pieces] == ["你好吗？！", "我很好", "好。Hello there"]
+    assert [p.text for p in pieces_for_synthesis("Wait... what?!", "en")] == ["Wait. what?"]
+    assert pieces_for_synthesis("……", "zh") == []
