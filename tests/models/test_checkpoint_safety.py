@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import builtins
 import os
+import random
+import zipfile
 from collections import OrderedDict
 from pathlib import Path
 
 import pytest
 import torch
 
-from voicestudio.errors import CorruptFileError, NotFoundError
+from voicestudio.errors import CorruptFileError, NotFoundError, VoiceStudioError
 from voicestudio.models.checkpoint_format import detect_checkpoint_version
 from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, save_s2_checkpoint
 from voicestudio.models.safe_pickle import (
@@ -99,3 +101,25 @@ def test_truncated_and_random_files_are_reported_as_damaged(tmp_path: Path) -> N
             load_s2_checkpoint(tmp_path / name)
     with pytest.raises(NotFoundError):
         load_s2_checkpoint(tmp_path / "missing.pth")
+
+
+def test_damaged_pickles_only_ever_give_a_clear_error(tmp_path: Path) -> None:
+    """Flip bytes in the pickle part of a valid file: either it still loads, or a
+    VoiceStudioError (never a raw traceback from inside torch) says what is wrong."""
+    path = tmp_path / "voice.pth"
+    save_s2_checkpoint(path, random_s2_generator(seed=0))
+    data = path.read_bytes()
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith("data.pkl"))
+    start, end = info.header_offset, info.header_offset + 30 + len(info.filename) + info.file_size
+    rng = random.Random(1234)
+    damaged = tmp_path / "damaged.pth"
+    for _ in range(60):
+        mutated = bytearray(data)
+        for _ in range(3):
+            mutated[rng.randrange(start, end)] = rng.randrange(256)
+        damaged.write_bytes(bytes(mutated))
+        try:
+            load_s2_checkpoint(damaged)
+        except VoiceStudioError:
+            pass

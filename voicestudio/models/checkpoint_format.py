@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
+import torch
+
 from voicestudio.errors import CorruptFileError, NotFoundError, VoiceStudioError
 from voicestudio.models.safe_pickle import safe_load
 
@@ -111,13 +113,21 @@ def kind_from_header(header: bytes) -> CheckpointKind | None:
     return None
 
 
+def weight_table(obj: Any) -> Mapping[str, torch.Tensor]:
+    """The name -> tensor table of an unpickled checkpoint, checked to be exactly that."""
+    weights = None
+    if isinstance(obj, Mapping):
+        weights = obj.get("weight", obj.get("state_dict", obj.get("model")))
+    if not isinstance(weights, Mapping) or not all(
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in weights.items()
+    ):
+        raise CorruptFileError("This file is not a GPT-SoVITS model (no weight table inside).")
+    return weights
+
+
 def kind_from_content(obj: Any) -> CheckpointKind:
     """Classify an unpickled checkpoint by what it holds."""
-    if not isinstance(obj, Mapping):
-        raise CorruptFileError("This file is not a GPT-SoVITS model (no weight table inside).")
-    weights = obj.get("weight", obj.get("state_dict", obj.get("model")))
-    if not isinstance(weights, Mapping):
-        raise CorruptFileError("This file is not a GPT-SoVITS model (no weight table inside).")
+    weights = weight_table(obj)
     config = obj.get("config")
     if any(str(k).startswith("model.") for k in weights):
         vocab = _get(_get(config, "model"), "phoneme_vocab_size")

@@ -23,6 +23,7 @@ from voicestudio.models.checkpoint_format import (
     CheckpointKind,
     kind_from_content,
     kind_from_header,
+    weight_table,
 )
 from voicestudio.models.s2.config import S2Config, tiny_s2_config
 from voicestudio.models.s2.generator import SoVITSGenerator
@@ -65,21 +66,32 @@ def load_s2_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> 
         )
     hparams = plain_tree(obj["config"])
     config = S2Config.from_hparams(hparams)
-    weights = obj["weight"]
+    weights = weight_table(obj)
     has_posterior = any(k.startswith(POSTERIOR_PREFIX) for k in weights)
-    generator = SoVITSGenerator(config, with_posterior=has_posterior)
-    load_generator_weights(generator, weights, source=path.name)
+    try:  # on the meta device: no memory and no random init for weights about to arrive
+        with torch.device("meta"):
+            generator = SoVITSGenerator(config, with_posterior=has_posterior)
+    except (RuntimeError, ValueError, TypeError) as exc:
+        raise CorruptFileError(
+            f"The model settings in '{path.name}' describe a network that cannot be built."
+        ) from exc
+    load_generator_weights(generator, weights, source=path.name, assign=True)
     generator.to(device).eval()
     info = obj.get("info", "")
     return LoadedS2(generator, config, hparams, str(info), kind, has_posterior)
 
 
 def load_generator_weights(
-    generator: SoVITSGenerator, weights: Mapping[str, torch.Tensor], source: str = "the file"
+    generator: SoVITSGenerator,
+    weights: Mapping[str, torch.Tensor],
+    source: str = "the file",
+    assign: bool = False,
 ) -> None:
     """Copy a GPT-SoVITS state dict into `generator`, checking every key and shape first.
 
     The posterior encoder may be absent from the file only if the generator has none.
+    `assign` adopts the (dtype-converted) tensors instead of copying, for a generator built
+    on the meta device.
     """
     expected = generator.state_dict()
     missing = [k for k in expected if k not in weights]
@@ -104,7 +116,7 @@ def load_generator_weights(
         k: v.to(dtype=expected[k].dtype) if v.is_floating_point() else v
         for k, v in weights.items()
     }
-    generator.load_state_dict(converted, strict=True)
+    generator.load_state_dict(converted, strict=True, assign=assign)
 
 
 def save_s2_checkpoint(

@@ -129,7 +129,7 @@ class S2Config:
                 kwargs.setdefault("n_symbols", V1_SYMBOL_COUNT)
                 kwargs.setdefault("ref_enc_bins", int(kwargs.get("filter_length", 2048)) // 2 + 1)
             return cls(**kwargs, extra_model_fields=extra)
-        except (KeyError, TypeError, ValueError) as exc:
+        except (KeyError, TypeError, ValueError, ArithmeticError) as exc:
             raise CorruptFileError(
                 f"The SoVITS model's settings are incomplete or malformed ({exc}). "
                 "The file may be damaged or not a GPT-SoVITS v2 model."
