@@ -55,6 +55,13 @@ def test_short_unknown_words_are_spelt_and_possessives_voiced():
     assert EnglishG2P()("Bob's")[-1] == "Z"
 
 
+def test_homographs_follow_the_word_before():
+    g2p = EnglishG2P()
+    assert g2p("the record") == ["DH", "AH0", "R", "EH1", "K", "ER0", "D"]
+    assert g2p("to record") == ["T", "UW1", "R", "IH0", "K", "AO1", "R", "D"]
+    assert g2p("I will read")[-3:] == ["R", "IY1", "D"]
+
+
 def test_lexicon_overrides_dictionary():
     g2p = EnglishG2P(lexicon={"Nguyen": ["N", "W", "IH1", "N"]})
     assert g2p("nguyen") == ["N", "W", "IH1", "N"]

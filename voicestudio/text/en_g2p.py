@@ -52,8 +52,18 @@ def _training_dictionary_differences() -> dict[str, list[str]]:
     return entries
 
 
-def guess_pos(word: str) -> str:
-    """A stand-in for NLTK's tagger (its data is not shipped): only homographs use the tag."""
+# Words after which a homograph is a verb: "to record", "I live", "will present".
+_VERB_CONTEXT = frozenset(
+    "to will would can could shall should may might must do does did don't doesn't didn't "
+    "won't can't cannot i we you they please let's".split()
+)
+
+
+def guess_pos(word: str, previous: str = "") -> str:
+    """A stand-in for NLTK's tagger (its data is not shipped); only homographs use the tag,
+    and for them the word before is the strongest cue (record the song / the record)."""
+    if previous.lower() in _VERB_CONTEXT:
+        return "VB"
     return "VBD" if word.endswith("ed") else "NN"
 
 
@@ -94,8 +104,10 @@ class EnglishG2PEngine:
             return [char]
         return list(self.dictionary[char])
 
-    def word(self, original: str, lexicon: Mapping[str, Sequence[str]]) -> list[str]:
-        """Phones of one token, user lexicon first."""
+    def word(
+        self, original: str, lexicon: Mapping[str, Sequence[str]], previous: str = ""
+    ) -> list[str]:
+        """Phones of one token, user lexicon first; ``previous`` token guides homographs."""
         lower = original.lower()
         if lower in lexicon:
             return list(lexicon[lower])
@@ -105,7 +117,7 @@ class EnglishG2PEngine:
             return ["EY1"] if original == "A" else list(self.dictionary[lower])
         if lower in self.homographs:
             first, second, tag = self.homographs[lower]
-            pos = guess_pos(lower)
+            pos = guess_pos(lower, previous)
             return list(first if pos.startswith(tag) or tag.startswith(pos) else second)
         return self.lookup(original)
 
@@ -145,8 +157,9 @@ class EnglishG2P:
     def __call__(self, norm_text: str) -> list[str]:
         engine = _engine()
         phones: list[str] = []
+        previous = ""
         for token in _tokenizer().tokenize(norm_text):
-            for phone in engine.word(token, self.lexicon):
+            for phone in engine.word(token, self.lexicon, previous):
                 if phone in _DROPPED_TOKENS:
                     continue
                 phone = "UNK" if phone == "<unk>" else phone
@@ -154,6 +167,7 @@ class EnglishG2P:
                     phones.append("-")
                 elif is_symbol(phone):
                     phones.append(phone)
+            previous = token
         return phones
 
 
