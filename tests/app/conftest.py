@@ -8,10 +8,19 @@ from pathlib import Path
 import pytest
 from PySide6.QtWidgets import QDialog
 
-from voicestudio.app import dialogs
+from voicestudio.app import dialogs, job_runner
 from voicestudio.app.main import build_window, get_application
 from voicestudio.app.main_window import MainWindow
 from voicestudio.errors import UserInputError
+
+
+@pytest.fixture(scope="module", autouse=True)
+def automatic_gc_after_each_module():
+    """Job runners move garbage collection onto the UI thread; once a module's jobs are done,
+    hand it back so tests elsewhere in the session run with Python's normal collector."""
+    yield
+    job_runner.cancel_all_jobs()
+    job_runner.stop_collecting_on_ui_thread()
 
 
 def fake_device(preference: str) -> str:

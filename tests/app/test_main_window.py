@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import logging
 import sys
 
@@ -113,5 +114,15 @@ def test_run_app_shows_the_window_and_returns_when_it_closes(qtbot, caplog, tmp_
     assert code == 0
     assert seen == {"title": "VoiceStudio", "hook_installed": True}
     assert sys.excepthook is hooks_before
+    assert gc.isenabled()  # the UI-thread collector is handed back at exit
     assert QApplication.applicationName() == "VoiceStudio"
     assert any("window shown" in r.message for r in caplog.records)
+
+
+def test_a_page_with_unfinished_work_can_keep_the_window_open(window, monkeypatch):
+    voices = window.page("voices")
+    monkeypatch.setattr(voices, "confirm_close", lambda: False)
+    assert window.close() is False
+    assert window.isVisible()
+    monkeypatch.setattr(voices, "confirm_close", lambda: True)
+    assert window.close() is True

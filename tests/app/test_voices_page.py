@@ -289,3 +289,23 @@ def test_show_error_does_not_block(qtbot):
     box = dialogs.show_error(None, "Something you can fix.")
     qtbot.addWidget(box)
     assert box.isVisible() and box.text() == "Something you can fix."
+
+
+def test_keyboard_enter_f2_and_delete_act_on_the_list(page, window, answers, qtbot,
+                                                      isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    window.activateWindow()
+    page.tree.setFocus()
+    qtbot.waitUntil(page.tree.hasFocus)
+
+    qtbot.keyClick(page.tree, Qt.Key.Key_Return)
+    assert page.state.current_voice.name == "Grandma Rose"
+
+    answers.add(rename_to("Nana Rose"))
+    qtbot.keyClick(page.tree, Qt.Key.Key_F2)
+    assert (isolated_user_dirs / "voices" / "Nana-Rose").is_dir()
+
+    qtbot.keyClick(page.tree, Qt.Key.Key_Delete)
+    assert not (isolated_user_dirs / "voices" / "Nana-Rose").exists()
+    assert page.notice.isVisible()

@@ -87,6 +87,19 @@ def collect_garbage_on_ui_thread() -> None:
         _collector = _UiThreadGarbageCollector(app)
 
 
+def stop_collecting_on_ui_thread() -> None:
+    """Undo :func:`collect_garbage_on_ui_thread` once no job runs (app exit, end of a test):
+    collect now, on this thread, and give automatic collection back to Python."""
+    global _collector
+    if _collector is None:
+        return
+    _collector._timer.stop()
+    _collector.setParent(None)
+    _collector = None
+    gc.enable()
+    gc.collect()
+
+
 class _JobThread(QThread):
     """The worker thread: calls the job and emits its outcome (queued to the UI thread)."""
 

@@ -19,7 +19,11 @@ from PySide6.QtWidgets import QApplication
 
 from voicestudio import __version__
 from voicestudio.app.error_dialog import install_error_hooks
-from voicestudio.app.job_runner import cancel_all_jobs, collect_garbage_on_ui_thread
+from voicestudio.app.job_runner import (
+    cancel_all_jobs,
+    collect_garbage_on_ui_thread,
+    stop_collecting_on_ui_thread,
+)
 from voicestudio.app.main_window import APP_TITLE, MainWindow
 from voicestudio.app.state import AppState
 from voicestudio.app.style import apply_style
@@ -72,9 +76,10 @@ def run_app(data_dir: str | os.PathLike[str] | None = None) -> int:
         )
         code = app.exec()
         window.save_window_state()
-        cancel_all_jobs()
         return int(code)
     finally:
+        cancel_all_jobs()
+        stop_collecting_on_ui_thread()
         wake.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         reporter.uninstall()

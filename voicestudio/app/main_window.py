@@ -25,7 +25,7 @@ from PySide6.QtWidgets import (
 )
 
 from voicestudio.app.pages import PAGES, PageSpec, page_spec
-from voicestudio.app.pages.base import PlannedPage
+from voicestudio.app.pages.base import BasePage, PlannedPage
 from voicestudio.app.state import AppState
 from voicestudio.app.status import AppStatusBar
 from voicestudio.project.settings import config_dir
@@ -206,5 +206,9 @@ class MainWindow(QMainWindow):
             self.status.refresh_device()
 
     def closeEvent(self, event: QCloseEvent) -> None:
+        for widget in self._pages.values():
+            if isinstance(widget, BasePage) and not widget.confirm_close():
+                event.ignore()
+                return
         self.save_window_state()
         super().closeEvent(event)

@@ -19,6 +19,11 @@ class BasePage(QWidget):
     def on_shown(self) -> None:
         """Called each time the navigation brings this page to the front."""
 
+    def confirm_close(self) -> bool:
+        """Asked before the window closes; a page with unfinished work (a running job)
+        asks the person and returns False to keep the window open."""
+        return True
+
     def page_layout(self, title: str, subtitle: str) -> QVBoxLayout:
         """The page's main layout, opened by its title and one line on what it is for, so
         every page starts the same way; add the page's own widgets below."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QIcon, QPixmap
+from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QShortcut
 from PySide6.QtWidgets import (
     QFormLayout,
     QFrame,
@@ -146,7 +146,6 @@ class VoicesPage(BasePage):
         self.delete_button = QPushButton(
             style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Delete"
         )
-        self.delete_button.setToolTip("Move this voice to the trash; you can restore it")
         self.delete_button.clicked.connect(self.delete_selected)
         self.trash_button = QPushButton("Trash…")
         self.trash_button.setToolTip("See deleted voices and restore them")
@@ -236,9 +235,28 @@ class VoicesPage(BasePage):
         layout.addWidget(self.notice)
         layout.addLayout(body, 1)
 
+        self._add_shortcuts()
         state.library_changed.connect(self.reload)
         state.current_voice_changed.connect(lambda _voice: self._mark_open_voice())
         self.reload()
+
+    def _add_shortcuts(self) -> None:
+        """The usual keys, for people who do not use a mouse well (Enter opens, F2 renames,
+        Delete moves to the trash); they act on the list, so typing elsewhere is safe."""
+        page_keys = [(QKeySequence(QKeySequence.StandardKey.New), self.create_voice)]
+        list_keys = [
+            (QKeySequence(Qt.Key.Key_Return), self.open_selected),
+            (QKeySequence(Qt.Key.Key_Enter), self.open_selected),
+            (QKeySequence(Qt.Key.Key_F2), self.rename_selected),
+            (QKeySequence(QKeySequence.StandardKey.Delete), self.delete_selected),
+        ]
+        for keys, slot in page_keys:
+            QShortcut(keys, self, slot, context=Qt.ShortcutContext.WidgetWithChildrenShortcut)
+        for keys, slot in list_keys:
+            QShortcut(keys, self.tree, slot, context=Qt.ShortcutContext.WidgetShortcut)
+        self.create_button.setToolTip(f"Create a new voice ({page_keys[0][0].toString()})")
+        self.rename_button.setToolTip("Give this voice another name (F2)")
+        self.delete_button.setToolTip("Move this voice to the trash; you can restore it (Delete)")
 
     # --- list -----------------------------------------------------------------------------
 
