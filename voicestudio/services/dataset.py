@@ -1,0 +1,380 @@
+"""Dataset use cases: add recordings to a voice, list its segments, build training features.
+
+``add_recordings`` runs import → slice → transcribe → check for each file and saves the
+segment index after every file, so a cancel (or a crash) between files loses nothing that was
+finished, and running the same command again skips the files already added (recognised by
+their content hash, whatever they are called). The speaker check runs over all segments of
+the voice at the end, because "the majority voice" is the person being cloned wherever their
+clips came from.
+
+``build_dataset`` computes the training features of the kept segments, recomputing only
+what changed (see ``training.features``). ``dataset_stats`` is what ``dataset list`` and the
+app's dataset page show: counts, speech time, flags and phoneme coverage.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from voicestudio.errors import JobCancelled, MissingModelError, UserInputError, VoiceStudioError
+from voicestudio.hub import registry
+from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.training.dataset import (
+    SEGMENT_SAMPLE_RATE,
+    Dataset,
+    SegmentRecord,
+    TakeRecord,
+    WordTiming,
+    quality_flags,
+    sha256_file,
+)
+from voicestudio.training.features import BuildReport, FeatureModels, build_features
+
+log = logging.getLogger(__name__)
+
+ASR_MISSING_MESSAGE = (
+    "Install a speech-recognition model: voicestudio models download whisper-base, or import "
+    "one with voicestudio models import-asr DIR --name NAME"
+)
+# Whisper sizes from least to most accurate; an imported model of another name sits between.
+_SIZES = ("tiny", "base", "small", "medium", "large")
+_STAGES_FILES = 0.9  # share of the add job spent on the files; the speaker check gets the rest
+
+
+# ------------------------------------------------------------------------------------------
+# Speech recognition model
+
+
+def _size_rank(spec_id: str) -> float:
+    name = spec_id.removeprefix("whisper-")
+    return next((float(i) for i, size in enumerate(_SIZES) if name.startswith(size)), 1.5)
+
+
+def choose_asr_model(data_dir: Path, language: str | None) -> str:
+    """The installed Whisper model to transcribe ``language`` with (None: detect language).
+
+    The wanted size is what ``choose_whisper_model`` picks for this machine; among installed
+    models the one closest to it wins (ties go to the larger). English-only models serve only
+    English.
+    """
+    from voicestudio.audio.transcribe import choose_whisper_model
+
+    installed = list(registry.installed_summary(Path(data_dir)).asr)
+    if language != "en":
+        installed = [m for m in installed if not m.endswith(".en")]
+    if not installed:
+        raise MissingModelError(ASR_MISSING_MESSAGE)
+    wanted = f"whisper-{choose_whisper_model(language)}"
+    if wanted in installed:
+        return wanted
+    target = _size_rank(wanted)
+
+    def preference(spec_id: str) -> tuple[float, float, bool]:
+        english_only = spec_id.endswith(".en")
+        return (abs(_size_rank(spec_id) - target), -_size_rank(spec_id), not english_only)
+
+    return min(installed, key=preference)
+
+
+@lru_cache(maxsize=1)
+def _load_transcriber(folder: str):
+    from voicestudio.audio.transcribe import Transcriber
+
+    return Transcriber(Path(folder))
+
+
+def load_transcriber(data_dir: Path, language: str | None):
+    """The Transcriber for ``language``, kept warm between jobs (loading takes seconds)."""
+    spec_id = choose_asr_model(data_dir, language)
+    return _load_transcriber(str(registry.require(Path(data_dir), spec_id).resolve()))
+
+
+# ------------------------------------------------------------------------------------------
+# Adding recordings
+
+
+@dataclass
+class AddReport:
+    added: list[tuple[Path, int]] = field(default_factory=list)  # (file, segments made)
+    skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, message)
+    already_added: list[Path] = field(default_factory=list)
+
+    @property
+    def segments(self) -> int:
+        return sum(n for _, n in self.added)
+
+
+def open_dataset(data_dir: Path, voice_name: str) -> Dataset:
+    """The dataset of a voice; CorruptFileError (nothing written) if its index is damaged."""
+    voice = VoiceLibrary(Path(data_dir)).find(voice_name)
+    return Dataset.open(voice)
+
+
+def _recognition_language(voice: Voice, language: str | None) -> str | None:
+    if language in (None, "auto"):
+        langs = voice.manifest.languages
+        return langs[0] if len(langs) == 1 else None
+    if language not in SUPPORTED_LANGUAGES:
+        raise UserInputError(f"Unsupported language {language}; choose zh, en or auto.")
+    return language
+
+
+def _add_one(
+    dataset: Dataset,
+    path: Path,
+    sha256: str,
+    transcriber,
+    language: str | None,
+    tracker: ProgressTracker,
+) -> int:
+    """Import, slice, transcribe and check one file; returns its number of segments.
+
+    Files are written first and the index last; if anything stops this file (cancel, an
+    error) the files written for it are removed, so the folder matches the index.
+    """
+    from voicestudio.audio.importer import import_file
+    from voicestudio.audio.slicer import SpeechSlicer
+    from voicestudio.audio.voice_activity import VoiceActivityDetector
+
+    tracker.report(0.0, f"Reading {path.name}")
+    recording = import_file(path, SEGMENT_SAMPLE_RATE)
+    take_id = dataset.new_take_id(path.name)
+    written: list[Path] = []
+    try:
+        written.append(dataset.copy_original(path, take_id))
+        spans = SpeechSlicer(vad=VoiceActivityDetector()).slice(
+            recording.samples, recording.sample_rate, path,
+            progress=lambda p: tracker.report(0.1 + 0.15 * p.fraction, f"{path.name}: "
+                                              f"{p.message}"),
+            cancel=tracker.cancel,
+        )
+        segments = []
+        fallback_lang = language or dataset.voice.manifest.languages[0]
+        for number, span in enumerate(spans, start=1):
+            tracker.report(0.25 + 0.75 * (number - 1) / max(len(spans), 1),
+                           f"{path.name}: transcribing segment {number} of {len(spans)}")
+            clip = span.cut(recording.samples)
+            transcript = transcriber.transcribe(clip, recording.sample_rate, language)
+            segment_id = dataset.new_segment_id(take_id, number)
+            audio_path, audio_sha = dataset.write_segment_audio(segment_id, clip)
+            written.append(dataset.folder / audio_path)
+            lang = transcript.language if transcript.language in SUPPORTED_LANGUAGES \
+                else fallback_lang
+            text = transcript.text.strip()
+            segments.append(SegmentRecord(
+                id=segment_id,
+                take_id=take_id,
+                sample_rate=recording.sample_rate,
+                start_sample=span.start_sample,
+                end_sample=span.end_sample,
+                audio_path=audio_path,
+                audio_sha256=audio_sha,
+                text=text,
+                lang=lang,
+                asr_confidence=round(transcript.confidence, 4),
+                words=[WordTiming(w.text, round(w.start, 3), round(w.end, 3),
+                                  round(w.probability, 4)) for w in transcript.words],
+                flags=quality_flags(clip, recording.sample_rate, recording.gain,
+                                    transcript.confidence, None),
+                # Nothing to read: the person must type the text before it can train.
+                kept=bool(text),
+            ))
+        tracker.report(1.0, f"{path.name}: {len(segments)} segments")
+        take = TakeRecord(
+            id=take_id,
+            path=written[0].relative_to(dataset.folder).as_posix(),
+            original_name=path.name,
+            sha256=sha256,
+            imported=now_iso(),
+            duration_seconds=round(recording.duration_seconds, 3),
+            gain=recording.gain,
+            original_sample_rate=recording.original_sample_rate,
+            original_channels=recording.original_channels,
+        )
+        dataset.add_take(take, segments)
+    except BaseException:
+        for file in written:
+            file.unlink(missing_ok=True)
+        raise
+    return len(segments)
+
+
+def check_speakers(
+    dataset: Dataset, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+) -> None:
+    """Compare every segment's voice with the majority voice and update OTHER_SPEAKER flags."""
+    from voicestudio.audio.speakers import speaker_similarities
+
+    tracker = ProgressTracker(progress, cancel)
+    tracker.report(0.0, "Comparing voices")
+    segments = dataset.segments
+    clips = [dataset.segment_samples(s) for s in segments]
+    similarities = speaker_similarities(
+        clips, SEGMENT_SAMPLE_RATE, lambda p: tracker.report(p.fraction, p.message),
+        tracker.cancel,
+    ) if clips else None
+    values = [None] * len(segments) if similarities is None else [float(v) for v in similarities]
+    dataset.set_speaker_similarities(values)
+    tracker.report(1.0, "Voices compared")
+
+
+def add_recordings(
+    data_dir: Path,
+    voice_name: str,
+    files: Sequence[Path | str],
+    language: str | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    transcriber=None,
+) -> AddReport:
+    """Add recordings to a voice's dataset; bad files are skipped with their message.
+
+    ``language`` (zh, en or auto) is what Whisper listens for; by default the voice's language
+    (detection when it has two). ``transcriber`` replaces the registry's model (tests, the
+    app's warm one). Raises JobCancelled on cancel, with every finished file saved.
+    """
+    data_dir = Path(data_dir)
+    dataset = open_dataset(data_dir, voice_name)
+    language = _recognition_language(dataset.voice, language)
+    if transcriber is None:
+        transcriber = load_transcriber(data_dir, language)
+    tracker = ProgressTracker(progress, cancel)
+    report = AddReport()
+    paths = [Path(f).expanduser() for f in files]
+    for index, path in enumerate(paths):
+        part = tracker.sub(_STAGES_FILES * index / len(paths),
+                           _STAGES_FILES * (index + 1) / len(paths))
+        part.report(0.0, f"Reading {path.name}")
+        try:
+            sha256 = sha256_file(path) if path.is_file() else ""
+            if sha256 and dataset.take_with_hash(sha256) is not None:
+                report.already_added.append(path)
+                continue
+            report.added.append((path, _add_one(dataset, path, sha256, transcriber, language,
+                                                part)))
+        except (JobCancelled, MissingModelError):
+            raise  # a stop or a missing model ends the whole job, not just this file
+        except VoiceStudioError as exc:
+            report.skipped.append((path, str(exc)))
+        except OSError as exc:
+            report.skipped.append((path, f"‘{path.name}’ could not be read ({exc.strerror}). "
+                                   "It was skipped."))
+    check_speakers(dataset, lambda p: tracker.report(
+        _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
+    tracker.report(1.0, f"{report.segments} new segments from {len(report.added)} files")
+    return report
+
+
+# ------------------------------------------------------------------------------------------
+# Summary and listing
+
+
+@dataclass(frozen=True)
+class LanguageCoverage:
+    lang: str
+    covered: int
+    total: int
+    missing: tuple[str, ...]
+
+    @property
+    def fraction(self) -> float:
+        return self.covered / self.total if self.total else 0.0
+
+
+@dataclass(frozen=True)
+class DatasetStats:
+    segments: int  # all segments in the index
+    kept: int  # what training uses
+    speech_seconds: float  # of the kept segments
+    flagged: int  # kept segments with at least one flag
+    coverage: tuple[LanguageCoverage, ...]
+
+    def line(self) -> str:
+        """The one-line summary ``dataset list`` and ``dataset build`` print."""
+        minutes, seconds = divmod(round(self.speech_seconds), 60)
+        parts = [f"{self.kept} of {self.segments} segments kept",
+                 f"{minutes}:{seconds:02d} of speech", f"{self.flagged} flagged"]
+        parts += [f"{c.lang} sounds covered {c.covered}/{c.total} ({c.fraction:.0%})"
+                  for c in self.coverage]
+        return ", ".join(parts)
+
+    def to_json(self) -> dict:
+        return {
+            "segments": self.segments,
+            "kept": self.kept,
+            "speech_seconds": round(self.speech_seconds, 3),
+            "flagged": self.flagged,
+            "coverage": {c.lang: {"covered": c.covered, "total": c.total,
+                                  "missing": list(c.missing)} for c in self.coverage},
+        }
+
+
+def dataset_stats(dataset: Dataset) -> DatasetStats:
+    """Counts, speech time and the phoneme coverage of the kept segments' text."""
+    from voicestudio.text.coverage import coverage_units, inventory
+
+    kept = dataset.kept_segments()
+    covered: dict[str, set[str]] = {}
+    for segment in kept:
+        try:
+            units = coverage_units(segment.text, segment.lang)
+        except UserInputError:
+            continue
+        covered.setdefault(segment.lang, set()).update(units)
+    langs = [lang for lang in dataset.voice.manifest.languages if lang in SUPPORTED_LANGUAGES]
+    langs += sorted(set(covered) - set(langs))
+    coverage = []
+    for lang in langs:
+        wanted = inventory(lang)
+        have = wanted & covered.get(lang, set())
+        coverage.append(LanguageCoverage(lang, len(have), len(wanted),
+                                         tuple(sorted(wanted - have))))
+    return DatasetStats(
+        segments=len(dataset.segments),
+        kept=len(kept),
+        speech_seconds=sum(s.duration_seconds for s in kept),
+        flagged=sum(1 for s in kept if s.flags),
+        coverage=tuple(coverage),
+    )
+
+
+# ------------------------------------------------------------------------------------------
+# Features
+
+
+def build_dataset(
+    data_dir: Path,
+    voice_name: str,
+    device: str = "auto",
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+) -> BuildReport:
+    """Compute the missing or outdated training features of a voice's kept segments."""
+    from voicestudio.models.devices import resolve_device
+
+    dataset = open_dataset(Path(data_dir), voice_name)
+    if not dataset.kept_segments():
+        raise UserInputError(
+            f"{dataset.voice.name} has no segments to train on yet. Add recordings with "
+            f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…` first."
+        )
+    models = FeatureModels(Path(data_dir), str(resolve_device(device).device))
+    report = build_features(dataset, models, progress, cancel)
+    dataset.save()  # refresh the manifest's summary
+    return report
+
+
+_SPACE = re.compile(r"\s+")
+
+
+def short_text(text: str, width: int) -> str:
+    """One line of at most ``width`` characters, for tables."""
+    text = _SPACE.sub(" ", text).strip()
+    return text if len(text) <= width else text[: width - 1] + "…"

@@ -1,0 +1,418 @@
+"""A voice's dataset on disk: imported takes, their segments, and the segment index.
+
+``<voice>/segments/index.json`` is the one list of what a voice's dataset holds: every
+imported original (kept byte for byte under ``<voice>/takes/``, so nothing a person gave us
+is lost), and every segment cut from it with its offsets, transcript, quality flags and
+``kept`` choice. Each segment's audio is a 32 kHz WAV under ``<voice>/segments/``.
+
+The index is written atomically after every change and never overwritten when it cannot be
+read: a damaged or newer-format file is reported and left alone, because it is the only
+record of a person's corrections. Editing a segment's text or bounds changes what its
+features are computed from (its audio hash, its text), so ``dataset build`` recomputes only
+that one segment.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import soundfile as sf
+
+from voicestudio.audio.quality import QualityFlag, assess_segment
+from voicestudio.audio.wav import write_wav
+from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.project.atomic import atomic_write_json, fsync_dir
+from voicestudio.project.voice import SUPPORTED_LANGUAGES, DatasetSummary, Voice, now_iso
+
+INDEX_NAME = "index.json"
+INDEX_FORMAT = 1
+SEGMENT_SAMPLE_RATE = 32000  # GPT-SoVITS slices and trains at 32 kHz
+# Shorter than this is not a segment but a click; the editor must not produce one.
+MIN_SEGMENT_SECONDS = 0.2
+_SLUG = re.compile(r"[^A-Za-z0-9]+")
+
+
+def sha256_file(path: Path) -> str:
+    """Content hash of a file: how a second import of the same recording is recognised."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        while chunk := fh.read(1 << 20):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+@dataclass
+class TakeRecord:
+    """One imported original, copied unchanged into ``takes/``."""
+
+    id: str
+    path: str  # relative to the voice folder
+    original_name: str
+    sha256: str  # of the original file's bytes
+    imported: str
+    duration_seconds: float
+    # The import's loudness gain: samples / gain is the recording as it was, so quality
+    # checks (clipping, too quiet) judge the original and not our normalised copy.
+    gain: float
+    original_sample_rate: int
+    original_channels: int
+
+
+@dataclass
+class WordTiming:
+    """A transcribed word, in seconds from the segment's start (for the editor's display)."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass
+class SegmentRecord:
+    """One segment: where it is in its take, what is said, and whether to train on it."""
+
+    id: str
+    take_id: str
+    sample_rate: int
+    start_sample: int  # in the take decoded at ``sample_rate``
+    end_sample: int
+    audio_path: str  # 32 kHz WAV relative to the voice folder
+    audio_sha256: str  # of the WAV file's bytes: part of the feature fingerprint
+    text: str
+    lang: str
+    asr_confidence: float | None = None
+    words: list[WordTiming] = field(default_factory=list)
+    flags: list[str] = field(default_factory=list)
+    kept: bool = True
+    # True once a person typed or confirmed the text: the ASR confidence no longer applies.
+    text_checked: bool = False
+    speaker_similarity: float | None = None
+
+    @property
+    def start_seconds(self) -> float:
+        return self.start_sample / self.sample_rate
+
+    @property
+    def end_seconds(self) -> float:
+        return self.end_sample / self.sample_rate
+
+    @property
+    def duration_seconds(self) -> float:
+        return (self.end_sample - self.start_sample) / self.sample_rate
+
+    def to_json(self) -> dict[str, Any]:
+        raw = asdict(self)
+        # Seconds are written for people and other tools reading the file; samples are the
+        # truth and are what is read back.
+        raw["start_seconds"] = round(self.start_seconds, 4)
+        raw["end_seconds"] = round(self.end_seconds, 4)
+        return raw
+
+    @classmethod
+    def from_json(cls, raw: dict[str, Any]) -> SegmentRecord:
+        values = {k: v for k, v in raw.items() if k not in ("start_seconds", "end_seconds")}
+        values["words"] = [WordTiming(**w) for w in values.get("words", [])]
+        values["flags"] = [str(f) for f in values.get("flags", [])]
+        return cls(**values)
+
+
+@dataclass
+class SegmentIndex:
+    takes: list[TakeRecord] = field(default_factory=list)
+    segments: list[SegmentRecord] = field(default_factory=list)
+    format_version: int = INDEX_FORMAT
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "format_version": self.format_version,
+            "takes": [asdict(t) for t in self.takes],
+            "segments": [s.to_json() for s in self.segments],
+        }
+
+    @classmethod
+    def read(cls, path: Path) -> SegmentIndex:
+        """The index at ``path``; empty when there is none yet, CorruptFileError if unusable."""
+        try:
+            text = path.read_text(encoding="utf-8")
+        except FileNotFoundError:
+            return cls()
+        except OSError as exc:
+            raise CorruptFileError(f"Cannot read {path}: {exc.strerror}.") from exc
+        try:
+            raw = json.loads(text)
+        except ValueError as exc:
+            raise CorruptFileError(
+                f"The segment list {path} is damaged (not valid JSON). It was left untouched; "
+                "restore it from a backup or ask for help with the file."
+            ) from exc
+        if not isinstance(raw, dict):
+            raise CorruptFileError(f"{path} is not a segment list. It was left untouched.")
+        version = raw.get("format_version")
+        if isinstance(version, int) and version > INDEX_FORMAT:
+            raise CorruptFileError(
+                f"{path} was saved by a newer VoiceStudio (format {version}). Update "
+                "VoiceStudio to use this dataset; the file was left untouched."
+            )
+        try:
+            return cls(
+                takes=[TakeRecord(**t) for t in raw["takes"]],
+                segments=[SegmentRecord.from_json(s) for s in raw["segments"]],
+                format_version=int(raw["format_version"]),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CorruptFileError(
+                f"The segment list {path} is damaged ({exc}). It was left untouched; restore "
+                "it from a backup or ask for help with the file."
+            ) from exc
+
+
+def quality_flags(
+    samples: np.ndarray,
+    sample_rate: int,
+    gain: float,
+    confidence: float | None,
+    similarity: float | None,
+) -> list[str]:
+    """The audio checks' flags for one segment, as stored in the index."""
+    quality = assess_segment(samples, sample_rate, gain, confidence, similarity)
+    return [str(flag) for flag in quality.flags]
+
+
+def _slug(text: str, limit: int = 24) -> str:
+    return _SLUG.sub("-", text).strip("-")[:limit].strip("-").lower() or "take"
+
+
+class Dataset:
+    """A voice's segment index plus the files it names; every change is saved at once.
+
+    This is the API the segment editor uses (``update_text``, ``update_bounds``,
+    ``set_kept``, ``remove_segment``) and the import and build jobs build on.
+    """
+
+    def __init__(self, voice: Voice, index: SegmentIndex) -> None:
+        self.voice = voice
+        self.index = index
+
+    @classmethod
+    def open(cls, voice: Voice) -> Dataset:
+        return cls(voice, SegmentIndex.read(cls.index_path_for(voice)))
+
+    @staticmethod
+    def index_path_for(voice: Voice) -> Path:
+        return voice.subfolder("segments") / INDEX_NAME
+
+    @property
+    def index_path(self) -> Path:
+        return self.index_path_for(self.voice)
+
+    @property
+    def folder(self) -> Path:
+        return self.voice.folder
+
+    # Reading ------------------------------------------------------------------------------
+    @property
+    def segments(self) -> list[SegmentRecord]:
+        return list(self.index.segments)
+
+    @property
+    def takes(self) -> list[TakeRecord]:
+        return list(self.index.takes)
+
+    def kept_segments(self) -> list[SegmentRecord]:
+        """The segments training uses: kept by the person and with text to read."""
+        return [s for s in self.index.segments if s.kept and s.text.strip()]
+
+    def segment(self, segment_id: str) -> SegmentRecord:
+        for segment in self.index.segments:
+            if segment.id == segment_id:
+                return segment
+        raise NotFoundError(
+            f"There is no segment “{segment_id}” in {self.voice.name}. See "
+            f"`voicestudio dataset list {self.voice.name}`."
+        )
+
+    def take(self, take_id: str) -> TakeRecord:
+        for take in self.index.takes:
+            if take.id == take_id:
+                return take
+        raise CorruptFileError(
+            f"The segment list of {self.voice.name} names a recording “{take_id}” it does not "
+            "list. Restore segments/index.json from a backup."
+        )
+
+    def take_with_hash(self, sha256: str) -> TakeRecord | None:
+        return next((t for t in self.index.takes if t.sha256 == sha256), None)
+
+    def segment_samples(self, segment: SegmentRecord) -> np.ndarray:
+        """The segment's 32 kHz audio as float32."""
+        samples, rate = sf.read(self.folder / segment.audio_path, dtype="float32")
+        if rate != segment.sample_rate or samples.ndim != 1:
+            raise CorruptFileError(
+                f"{segment.audio_path} is not a mono {segment.sample_rate} Hz file; import the "
+                "recording again."
+            )
+        return samples
+
+    def summary(self) -> DatasetSummary:
+        kept = self.kept_segments()
+        return DatasetSummary(
+            segments=len(kept),
+            speech_seconds=round(sum(s.duration_seconds for s in kept), 3),
+            flagged=sum(1 for s in kept if s.flags),
+            updated=now_iso(),
+        )
+
+    # Writing ------------------------------------------------------------------------------
+    def save(self) -> None:
+        """Write the index, then the manifest's summary (the index is the truth)."""
+        atomic_write_json(self.index_path, self.index.to_json())
+        self.voice.manifest.dataset = self.summary()
+        self.voice.save()
+
+    def new_take_id(self, original_name: str) -> str:
+        """A readable id from the file name, unique among takes and files already there."""
+        base = _slug(Path(original_name).stem)
+        taken = {t.id for t in self.index.takes}
+        takes_dir = self.voice.subfolder("takes")
+        existing = {p.stem for p in takes_dir.iterdir()} if takes_dir.is_dir() else set()
+        candidate, n = base, 1
+        while candidate in taken or candidate in existing:
+            n += 1
+            candidate = f"{base}-{n}"
+        return candidate
+
+    def new_segment_id(self, take_id: str, number: int) -> str:
+        taken = {s.id for s in self.index.segments}
+        folder = self.voice.subfolder("segments")
+        candidate = f"{take_id}-{number:03d}"
+        while candidate in taken or (folder / f"{candidate}.wav").exists():
+            number += 1
+            candidate = f"{take_id}-{number:03d}"
+        return candidate
+
+    def copy_original(self, source: Path, take_id: str) -> Path:
+        """Copy the original file into ``takes/`` (temp file + rename: never half a copy)."""
+        takes_dir = self.voice.subfolder("takes")
+        takes_dir.mkdir(parents=True, exist_ok=True)
+        target = takes_dir / f"{take_id}{source.suffix.lower()}"
+        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=takes_dir)
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        fsync_dir(takes_dir)
+        return target
+
+    def write_segment_audio(self, segment_id: str, samples: np.ndarray) -> tuple[str, str]:
+        """Save a segment's audio; returns (path relative to the voice, sha256 of the file)."""
+        path = self.voice.subfolder("segments") / f"{segment_id}.wav"
+        write_wav(path, samples, SEGMENT_SAMPLE_RATE)
+        return path.relative_to(self.folder).as_posix(), sha256_file(path)
+
+    def update_text(self, segment_id: str, text: str, lang: str | None = None) -> SegmentRecord:
+        """A person's correction of the transcript; it is now checked, so the ASR doubt goes."""
+        segment = self.segment(segment_id)
+        text = " ".join(text.split())
+        if text != segment.text:
+            segment.words = []  # the timings described the old words
+        if lang is not None and lang not in SUPPORTED_LANGUAGES:
+            raise UserInputError(f"Unsupported language {lang}; choose zh or en.")
+        segment.text = text
+        segment.lang = lang or segment.lang
+        segment.text_checked = True
+        segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
+        self.save()
+        return segment
+
+    def set_kept(self, segment_id: str, kept: bool) -> SegmentRecord:
+        segment = self.segment(segment_id)
+        segment.kept = bool(kept)
+        self.save()
+        return segment
+
+    def update_bounds(
+        self,
+        segment_id: str,
+        start_seconds: float,
+        end_seconds: float,
+        take_samples: np.ndarray | None = None,
+    ) -> SegmentRecord:
+        """Move a segment's edges within its take: the audio is cut again from the original.
+
+        ``take_samples`` (the take as imported, at 32 kHz) saves decoding it again when an
+        editor already holds it.
+        """
+        from voicestudio.audio.importer import import_file
+
+        segment = self.segment(segment_id)
+        take = self.take(segment.take_id)
+        if take_samples is None:
+            take_samples = import_file(self.folder / take.path, segment.sample_rate).samples
+        rate = segment.sample_rate
+        start, end = round(start_seconds * rate), round(end_seconds * rate)
+        if start < 0 or end > take_samples.size or end - start < MIN_SEGMENT_SECONDS * rate:
+            raise UserInputError(
+                f"A segment must lie inside its recording (0–{take_samples.size / rate:.2f} s) "
+                f"and last at least {MIN_SEGMENT_SECONDS} s."
+            )
+        clip = take_samples[start:end]
+        shift = (segment.start_sample - start) / rate
+        segment.words = [
+            WordTiming(w.text, w.start + shift, w.end + shift, w.probability)
+            for w in segment.words
+            if w.start + shift >= 0 and w.end + shift <= (end - start) / rate
+        ]
+        segment.start_sample, segment.end_sample = start, end
+        segment.audio_path, segment.audio_sha256 = self.write_segment_audio(segment.id, clip)
+        confidence = None if segment.text_checked else segment.asr_confidence
+        flags = quality_flags(clip, rate, take.gain, confidence, segment.speaker_similarity)
+        segment.flags = flags
+        self.save()
+        return segment
+
+    def remove_segment(self, segment_id: str) -> None:
+        """Drop a segment and its audio; its take stays, so the cut can be made again."""
+        segment = self.segment(segment_id)
+        self.index.segments.remove(segment)
+        self.save()
+        (self.folder / segment.audio_path).unlink(missing_ok=True)
+
+    def add_take(self, take: TakeRecord, segments: Sequence[SegmentRecord]) -> None:
+        """Record a take and its segments (files already written) and save the index."""
+        self.index.takes.append(take)
+        self.index.segments.extend(segments)
+        self.save()
+
+    def set_speaker_similarities(self, similarities: Sequence[float | None]) -> None:
+        """Store the majority-speaker check (one value per segment, in index order)."""
+        for segment, similarity in zip(self.index.segments, similarities, strict=True):
+            segment.speaker_similarity = None if similarity is None else float(similarity)
+            other = QualityFlag.OTHER_SPEAKER
+            flags = [f for f in segment.flags if f != other]
+            if similarity is not None and assess_other_speaker(float(similarity)):
+                flags.append(str(other))
+            segment.flags = flags
+        self.save()
+
+
+def assess_other_speaker(similarity: float) -> bool:
+    """Whether a similarity to the majority voice means "a different person"."""
+    from voicestudio.audio.speakers import SAME_SPEAKER_SIMILARITY
+
+    return similarity < SAME_SPEAKER_SIMILARITY
