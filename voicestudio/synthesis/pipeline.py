@@ -109,8 +109,9 @@ class ModelFiles:
                     f"The {what} model of “{voice.name}” ({latest.version_id}) is missing: "
                     f"{path}. Train the voice again or restore its folder from a backup."
                 )
-        base = cls.base(data_dir)
-        return cls(s1=s1, s2=s2, hubert=base.hubert, bert=base.bert)
+        data_dir = Path(data_dir)  # only the feature models come from the base set
+        return cls(s1=s1, s2=s2, hubert=registry.require(data_dir, "hubert"),
+                   bert=registry.require(data_dir, "bert"))
 
 
 @dataclass(frozen=True)
@@ -209,7 +210,7 @@ class Synthesizer:
     def __init__(self, files: ModelFiles, device: str = "auto") -> None:
         self.files = files
         self.device = resolve_device(device).device
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()  # one job at a time uses the models
         self._s1: LoadedS1 | None = None
         self._s2: LoadedS2 | None = None
         self._ssl: SSLFeatureExtractor | None = None
@@ -253,13 +254,15 @@ class Synthesizer:
         path = Path(reference)
         stamp = path.stat().st_mtime_ns if path.is_file() else 0
         key = (str(path.resolve()), stamp, reference_text, reference_lang, trim_long)
-        cached = self._prompts.get(key)
-        if cached is not None:
-            return cached
-        prepared = load_reference(path, reference_text, trim_long)
-        prompt = self._voice_prompt(prepared, reference_lang)
-        self._prompts = {key: prompt}  # one clip at a time: a new one replaces the old
-        return prompt
+        with self._lock:
+            cached = self._prompts.get(key)
+            if cached is not None:
+                return cached
+            self._load(ProgressTracker())
+            prepared = load_reference(path, reference_text, trim_long)
+            prompt = self._voice_prompt(prepared, reference_lang)
+            self._prompts = {key: prompt}  # one clip at a time: a new one replaces the old
+            return prompt
 
     @torch.inference_mode()
     def _voice_prompt(self, prepared: PreparedReference, lang: str) -> VoicePrompt:
