@@ -66,3 +66,8 @@ def test_killed_writer_always_leaves_a_readable_manifest(voice, tmp_path):
         proc.wait()
         reopened = Voice.open(voice.folder)
         assert reopened.name.startswith("Rose")
+
+
+def test_saved_files_get_normal_permissions(voice):
+    mode = voice.manifest_path.stat().st_mode & 0o777
+    assert mode & 0o044, "manifest should be readable like any file the person saves"

@@ -14,12 +14,32 @@ from pathlib import Path
 from typing import Any
 
 
+def _read_umask() -> int:
+    umask = os.umask(0o022)
+    os.umask(umask)
+    return umask
+
+
+# Read once at import: probing the umask later would race with other threads.
+# Files get the permissions a plain open() would give, not mkstemp's 0600, so backups and
+# other accounts the person shares the voice folder with can read them.
+_FILE_MODE = 0o666 & ~_read_umask()
+
+
 def atomic_write_bytes(path: Path, data: bytes) -> None:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as tmp:
+        tmp = os.fdopen(fd, "wb")
+    except BaseException:
+        os.close(fd)
+        Path(tmp_name).unlink(missing_ok=True)
+        raise
+    try:
+        with tmp:
+            if hasattr(os, "fchmod"):
+                os.fchmod(tmp.fileno(), _FILE_MODE)
             tmp.write(data)
             tmp.flush()
             os.fsync(tmp.fileno())
