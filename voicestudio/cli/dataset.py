@@ -30,11 +30,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     add.add_argument("--lang", choices=("zh", "en", "auto"), default="auto",
                      help="language spoken (default: the voice's; auto-detect if it has two)")
     add.set_defaults(func=_add)
+    _data_dir_option(add)
 
     listing = actions.add_parser("list", help="show a voice's segments and a summary")
     listing.add_argument("voice")
     listing.add_argument("--json", action="store_true", help="print one JSON object")
     listing.set_defaults(func=_list)
+    _data_dir_option(listing)
 
     build = actions.add_parser(
         "build", help="compute training features of the kept segments (only what changed)")
@@ -42,6 +44,13 @@ def register(sub: argparse._SubParsersAction) -> None:
     build.add_argument("--device", choices=("auto", "cuda", "mps", "cpu"),
                        help="where to compute (default: the Settings choice)")
     build.set_defaults(func=_build)
+    _data_dir_option(build)
+
+
+def _data_dir_option(parser: argparse.ArgumentParser) -> None:
+    """``--data-dir`` after the action too (``dataset list VOICE --data-dir DIR``)."""
+    parser.add_argument("--data-dir", default=argparse.SUPPRESS,
+                        help="folder holding voices and base models")
 
 
 def _run_job(job) -> int:

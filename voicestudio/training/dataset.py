@@ -277,6 +277,9 @@ class Dataset:
     def save(self) -> None:
         """Write the index, then the manifest's summary (the index is the truth)."""
         atomic_write_json(self.index_path, self.index.to_json())
+        # Re-read the manifest first: the app may have changed it (a rename, consent) while
+        # a long import ran, and only the summary is ours to write.
+        self.voice.manifest = Voice.open(self.voice.folder).manifest
         self.voice.manifest.dataset = self.summary()
         self.voice.save()
 
