@@ -9,10 +9,12 @@ mostly risk over-fitting, so "best" is not the default).
 from __future__ import annotations
 
 from dataclasses import dataclass
-
-import torch
+from typing import TYPE_CHECKING
 
 from voicestudio.errors import UserInputError
+
+if TYPE_CHECKING:  # torch is imported only when a device is asked about (fast CLI start)
+    import torch
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ def amp_supported(device: torch.device) -> bool:
     compute capability below 7, where upstream trains in fp32)."""
     if device.type != "cuda":
         return False
+    import torch
+
     major, _ = torch.cuda.get_device_capability(device)
     return major >= 7 and "GTX 16" not in torch.cuda.get_device_name(device)
 
@@ -64,6 +68,8 @@ def default_batch_size(stage: str, device: torch.device) -> int:
     step for either stage), halved again without fp16. On the CPU, where a bigger batch only
     makes each step slower, a small batch keeps progress and cancel responsive."""
     if device.type == "cuda":
+        import torch
+
         gigabytes = torch.cuda.get_device_properties(device).total_memory / 2**30
         size = max(1, int(gigabytes // 2))
         return size if amp_supported(device) else max(1, size // 2)

@@ -87,10 +87,10 @@ class TrainingPlan:
         """A copy with every None filled in and every number checked."""
         preset = get_preset(self.preset)
         plan = TrainingPlan(**asdict(self))
-        plan.s2_epochs = check_epochs(self.s2_epochs or preset.s2_epochs, "SoVITS (S2) epochs")
-        plan.s1_epochs = check_epochs(self.s1_epochs or preset.s1_epochs, "GPT (S1) epochs")
-        plan.s2_batch_size = self.s2_batch_size or default_batch_size("s2", device)
-        plan.s1_batch_size = self.s1_batch_size or default_batch_size("s1", device)
+        plan.s2_epochs = check_epochs(_or(self.s2_epochs, preset.s2_epochs), "SoVITS (S2) epochs")
+        plan.s1_epochs = check_epochs(_or(self.s1_epochs, preset.s1_epochs), "GPT (S1) epochs")
+        plan.s2_batch_size = _or(self.s2_batch_size, default_batch_size("s2", device))
+        plan.s1_batch_size = _or(self.s1_batch_size, default_batch_size("s1", device))
         if min(plan.s2_batch_size, plan.s1_batch_size, self.save_every_epoch) < 1:
             raise UserInputError("Batch sizes and the save interval must be at least 1.")
         if self.s1_lora_rank < 0:
@@ -103,6 +103,11 @@ class TrainingPlan:
         if not isinstance(raw, dict) or not known.issuperset(raw):
             raise CorruptFileError(f"{source} is not a VoiceStudio training plan.")
         return cls(**raw)
+
+
+def _or(value: int | None, default: int) -> int:
+    """``value`` unless it is None (0 is a value, and an invalid one the checks report)."""
+    return default if value is None else value
 
 
 def new_version_id(models_dir: Path) -> str:

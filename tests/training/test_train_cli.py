@@ -1,0 +1,85 @@
+"""``voicestudio train``: a full run, Ctrl-C → exit 130 with a resume line, then --resume."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from conftest import TinyBaseModels
+
+from voicestudio.cli import main
+from voicestudio.project.voice import Voice
+from voicestudio.training import batches, run
+
+REPO = Path(__file__).resolve().parents[2]
+FAST = ["--epochs-s2", "1", "--epochs-s1", "1", "--device", "cpu", "--batch-size-s2", "4",
+        "--batch-size-s1", "4"]
+
+
+@pytest.fixture
+def tiny_hub(monkeypatch):
+    monkeypatch.setattr(batches, "MIN_EPOCH_ITEMS", 8)
+    monkeypatch.setattr(run, "hub_base_models", lambda data_dir: TinyBaseModels())
+
+
+def test_train_command_registers_a_version(tiny_voice: Voice, tiny_hub, capsys) -> None:
+    assert main(["train", "Tiny", "--preset", "quick", *FAST]) == 0
+    out = capsys.readouterr()
+    version = Voice.open(tiny_voice.folder).latest_model()
+    assert version is not None and version.preset == "quick"
+    assert f"Trained model version {version.version_id}" in out.out
+    assert (tiny_voice.folder / version.s2_path).is_file()
+    assert "voicestudio speak --voice" in out.out
+
+
+def test_train_command_reports_bad_input_without_a_traceback(tiny_voice: Voice, tiny_hub,
+                                                             capsys) -> None:
+    assert main(["train", "Tiny", "--epochs-s2", "0", "--device", "cpu"]) == 2
+    assert "between 1 and 100" in capsys.readouterr().err
+    assert main(["train", "Nobody", "--device", "cpu"]) == 2
+    assert main(["train", "Tiny", "--resume"]) == 2
+    assert "no unfinished training" in capsys.readouterr().err
+
+
+CLI_SCRIPT = """
+import sys
+sys.path[:0] = [{tests!r}, {repo!r}]
+import torch
+torch.set_num_threads(1)
+from conftest import TinyBaseModels
+from voicestudio.cli import main
+from voicestudio.training import batches, run
+batches.MIN_EPOCH_ITEMS = 8
+run.hub_base_models = lambda data_dir: TinyBaseModels()
+sys.exit(main(sys.argv[1:]))
+"""
+
+
+def test_ctrl_c_saves_and_prints_how_to_resume(tiny_voice: Voice) -> None:
+    script = CLI_SCRIPT.format(tests=str(Path(__file__).parent), repo=str(REPO))
+    command = [sys.executable, "-c", script, "train", "Tiny", *FAST]
+    proc = subprocess.Popen(command, stderr=subprocess.PIPE, text=True, env={**os.environ})
+    assert proc.stderr is not None
+    seen = []
+    for line in proc.stderr:  # the first progress line says the run has started
+        seen.append(line)
+        if "Training on CPU" in line:
+            time.sleep(0.5)
+            proc.send_signal(signal.SIGINT)
+            break
+    rest = proc.stderr.read()
+    assert proc.wait(timeout=120) == 130, "".join(seen) + rest
+    resume_lines = [ln for ln in rest.splitlines() if ln.startswith("Resume with:")]
+    assert len(resume_lines) == 1 and "voicestudio train \"Tiny\" --resume" in resume_lines[0]
+    assert "Training paused" in rest
+
+    resumed = subprocess.run([sys.executable, "-c", script, "train", "Tiny", "--resume"],
+                             capture_output=True, text=True, env={**os.environ}, timeout=300)
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Resuming training run" in resumed.stderr
+    assert Voice.open(tiny_voice.folder).latest_model() is not None

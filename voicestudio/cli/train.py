@@ -1,0 +1,89 @@
+"""``voicestudio train VOICE``: fine-tune a voice's models, with progress; Ctrl-C pauses.
+
+The first Ctrl-C saves the full training state and exits with 130 and the command that
+continues the run; the result of a finished run becomes the voice's newest model version,
+which ``voicestudio speak --voice NAME`` uses.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from voicestudio.errors import JobCancelled
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.settings import DEVICE_CHOICES, Settings, resolve_data_dir
+
+LATEST = "latest"
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from voicestudio.training.presets import DEFAULT_PRESET, PRESETS
+
+    parser = sub.add_parser(
+        "train", help="fine-tune a voice's models on its prepared dataset",
+        description="Fine-tune the voice (S2) and text (S1) models on the voice's prepared "
+        "dataset. Ctrl-C pauses; --resume continues.",
+    )
+    parser.add_argument("voice")
+    parser.add_argument(
+        "--preset", choices=tuple(PRESETS), default=DEFAULT_PRESET,
+        help="; ".join(f"{p.name}: {p.s2_epochs}+{p.s1_epochs} epochs, {p.description}"
+                       for p in PRESETS.values()),
+    )
+    parser.add_argument("--epochs-s2", type=int, help="SoVITS (S2) epochs (overrides preset)")
+    parser.add_argument("--epochs-s1", type=int, help="GPT (S1) epochs (overrides preset)")
+    parser.add_argument("--device", choices=DEVICE_CHOICES,
+                        help="where to train (default: the Settings choice)")
+    parser.add_argument("--batch-size-s2", type=int, help="clips per S2 step (default: auto)")
+    parser.add_argument("--batch-size-s1", type=int, help="clips per S1 step (default: auto)")
+    parser.add_argument("--save-every", type=int, default=4,
+                        help="write the model files every N epochs (default 4)")
+    parser.add_argument("--lora-rank", type=int, default=0,
+                        help="train S1 through LoRA adapters of this rank (0 = full fine-tune)")
+    parser.add_argument(
+        "--resume", nargs="?", const=LATEST, metavar="RUN",
+        help="continue the latest unfinished run (or the run with this id)",
+    )
+    parser.set_defaults(func=_train)
+
+
+def _train(args: argparse.Namespace) -> int:
+    from voicestudio.cli.models import ProgressLine, cancel_on_ctrl_c
+    from voicestudio.training.run import TrainingPlan, TrainingRun
+
+    data_dir = resolve_data_dir(args.data_dir)
+    voice = VoiceLibrary(data_dir).find(args.voice)
+    device = args.device or Settings.load().compute_device
+    if args.resume:
+        run = TrainingRun.resume(voice, data_dir, None if args.resume == LATEST else args.resume)
+        run.plan.device = args.device or run.plan.device
+        print(f"Resuming training run {run.version_id} of “{voice.name}”.", file=sys.stderr)
+    else:
+        for pending in TrainingRun.unfinished(voice):
+            print(f"Note: run {pending} is unfinished; `voicestudio train \"{voice.name}\" "
+                  f"--resume {pending}` continues it.", file=sys.stderr)
+        plan = TrainingPlan(
+            preset=args.preset, s2_epochs=args.epochs_s2, s1_epochs=args.epochs_s1,
+            device=device, s2_batch_size=args.batch_size_s2, s1_batch_size=args.batch_size_s1,
+            save_every_epoch=args.save_every, s1_lora_rank=args.lora_rank,
+        )
+        run = TrainingRun.start(voice, plan, data_dir)
+
+    line = ProgressLine()
+    try:
+        with cancel_on_ctrl_c() as token:
+            version = run.run(progress=line, cancel=token)
+    except JobCancelled as exc:
+        line.close()
+        print(str(exc), file=sys.stderr)
+        print(f"Resume with: voicestudio train \"{voice.name}\" --resume {run.version_id}",
+              file=sys.stderr)
+        return 130
+    line.close()
+    print(f"Trained model version {version.version_id} of “{voice.name}” "
+          f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
+    print(f"  {voice.folder / version.s2_path}")
+    print(f"  {voice.folder / version.s1_path}")
+    print(f"Use it: voicestudio speak --voice \"{voice.name}\" --ref CLIP.wav --text \"…\"")
+    return 0
