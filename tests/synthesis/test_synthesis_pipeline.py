@@ -137,3 +137,16 @@ def test_trained_voice_uses_its_latest_model_files(tiny_data_dir, tmp_path):
     assert files.s1 == voice.folder / version.s1_path
     assert files.s2 == voice.folder / version.s2_path
     assert files.hubert == registry.require(tiny_data_dir, "hubert")
+
+
+@pytest.mark.fixtures
+def test_speaks_with_checkpoints_written_by_upstream(fixtures_dir, tiny_data_dir, reference):
+    """The small S1/S2 files upstream's own code wrote load and speak through the pipeline."""
+    files = ModelFiles(fixtures_dir / "s1_small.ckpt", fixtures_dir / "s2G_small.pth",
+                       registry.require(tiny_data_dir, "hubert"),
+                       registry.require(tiny_data_dir, "bert"))
+    result = get_synthesizer(files, "cpu").speak(_request(reference, text="你好，世界。",
+                                                          lang="zh", retries=0))
+    (sentence,) = result.sentences
+    assert result.audio.size == sentence.n_tokens * SAMPLES_PER_TOKEN > 0
+    assert np.isfinite(result.audio).all()
