@@ -136,3 +136,18 @@ def test_nothing_to_build(models_dir, make_voice):
     voice = make_voice()
     with pytest.raises(UserInputError, match="no segments to train on"):
         build_dataset(models_dir, voice.name, "cpu")
+
+
+def test_two_holders_of_a_dataset_do_not_undo_each_other(models_dir, story_voice):
+    """The app's editor and an import job each hold the dataset; both changes survive."""
+    editor = open_dataset(models_dir, story_voice.name)
+    job = open_dataset(models_dir, story_voice.name)
+    first, second = (s.id for s in editor.segments[:2])
+    editor.update_text(first, "Fixed by a person.")
+    job.set_kept(second, False)
+    job.set_speaker_similarities({first: 0.2})
+    reread = open_dataset(models_dir, story_voice.name)
+    assert reread.segment(first).text == "Fixed by a person."
+    assert "other_speaker" in reread.segment(first).flags
+    assert not reread.segment(second).kept
+    assert Voice.open(story_voice.folder).manifest.dataset.segments == len(reread.segments) - 1

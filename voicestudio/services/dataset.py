@@ -221,7 +221,7 @@ def check_speakers(
         tracker.cancel,
     ) if clips else None
     values = [None] * len(segments) if similarities is None else [float(v) for v in similarities]
-    dataset.set_speaker_similarities(values)
+    dataset.set_speaker_similarities({s.id: v for s, v in zip(segments, values, strict=True)})
     tracker.report(1.0, "Voices compared")
 
 
@@ -367,7 +367,7 @@ def build_dataset(
         )
     models = FeatureModels(Path(data_dir), str(resolve_device(device).device))
     report = build_features(dataset, models, progress, cancel)
-    dataset.save()  # refresh the manifest's summary
+    dataset.refresh()  # the manifest's summary
     return report
 
 

@@ -20,7 +20,9 @@ import os
 import re
 import shutil
 import tempfile
-from collections.abc import Sequence
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -274,7 +276,20 @@ class Dataset:
         )
 
     # Writing ------------------------------------------------------------------------------
-    def save(self) -> None:
+    @contextmanager
+    def _changing(self) -> Iterator[SegmentIndex]:
+        """Re-read the index under the lock, let the caller change it, then save it.
+
+        The app's editor and an import job (or a command in a terminal) may hold the same
+        dataset at once; re-reading before each change means neither overwrites the other's
+        work. Nothing is written if the change raises.
+        """
+        with index_lock(self.index_path):
+            self.index = SegmentIndex.read(self.index_path)
+            yield self.index
+            self._write()
+
+    def _write(self) -> None:
         """Write the index, then the manifest's summary (the index is the truth)."""
         atomic_write_json(self.index_path, self.index.to_json())
         # Re-read the manifest first: the app may have changed it (a rename, consent) while
@@ -282,6 +297,11 @@ class Dataset:
         self.voice.manifest = Voice.open(self.voice.folder).manifest
         self.voice.manifest.dataset = self.summary()
         self.voice.save()
+
+    def refresh(self) -> None:
+        """Re-read the index and rewrite the manifest's summary from it."""
+        with self._changing():
+            pass
 
     def new_take_id(self, original_name: str) -> str:
         """A readable id from the file name, unique among takes and files already there."""
@@ -330,23 +350,23 @@ class Dataset:
 
     def update_text(self, segment_id: str, text: str, lang: str | None = None) -> SegmentRecord:
         """A person's correction of the transcript; it is now checked, so the ASR doubt goes."""
-        segment = self.segment(segment_id)
-        text = " ".join(text.split())
-        if text != segment.text:
-            segment.words = []  # the timings described the old words
         if lang is not None and lang not in SUPPORTED_LANGUAGES:
             raise UserInputError(f"Unsupported language {lang}; choose zh or en.")
-        segment.text = text
-        segment.lang = lang or segment.lang
-        segment.text_checked = True
-        segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
-        self.save()
+        text = " ".join(text.split())
+        with self._changing():
+            segment = self.segment(segment_id)
+            if text != segment.text:
+                segment.words = []  # the timings described the old words
+            segment.text = text
+            segment.lang = lang or segment.lang
+            segment.text_checked = True
+            segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
         return segment
 
     def set_kept(self, segment_id: str, kept: bool) -> SegmentRecord:
-        segment = self.segment(segment_id)
-        segment.kept = bool(kept)
-        self.save()
+        with self._changing():
+            segment = self.segment(segment_id)
+            segment.kept = bool(kept)
         return segment
 
     def update_bounds(
@@ -375,43 +395,95 @@ class Dataset:
                 f"and last at least {MIN_SEGMENT_SECONDS} s."
             )
         clip = take_samples[start:end]
-        shift = (segment.start_sample - start) / rate
-        segment.words = [
-            WordTiming(w.text, w.start + shift, w.end + shift, w.probability)
-            for w in segment.words
-            if w.start + shift >= 0 and w.end + shift <= (end - start) / rate
-        ]
-        segment.start_sample, segment.end_sample = start, end
-        segment.audio_path, segment.audio_sha256 = self.write_segment_audio(segment.id, clip)
-        confidence = None if segment.text_checked else segment.asr_confidence
-        flags = quality_flags(clip, rate, take.gain, confidence, segment.speaker_similarity)
-        segment.flags = flags
-        self.save()
+        with self._changing():
+            segment = self.segment(segment_id)
+            shift = (segment.start_sample - start) / rate
+            segment.words = [
+                WordTiming(w.text, w.start + shift, w.end + shift, w.probability)
+                for w in segment.words
+                if w.start + shift >= 0 and w.end + shift <= (end - start) / rate
+            ]
+            segment.start_sample, segment.end_sample = start, end
+            segment.audio_path, segment.audio_sha256 = self.write_segment_audio(segment.id, clip)
+            confidence = None if segment.text_checked else segment.asr_confidence
+            segment.flags = quality_flags(
+                clip, rate, take.gain, confidence, segment.speaker_similarity
+            )
         return segment
 
     def remove_segment(self, segment_id: str) -> None:
         """Drop a segment and its audio; its take stays, so the cut can be made again."""
-        segment = self.segment(segment_id)
-        self.index.segments.remove(segment)
-        self.save()
+        with self._changing() as index:
+            segment = self.segment(segment_id)
+            index.segments.remove(segment)
         (self.folder / segment.audio_path).unlink(missing_ok=True)
 
     def add_take(self, take: TakeRecord, segments: Sequence[SegmentRecord]) -> None:
         """Record a take and its segments (files already written) and save the index."""
-        self.index.takes.append(take)
-        self.index.segments.extend(segments)
-        self.save()
+        with self._changing() as index:
+            index.takes.append(take)
+            index.segments.extend(segments)
 
-    def set_speaker_similarities(self, similarities: Sequence[float | None]) -> None:
-        """Store the majority-speaker check (one value per segment, in index order)."""
-        for segment, similarity in zip(self.index.segments, similarities, strict=True):
-            segment.speaker_similarity = None if similarity is None else float(similarity)
-            other = QualityFlag.OTHER_SPEAKER
-            flags = [f for f in segment.flags if f != other]
-            if similarity is not None and assess_other_speaker(float(similarity)):
-                flags.append(str(other))
-            segment.flags = flags
-        self.save()
+    def set_speaker_similarities(self, similarities: Mapping[str, float | None]) -> None:
+        """Store the majority-speaker check: segment id -> similarity to the majority voice.
+
+        Segments missing from ``similarities`` (added while the check ran) keep their values.
+        """
+        other = str(QualityFlag.OTHER_SPEAKER)
+        with self._changing() as index:
+            for segment in index.segments:
+                if segment.id not in similarities:
+                    continue
+                similarity = similarities[segment.id]
+                segment.speaker_similarity = None if similarity is None else float(similarity)
+                flags = [f for f in segment.flags if f != other]
+                if similarity is not None and assess_other_speaker(float(similarity)):
+                    flags.append(other)
+                segment.flags = flags
+
+
+_THREAD_LOCKS: dict[str, threading.Lock] = {}
+_THREAD_LOCKS_GUARD = threading.Lock()
+
+
+@contextmanager
+def index_lock(index_path: Path) -> Iterator[None]:
+    """One change of an index at a time: across threads (a lock) and processes (a file lock).
+
+    Held only for a read-modify-write of the index, never while audio is being processed, so
+    waiting for it is always short.
+    """
+    key = str(Path(index_path).resolve())
+    with _THREAD_LOCKS_GUARD:
+        thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
+    lock_path = Path(index_path).with_name(".index.lock")
+    lock_path.parent.mkdir(parents=True, exist_ok=True)
+    with thread_lock, open(lock_path, "a+b") as fh:
+        _lock_file(fh)
+        try:
+            yield
+        finally:
+            _unlock_file(fh)
+
+
+if os.name == "nt":
+    import msvcrt
+
+    def _lock_file(fh: Any) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # retries for up to 10 s
+
+    def _unlock_file(fh: Any) -> None:
+        fh.seek(0)
+        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
+else:
+    import fcntl
+
+    def _lock_file(fh: Any) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
+
+    def _unlock_file(fh: Any) -> None:
+        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
 
 
 def assess_other_speaker(similarity: float) -> bool:
