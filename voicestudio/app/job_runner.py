@@ -43,7 +43,7 @@ _ACTIVE: set[_JobThread] = set()
 
 UNEXPECTED_FAILURE = (
     "Something went wrong while working on this. The details were written to the log file; "
-    "nothing you saved before was changed."
+    "you can try again, and attach that file if you ask for help."
 )
 
 
