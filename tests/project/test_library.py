@@ -114,3 +114,27 @@ def test_newer_format_manifest_is_refused_with_update_hint(library):
     with pytest.raises(CorruptFileError, match="newer VoiceStudio"):
         Voice.open(voice.folder)
     assert voice.manifest_path.read_bytes() == before
+
+
+def test_two_deleted_voices_with_one_name_are_restored_individually(library):
+    first = library.create("Rose", ["zh"])
+    (first.folder / "takes" / "a.txt").write_text("first")
+    library.delete("Rose")
+    second = library.create("Rose", ["en"])
+    (second.folder / "takes" / "a.txt").write_text("second")
+    library.delete("Rose")
+    older = library.trash()[-1]
+    restored = library.restore_entry(older)
+    assert (restored.folder / "takes" / "a.txt").read_text() == "first"
+    assert len(library.trash()) == 1
+
+
+def test_damaged_voice_can_be_trashed_and_restored_untouched(library):
+    voice = library.create("Rose", ["zh"])
+    voice.manifest_path.write_text("{broken")
+    entry = library.delete("Rose")
+    assert library.entries() == []
+    assert [t.name for t in library.trash()] == ["Rose"]
+    assert library.restore_entry(library.trash()[0]) is None
+    assert (library.voices_dir / "Rose" / "voice.json").read_text() == "{broken"
+    assert not entry.folder.exists()

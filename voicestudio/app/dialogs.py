@@ -217,7 +217,7 @@ class TrashDialog(QDialog):
     def __init__(
         self,
         library: VoiceLibrary,
-        on_restored: Callable[[Voice], None],
+        on_restored: Callable[[Voice | None], None],
         parent: QWidget | None = None,
     ) -> None:
         super().__init__(parent)
@@ -284,7 +284,7 @@ class TrashDialog(QDialog):
             return
         entry: TrashEntry = items[0].data(Qt.ItemDataRole.UserRole)
         try:
-            voice = self._library.restore(entry.name)
+            voice = self._library.restore_entry(entry)
         except VoiceStudioError as exc:
             self.error_label.setText(str(exc))
             self.error_label.show()

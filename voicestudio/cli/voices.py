@@ -75,7 +75,8 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _create(args: argparse.Namespace) -> int:
-    languages = args.lang or [Settings.load().default_language.replace("auto", "zh")]
+    default = Settings.load().default_language
+    languages = args.lang or (["zh", "en"] if default == "auto" else [default])
     consent = None
     if args.consent_by:
         consent = ConsentRecord(
@@ -108,7 +109,10 @@ def _delete(args: argparse.Namespace) -> int:
 
 def _restore(args: argparse.Namespace) -> int:
     voice = _library(args).restore(args.name)
-    print(f"Restored “{voice.name}”")
+    if voice is None:
+        print(f"Restored the folder of “{args.name}”; its manifest is still damaged.")
+    else:
+        print(f"Restored “{voice.name}”")
     return 0
 
 

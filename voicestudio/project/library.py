@@ -137,16 +137,24 @@ class VoiceLibrary:
         copy.folder = target
         return copy
 
+    def _entry(self, name: str) -> LibraryEntry:
+        wanted = name.strip().casefold()
+        for entry in self.entries():
+            if wanted in (entry.name.casefold(), entry.folder.name.casefold()):
+                return entry
+        raise NotFoundError(f"There is no voice called “{name}”. See `voicestudio voices list`.")
+
     def delete(self, name: str) -> TrashEntry:
-        voice = self.find(name)
+        """Move a voice (or a damaged voice folder) to the trash; nothing is erased."""
+        entry = self._entry(name)
         stamp = datetime.now(UTC)
         self.trash_dir.mkdir(parents=True, exist_ok=True)
-        target = self.trash_dir / f"{voice.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
-        os.rename(voice.folder, target)
-        return TrashEntry(target, voice.name, stamp)
+        target = self.trash_dir / f"{entry.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
+        os.rename(entry.folder, target)
+        return TrashEntry(target, entry.name, stamp)
 
     def trash(self) -> list[TrashEntry]:
-        """Deleted voices, newest first."""
+        """Deleted voices, newest first; a damaged one is listed under its folder name."""
         if not self.trash_dir.is_dir():
             return []
         found = []
@@ -154,22 +162,38 @@ class VoiceLibrary:
             base, _, stamp = folder.name.rpartition("@")
             try:
                 deleted = datetime.strptime(stamp, _TRASH_STAMP).replace(tzinfo=UTC)
-                name = Voice.open(folder).name
-            except (ValueError, CorruptFileError):
+            except ValueError:
                 continue
-            found.append(TrashEntry(folder, name or base, deleted))
+            try:
+                name = Voice.open(folder).name
+            except CorruptFileError:
+                name = base
+            found.append(TrashEntry(folder, name, deleted))
         return sorted(found, key=lambda e: e.deleted, reverse=True)
 
-    def restore(self, name: str) -> Voice:
+    def restore(self, name: str) -> Voice | None:
         """Bring back the most recently deleted voice with this name."""
         wanted = name.strip().casefold()
         for entry in self.trash():
             if entry.name.casefold() == wanted:
-                target = self._check_free(entry.name)
-                self.voices_dir.mkdir(parents=True, exist_ok=True)
-                os.rename(entry.folder, target)
-                return Voice.open(target)
+                return self.restore_entry(entry)
         raise NotFoundError(f"There is no deleted voice called “{name}” in the trash.")
+
+    def restore_entry(self, entry: TrashEntry) -> Voice | None:
+        """Bring back one trashed folder; returns None if it is a damaged voice (still listed)."""
+        if not entry.folder.is_dir():
+            raise NotFoundError(f"“{entry.name}” is no longer in the trash.")
+        base = entry.folder.name.rpartition("@")[0] or entry.name
+        try:
+            voice = Voice.open(entry.folder)
+        except CorruptFileError:
+            voice = None
+        target = self._check_free(voice.name) if voice else self.voices_dir / base
+        if target.exists():
+            raise UserInputError(f"A voice folder called “{base}” already exists.")
+        self.voices_dir.mkdir(parents=True, exist_ok=True)
+        os.rename(entry.folder, target)
+        return Voice.open(target) if voice else None
 
     def empty_trash_entry(self, entry: TrashEntry) -> None:
         """Permanently remove one trashed voice (only ever on an explicit user request)."""

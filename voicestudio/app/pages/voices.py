@@ -32,7 +32,7 @@ from voicestudio.app.pages.base import BasePage, VoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.errors import VoiceStudioError
-from voicestudio.project.library import LibraryEntry
+from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.voice import Voice
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
@@ -432,20 +432,26 @@ class VoicesPage(BasePage):
         self.state.reload_library()
         self.notice.show_notice(
             f"“{entry.name}” was moved to the trash.", "Undo",
-            lambda: self.restore(entry.name),
+            lambda: self.restore(entry),
         )
 
-    def restore(self, name: str) -> None:
+    def restore(self, entry: TrashEntry) -> None:
         try:
-            voice = self.state.library.restore(name)
+            voice = self.state.library.restore_entry(entry)
         except VoiceStudioError as exc:
             dialogs.show_error(self, str(exc))
+            return
+        if voice is None:  # a damaged folder came back as it was; it lists with its problem
+            self.state.reload_library()
             return
         self._after_change(voice.name)
         self.notice.show_notice(f"“{voice.name}” is back.")
 
     def show_trash(self) -> None:
-        def restored(voice: Voice) -> None:
+        def restored(voice: Voice | None) -> None:
+            if voice is None:  # a damaged folder: it is back in the list with its problem
+                self.state.reload_library()
+                return
             self._after_change(voice.name)
             self.notice.show_notice(f"“{voice.name}” is back.")
 
