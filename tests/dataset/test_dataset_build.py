@@ -151,3 +151,22 @@ def test_two_holders_of_a_dataset_do_not_undo_each_other(models_dir, story_voice
     assert "other_speaker" in reread.segment(first).flags
     assert not reread.segment(second).kept
     assert Voice.open(story_voice.folder).manifest.dataset.segments == len(reread.segments) - 1
+
+
+def test_a_segment_that_cannot_be_used_is_reported_and_the_rest_built(models_dir, story_voice):
+    from voicestudio.training.features import build_features, extract_segment_features
+
+    dataset = open_dataset(models_dir, story_voice.name)
+    bad = dataset.segments[0].id
+
+    def extractor(folder, segment, models, frontend, fp):
+        if segment.id == bad:
+            raise UserInputError("This clip is damaged and was left out.")
+        return extract_segment_features(folder, segment, models, frontend, fp)
+
+    report = build_features(dataset, FeatureModels(models_dir, "cpu"), extractor=extractor)
+    assert report.failed == [(bad, "This clip is damaged and was left out.")]
+    assert sorted(report.computed) == sorted(s.id for s in dataset.segments[1:])
+    assert bad not in FeatureStore(story_voice.folder).segment_ids()
+    # Not cached as done: the next build tries it again.
+    assert bad in build_features(dataset, FeatureModels(models_dir, "cpu")).computed

@@ -160,6 +160,8 @@ def extract_segment_features(
     # 3-get-semantic: the base generator's quantizer; codes (1, 1, T25).
     with torch.inference_mode():
         codes = models.generator.extract_latent(ssl.to(next(models.generator.parameters()).device))
+    if codes.shape[-1] == 0:
+        raise UserInputError(f"Segment {segment.id} is too short to train on; it was left out.")
     audio_path = training_audio_path(segment.id)
     _write_int16_wav(Path(voice_folder) / audio_path, copies.wav32k, TRAINING_SAMPLE_RATE)
     return SegmentFeatures(
@@ -233,6 +235,7 @@ def build_features(
         except VoiceStudioError as exc:
             # A bad segment must not cost the rest: it is reported and its old features go.
             store.remove(segment.id)
+            (dataset.folder / training_audio_path(segment.id)).unlink(missing_ok=True)
             report.failed.append((segment.id, str(exc)))
             continue
         store.save(features)
