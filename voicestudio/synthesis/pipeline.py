@@ -306,6 +306,22 @@ class Synthesizer:
     ) -> SynthesisResult:
         """Synthesise ``request.text`` in the reference's voice (the job the app runs)."""
         request.validate()
+        return self.speak_chunks(request, split_sentences(request.text), progress, cancel)
+
+    def speak_chunks(
+        self,
+        request: SynthesisRequest,
+        chunks: Sequence[TextChunk],
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> SynthesisResult:
+        """Like ``speak`` but with the caller's own split of ``request.text`` (a narration
+        editor keeps its sentence list and offsets); ``request.text[c.start:c.end] == c.text``.
+        """
+        request.validate()
+        for chunk in chunks:
+            if request.text[chunk.start:chunk.end] != chunk.text:
+                raise ValueError(f"chunk {chunk.text!r} is not at {chunk.start} in the text")
         tracker = ProgressTracker(progress, cancel)
         with self._lock:
             self._load(tracker.sub(0.0, 0.05))
@@ -314,7 +330,6 @@ class Synthesizer:
                 request.reference, request.reference_text,
                 request.reference_lang or request.lang, request.trim_long_reference,
             )
-            chunks = split_sentences(request.text)
             return self._render(request, prompt, chunks, tracker.sub(0.1, 1.0))
 
     def _render(
