@@ -12,7 +12,14 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from speech import espeak_speech, piper_speech, write_audio
+from dataset_speech import (
+    INTERRUPTION,
+    STORY,
+    ScriptedTranscriber,
+    story_audio,
+    write_hubert_preprocessor,
+)
+from speech import espeak_speech, write_audio
 
 from voicestudio.hub import registry
 from voicestudio.models.s2 import write_tiny_s2_base_model
@@ -20,26 +27,7 @@ from voicestudio.models.ssl import write_tiny_hubert
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
 
-STORY = [
-    "Every summer we drove to the lake with my grandfather.",
-    "He taught me how to fish and how to be patient.",
-    "In the evening we cooked dinner by the fire.",
-    "The stars were brighter there than anywhere else.",
-    "My grandmother told us stories about her childhood.",
-    "We always promised to come back the next year.",
-]
-# Long enough to be its own segment; a different (espeak, female) voice.
-INTERRUPTION = "Grandpa, can we please go swimming in the lake tomorrow morning before breakfast?"
 _names = itertools.count(1)
-
-
-def write_hubert_preprocessor(folder: Path) -> None:
-    """The preprocessor_config.json chinese-hubert-base ships (the registry requires it)."""
-    from transformers import Wav2Vec2FeatureExtractor
-
-    Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
-                             do_normalize=True, return_attention_mask=False
-                             ).save_pretrained(str(folder))
 
 
 @pytest.fixture(scope="session")
@@ -64,16 +52,6 @@ def make_voice(models_dir):
         return VoiceLibrary(models_dir).create(f"Voice {next(_names)}", list(languages))
 
     return make
-
-
-def story_audio(lines: list[str]) -> tuple[np.ndarray, int]:
-    """Piper sentences with a second of silence after each (the slicer cuts there)."""
-    pieces = []
-    rate = 22050
-    for line in lines:
-        audio, rate = piper_speech(line)
-        pieces += [np.array(audio), np.zeros(rate, np.float32)]
-    return np.concatenate(pieces) * 0.5, rate
 
 
 @pytest.fixture(scope="session")
@@ -104,26 +82,6 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
         "family_copy": copy,
         "broken": broken,
     }
-
-
-class ScriptedTranscriber:
-    """Stands in for Whisper where a test is about the dataset, not about recognition: it
-    "hears" the story's sentences in order, with full confidence."""
-
-    multilingual = False
-
-    def __init__(self) -> None:
-        self.calls = 0
-
-    def transcribe(self, samples: np.ndarray, sample_rate: int, language: str | None = None):
-        from voicestudio.audio.transcribe import TimedWord, Transcript
-
-        text = STORY[self.calls % len(STORY)]
-        self.calls += 1
-        seconds = samples.size / sample_rate
-        return Transcript(text, "en", 1.0, 0.95, (TimedWord(text.split()[0], 0.1, 0.4, 0.95),
-                                                  TimedWord(text.split()[1], 0.4, seconds, 0.95)),
-                          0.01)
 
 
 @pytest.fixture

@@ -7,7 +7,7 @@ import re
 
 import pytest
 import soundfile as sf
-from conftest import STORY
+from dataset_speech import STORY
 
 from voicestudio.audio.quality import QualityFlag
 from voicestudio.errors import CorruptFileError, JobCancelled, MissingModelError

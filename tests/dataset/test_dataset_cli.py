@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import signal
 
-from conftest import ScriptedTranscriber
+from dataset_speech import ScriptedTranscriber
 
 from voicestudio.cli import main
 from voicestudio.cli.dataset import STOPPED_MESSAGE
