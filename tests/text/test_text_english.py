@@ -65,3 +65,16 @@ def test_homographs_follow_the_word_before():
 def test_lexicon_overrides_dictionary():
     g2p = EnglishG2P(lexicon={"Nguyen": ["N", "W", "IH1", "N"]})
     assert g2p("nguyen") == ["N", "W", "IH1", "N"]
+
+
+@pytest.mark.parametrize(
+    ("text", "reading"),
+    [
+        ("The meeting starts at 9:30 a.m. on Jan. 5th.", "nine thirty a.m. on January fifth"),
+        ("Call me at 9:30am sharp.", "nine thirty a.m. sharp"),
+        ("The train leaves at 14:05.", "two oh five p.m."),
+        ("They won 3:1.", "three to one"),
+    ],
+)
+def test_clock_times_months_and_ratios_read_once_and_naturally(text, reading):
+    assert reading in normalize_en(text)

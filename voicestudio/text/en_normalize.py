@@ -43,6 +43,13 @@ _TITLES = {
     "St": "Saint", "Jr": "Junior", "Sr": "Senior", "Mt": "Mount", "Gen": "General",
     "Capt": "Captain", "Lt": "Lieutenant", "Sgt": "Sergeant", "Rev": "Reverend",
 }
+# Month abbreviations before a day number: "Jan. 5th" reads "January fifth".
+_MONTHS = {
+    "Jan": "January", "Feb": "February", "Mar": "March", "Apr": "April", "Jun": "June",
+    "Jul": "July", "Aug": "August", "Sep": "September", "Sept": "September",
+    "Oct": "October", "Nov": "November", "Dec": "December",
+}
+_MONTH = re.compile(r"\b(" + "|".join(_MONTHS) + r")\.(?=\s*[0-9])")
 _TITLE = re.compile(r"\b(" + "|".join(_TITLES) + r")\.(?=\s*[A-Z0-9\u4e00-\u9fff])")
 # "12 Baker St." at the end of an address reads Street, not Saint.
 _STREET = re.compile(r"(?<=[a-z]) St\.")
@@ -56,7 +63,12 @@ _ARITHMETIC_WORDS = {"+": " plus ", "-": " minus ", "×": " times ", "÷": " div
                      "=": " Equals "}
 _NEGATIVE = re.compile(r"(?:^|\s+)(-)(\d+)")
 _GROUPED_NUMBER = re.compile(r"([0-9][0-9\,]+[0-9])")
-_TIME = re.compile(r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])\b")
+# A clock time, with the a.m./p.m. the writer may have added (read once, never twice).
+_TIME = re.compile(
+    r"\b([01]?[0-9]|2[0-3]):([0-5][0-9])(?![0-9])(?:\s*([AaPp])\.?\s?[Mm](?![A-Za-z])\.?)?"
+)
+# What is left of "a:b" after clock times is a ratio or score: "3:1" reads "three to one".
+_RATIO = re.compile(r"\b([0-9]+):([0-9]+)\b")
 _MEASURE = re.compile(r"\b([0-9]+(\.[0-9]+)?(m|km|km/h|ft|L|tbsp|tsp|h|min|s|°C|°F))\b")
 _POUNDS = (re.compile(r"£([0-9\.\,]*[0-9]+)"), re.compile(r"([0-9\.\,]*[0-9]+)£"))
 _DOLLARS = (re.compile(r"\$([0-9\.\,]*[0-9]+)"), re.compile(r"([(0-9\.\,]*[0-9]+)\$"))
@@ -86,13 +98,22 @@ def _negative(m: re.Match[str]) -> str:
 
 
 def _clock(m: re.Match[str]) -> str:
+    """'9:30 a.m.' -> 'nine thirty a.m.'. Upstream appends its own guess after the writer's
+    period ("a.m. a.m."); we read the period that was written and guess only when none was."""
     hours, minutes = int(m.group(1)), int(m.group(2))
-    period = "a.m." if hours < 12 else "p.m."
+    written = m.group(3)
+    if written:
+        period = "a.m." if written.lower() == "a" else "p.m."
+    else:
+        period = "a.m." if hours < 12 else "p.m."
     hours = hours - 12 if hours > 12 else hours
     hour_words = _inflect().number_to_words(hours)
     if minutes == 0:
         return f"{hour_words} o'clock {period}"
-    return f"{hour_words} {_inflect().number_to_words(minutes)} {period}"
+    minute_words = _inflect().number_to_words(minutes)
+    if minutes < 10:  # "14:05" is "two oh five", not "two five"
+        minute_words = f"oh {minute_words}"
+    return f"{hour_words} {minute_words} {period}"
 
 
 def _measure(m: re.Match[str]) -> str:
@@ -172,8 +193,9 @@ def _strip_accents(text: str) -> str:
 
 
 def expand_titles(text: str) -> str:
-    """'Dr. Smith' -> 'Doctor Smith'; 'Baker St.' -> 'Baker Street'."""
+    """'Dr. Smith' -> 'Doctor Smith'; 'Baker St.' -> 'Baker Street'; 'Jan. 5' -> 'January 5'."""
     text = _STREET.sub(" Street", text)
+    text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
     return _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
 
 
@@ -185,6 +207,7 @@ def expand_numbers(text: str) -> str:
     text = _NEGATIVE.sub(_negative, text)
     text = _GROUPED_NUMBER.sub(lambda m: m.group(1).replace(",", ""), text)
     text = _TIME.sub(_clock, text)
+    text = _RATIO.sub(r"\1 to \2", text)
     text = _MEASURE.sub(_measure, text)
     for pattern in _POUNDS:
         text = pattern.sub(_pounds, text)
