@@ -33,6 +33,15 @@ def test_install_tiny_writes_the_registry_layout_marked_tiny(tiny_data_dir):
     assert (hubert / "preprocessor_config.json").is_file()
 
 
+def test_install_tiny_never_replaces_real_models_unasked(tmp_path, capsys):
+    with registry.staged_install(tmp_path, "s1-v2", "download") as folder:
+        (folder / "s1.ckpt").write_bytes(b"a real download")
+    assert main(["models", "install-tiny", "--data-dir", str(tmp_path)]) == 2
+    assert "--force" in capsys.readouterr().err
+    assert registry.model_state(tmp_path, "s1-v2").state == "installed"
+    assert registry.model_state(tmp_path, "bert").state == "missing"  # nothing was written
+
+
 def test_speak_writes_a_32k_mono_wav_of_the_decoded_length(tiny_data_dir, tmp_path, capsys):
     ref = tmp_path / "ref.wav"
     sf.write(ref, babble(4.0), 32000)

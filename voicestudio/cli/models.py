@@ -86,6 +86,8 @@ def add_install_tiny(actions: argparse._SubParsersAction) -> None:
         "install-tiny", help="install tiny random base models (for tests and demos only)")
     p.add_argument("--data-dir", default=argparse.SUPPRESS,
                    help="folder holding voices and base models")
+    p.add_argument("--force", action="store_true",
+                   help="replace real (downloaded or imported) base models too")
     p.set_defaults(func=_install_tiny)
 
 
@@ -281,7 +283,8 @@ def _install_tiny(args: argparse.Namespace) -> int:
 
     data_dir = resolve_data_dir(args.data_dir)
     with _job() as (line, token):
-        installed = install_tiny_base_models(data_dir, progress=line, cancel=token)
+        installed = install_tiny_base_models(data_dir, progress=line, cancel=token,
+                                             force=args.force)
     for model in installed:
         print(f"Installed {model.id} in {install_dir(data_dir, model.id)}")
     print(f"Base models: {TINY_NOTE}. They make noise, not speech; run "

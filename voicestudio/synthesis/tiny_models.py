@@ -19,12 +19,14 @@ from pathlib import Path
 
 import torch
 
+from voicestudio.errors import UserInputError
 from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.models.s1 import random_s1_model, save_s1_checkpoint, tiny_s1_config
 from voicestudio.models.s2 import write_tiny_s2_base_model
 from voicestudio.models.ssl import SSL_SAMPLE_RATE, write_tiny_hubert
 from voicestudio.project.atomic import atomic_write_bytes
+from voicestudio.project.settings import base_models_dir
 
 TINY_BERT_HIDDEN = 1024  # S1's bert_proj reads 1024 features, as from chinese-roberta-large
 # The feature S1 uses is hidden_states[-3]; with one layer there is no third-from-last state.
@@ -128,12 +130,22 @@ def install_tiny_base_models(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     seed: int = 0,
+    force: bool = False,
 ) -> list[registry.InstalledModel]:
-    """Install the tiny set under ``<data_dir>/base-models/``, replacing what is there.
+    """Install the tiny set under ``<data_dir>/base-models/``, replacing earlier tiny ones.
 
-    Each model goes through the registry's staged install, so a crash leaves every model
-    either fully installed or untouched.
+    Real (downloaded or imported) base models are never replaced unless ``force``: they may
+    have taken an hour to download. Each model goes through the registry's staged install, so
+    a crash leaves every model either fully installed or untouched.
     """
+    real = [spec_id for spec_id in registry.REQUIRED_IDS
+            if registry.model_state(Path(data_dir), spec_id).state == "installed"]
+    if real and not force:
+        raise UserInputError(
+            f"Real base models are installed in {base_models_dir(Path(data_dir))}"
+            f" ({', '.join(real)}); the tiny test models would replace them. Choose another "
+            "data folder (--data-dir), or replace them anyway with --force."
+        )
     writers = {
         "s1-v2": lambda folder: write_tiny_s1(folder / "s1.ckpt", seed),
         "s2g-v2": lambda folder: write_tiny_s2_base_model(folder / "s2G.pth", seed),
