@@ -68,6 +68,7 @@ def run_app(data_dir: str | os.PathLike[str] | None = None) -> int:
     wake.start(250)
     try:
         window = build_window(data_dir)
+        window.show_first_run_page()
         reporter.window = window
         window.show()
         log.info(

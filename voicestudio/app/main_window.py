@@ -28,6 +28,7 @@ from voicestudio.app.pages import PAGES, PageSpec, page_spec
 from voicestudio.app.pages.base import BasePage, PlannedPage
 from voicestudio.app.state import AppState
 from voicestudio.app.status import AppStatusBar
+from voicestudio.hub.registry import installed_summary
 from voicestudio.project.settings import config_dir
 from voicestudio.project.voice import Voice
 
@@ -162,6 +163,13 @@ class MainWindow(QMainWindow):
         if on_shown is not None:
             on_shown()
         return True
+
+    def show_first_run_page(self) -> bool:
+        """At start-up: while a required base model is missing, open on the Base models page
+        instead of the remembered one, since nothing beyond recording works without them."""
+        if installed_summary(self.state.data_dir).ready:
+            return False
+        return self.show_page("base_models")
 
     # --- title / voice --------------------------------------------------------------------
 

@@ -69,6 +69,12 @@ PAGES: list[PageSpec] = [
         None,
     ),
     PageSpec(
+        "base_models", "Base models", SP.SP_DriveHDIcon,
+        "Install the shared models every voice is built on: download or import them.",
+        "voicestudio.app.pages.base_models:BaseModelsPage",
+        bottom=True,
+    ),
+    PageSpec(
         "settings", "Settings", SP.SP_FileDialogInfoView,
         "Choose the compute device, the data folder and the default language.",
         "voicestudio.app.pages.settings:SettingsPage",

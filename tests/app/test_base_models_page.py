@@ -1,0 +1,162 @@
+"""The Base models page: download from a loopback hub, offline message, imports, first run."""
+
+from __future__ import annotations
+
+import importlib.util
+import socket
+import sys
+from pathlib import Path
+
+import huggingface_hub.constants
+import pytest
+
+from voicestudio.app import dialogs
+from voicestudio.app.pages.base_models import BaseModelsPage, asr_name_for
+from voicestudio.hub import registry
+
+# The hub tests' loopback hub and fake model folders (tests/ is not a package).
+if "fakehub" not in sys.modules:
+    _spec = importlib.util.spec_from_file_location(
+        "fakehub", Path(__file__).resolve().parents[1] / "hub" / "fakehub.py")
+    assert _spec is not None and _spec.loader is not None
+    sys.modules["fakehub"] = importlib.util.module_from_spec(_spec)
+    _spec.loader.exec_module(sys.modules["fakehub"])
+fakehub = sys.modules["fakehub"]
+
+
+@pytest.fixture
+def page(window) -> BaseModelsPage:
+    window.show_page("base_models")
+    return window.page("base_models")
+
+
+@pytest.fixture
+def online(monkeypatch) -> None:
+    """tests/conftest switches huggingface_hub offline; loopback servers need it on."""
+    monkeypatch.setattr(huggingface_hub.constants, "HF_HUB_OFFLINE", False)
+    monkeypatch.setenv("NO_PROXY", "127.0.0.1,localhost")
+
+
+def wait_for_job(page: BaseModelsPage, qtbot) -> None:
+    assert page.runner is not None
+    qtbot.waitUntil(lambda: not page.runner.is_running, timeout=30_000)
+
+
+def test_first_run_opens_on_base_models_and_explains_the_download(window):
+    assert window.show_first_run_page() is True
+    assert window.current_page_key() == "base_models"
+    page = window.page("base_models")
+    assert "1.2 GB" in page.intro.text()
+    assert page.download_button.text() == "Download (≈1.2 GB)"
+    assert page.download_button.isEnabled()
+    assert set(page.row_states()) == set(registry.REQUIRED_IDS)
+    assert set(page.row_states().values()) == {"Not installed"}
+
+
+def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, online):
+    with fakehub.serving() as hub:
+        for spec_id in registry.REQUIRED_IDS:
+            fakehub.host(hub, spec_id, size=300_000)
+        page.endpoint = hub.url
+        messages: list[str] = []
+        page.download_button.click()
+        page.runner.progress.connect(lambda _f, message, _eta: messages.append(message))
+        assert page.progress_card.isVisible()
+        assert not page.import_button.isEnabled()
+        wait_for_job(page, qtbot)
+
+    assert set(page.row_states().values()) == {"Installed"}
+    assert any(" of 1.5 MB" in m for m in messages), messages  # bytes done of the total
+    assert page.progress_card.isHidden()
+    assert not page.download_button.isEnabled()
+    assert "ready to try voices" in page.notice.label.text()
+    assert window.status.models_label.text() == "Base models: installed"
+    assert registry.installed_summary(window.state.data_dir).ready
+    page.notice.action_button.click()  # "Go to Voices"
+    assert window.current_page_key() == "voices"
+
+
+def test_offline_download_says_so_and_installs_nothing(page, window, qtbot, online):
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        page.endpoint = f"http://127.0.0.1:{s.getsockname()[1]}"  # nothing listens there
+    page.download_button.click()
+    wait_for_job(page, qtbot)
+
+    assert page.error_label.isVisible()
+    assert page.error_label.text().startswith("You seem to be offline")
+    assert "import" in page.error_label.text()  # and offers the folder route
+    assert set(page.row_states().values()) == {"Not installed"}
+    assert page.download_button.isEnabled()
+    assert window.status.models_label.text() == "Base models: not installed"
+
+
+def test_partial_download_is_offered_as_resume(page, window, online):
+    from voicestudio.hub import download
+
+    with fakehub.serving() as hub:
+        fakehub.host(hub, "s1-v2", size=300_000)
+        s1_path = registry.SPECS["s1-v2"].files[0].repo_path
+        hub.files[(registry.GPTSOVITS_REPO, s1_path)].drop_after = 100_000
+        with pytest.raises(download.DownloadError):  # the line drops; no retries allowed
+            download.download_specs(window.state.data_dir, [registry.SPECS["s1-v2"]],
+                                    endpoint=hub.url, retry_delays=())
+    page.refresh()
+    assert page.row_states()["s1-v2"] == "Partly downloaded (100.0 kB)"
+    assert page.download_button.text() == "Resume download (≈1.2 GB)"
+
+
+def test_import_from_a_gptsovits_folder(page, window, qtbot, monkeypatch, tmp_path):
+    fakehub.fake_gptsovits(tmp_path / "GPT-SoVITS",
+                           skip=("gsv-v2final-pretrained/s2D2333k.pth",))
+    asked: list[str] = []
+
+    def choose(_parent, title, _start):
+        asked.append(title)
+        return tmp_path / "GPT-SoVITS"
+
+    monkeypatch.setattr(dialogs, "choose_folder", choose)
+    page.import_button.click()
+    wait_for_job(page, qtbot)
+
+    assert asked == ["Choose your GPT-SoVITS folder"]
+    states = page.row_states()
+    assert states.pop("s2d-v2") == "Not installed"
+    assert set(states.values()) == {"Installed"}
+    assert "Imported 4 base model(s)." in page.notice.label.text()
+    assert "Not found in that folder: GPT-SoVITS v2 S2 discriminator" in page.notice.label.text()
+    assert window.status.models_label.text() == "Base models: 4 of 5 installed"
+    assert page.download_button.text() == "Download (≈93.0 MB)"
+
+
+def test_a_folder_without_models_is_explained(page, qtbot, monkeypatch, tmp_path):
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: tmp_path)
+    page.import_button.click()
+    wait_for_job(page, qtbot)
+    assert page.error_label.text().startswith("No GPT-SoVITS v2 base models were found")
+
+
+def test_import_a_speech_recognition_model(page, qtbot, monkeypatch, tmp_path):
+    folder = fakehub.fake_whisper(tmp_path / "faster-whisper-small")
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: folder)
+    page.asr_button.click()
+    wait_for_job(page, qtbot)
+    assert page.row_states()["whisper-small"] == "Installed"
+    assert "“small” installed" in page.notice.label.text()
+
+
+def test_cancelling_an_import_needs_no_choice_and_closing_is_free_when_idle(page, monkeypatch):
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: None)
+    page.import_button.click()
+    page.asr_button.click()
+    assert page.runner is None
+    assert page.confirm_close() is True
+
+
+@pytest.mark.parametrize(("folder", "name"), [
+    ("faster-whisper-small", "small"), ("whisper-large-v3", "large-v3"),
+    ("My Whisper (Base)", "my-whisper-base"), ("!!!", "imported"),
+])
+def test_asr_name_comes_from_the_folder(folder, name):
+    assert asr_name_for(Path(folder)) == name
+    assert registry.asr_spec_id(name) == f"whisper-{name}"
