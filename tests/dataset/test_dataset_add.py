@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import re
 
+import numpy as np
 import pytest
 import soundfile as sf
 from dataset_speech import STORY
@@ -194,3 +195,18 @@ def test_missing_speech_recognition_model(tmp_path, recordings):
         add_recordings(tmp_path, "Nobody", [recordings["story"]])
     assert str(missing.value) == ASR_MISSING_MESSAGE
     assert not list((tmp_path / "voices").glob("*/segments/index.json"))
+
+
+def test_a_file_without_speech_is_skipped_and_not_kept(models_dir, make_voice, tmp_path,
+                                                       scripted):
+    from speech import write_audio
+
+    noise = np.random.default_rng(0).standard_normal(16000 * 4).astype(np.float32) * 0.05
+    hum = write_audio(tmp_path, "hum", noise, 16000, "wav-16")
+    voice = make_voice()
+    report = add_recordings(models_dir, voice.name, [hum], transcriber=scripted)
+    [(path, message)] = report.skipped
+    assert path == hum and "No speech was found in ‘hum.wav’" in message
+    assert report.added == [] and scripted.calls == 0
+    assert open_dataset(models_dir, voice.name).takes == []
+    assert list((voice.folder / "takes").iterdir()) == []

@@ -20,6 +20,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import TYPE_CHECKING, Protocol
+
+import numpy as np
 
 from voicestudio.errors import JobCancelled, MissingModelError, UserInputError, VoiceStudioError
 from voicestudio.hub import registry
@@ -37,6 +40,9 @@ from voicestudio.training.dataset import (
 )
 from voicestudio.training.features import BuildReport, FeatureModels, build_features
 
+if TYPE_CHECKING:
+    from voicestudio.audio.transcribe import Transcript
+
 log = logging.getLogger(__name__)
 
 ASR_MISSING_MESSAGE = (
@@ -50,6 +56,14 @@ _STAGES_FILES = 0.9  # share of the add job spent on the files; the speaker chec
 
 # ------------------------------------------------------------------------------------------
 # Speech recognition model
+
+
+class SpeechRecognizer(Protocol):
+    """What the add job needs from a speech recogniser (``audio.transcribe.Transcriber``)."""
+
+    def transcribe(
+        self, samples: np.ndarray, sample_rate: int, language: str | None = None
+    ) -> Transcript: ...
 
 
 def _size_rank(spec_id: str) -> float:
@@ -84,13 +98,13 @@ def choose_asr_model(data_dir: Path, language: str | None) -> str:
 
 
 @lru_cache(maxsize=1)
-def _load_transcriber(folder: str):
+def _load_transcriber(folder: str) -> SpeechRecognizer:
     from voicestudio.audio.transcribe import Transcriber
 
     return Transcriber(Path(folder))
 
 
-def load_transcriber(data_dir: Path, language: str | None):
+def load_transcriber(data_dir: Path, language: str | None) -> SpeechRecognizer:
     """The Transcriber for ``language``, kept warm between jobs (loading takes seconds)."""
     spec_id = choose_asr_model(data_dir, language)
     return _load_transcriber(str(registry.require(Path(data_dir), spec_id).resolve()))
@@ -130,7 +144,7 @@ def _add_one(
     dataset: Dataset,
     path: Path,
     sha256: str,
-    transcriber,
+    transcriber: SpeechRecognizer,
     language: str | None,
     tracker: ProgressTracker,
 ) -> int:
@@ -155,6 +169,10 @@ def _add_one(
                                               f"{p.message}"),
             cancel=tracker.cancel,
         )
+        if not spans:
+            raise UserInputError(
+                f"No speech was found in ‘{path.name}’ (only silence or noise). It was skipped."
+            )
         segments = []
         fallback_lang = language or dataset.voice.manifest.languages[0]
         for number, span in enumerate(spans, start=1):
@@ -232,7 +250,7 @@ def add_recordings(
     language: str | None = None,
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
-    transcriber=None,
+    transcriber: SpeechRecognizer | None = None,
 ) -> AddReport:
     """Add recordings to a voice's dataset; bad files are skipped with their message.
 
