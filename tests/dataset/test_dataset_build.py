@@ -170,3 +170,18 @@ def test_a_segment_that_cannot_be_used_is_reported_and_the_rest_built(models_dir
     assert bad not in FeatureStore(story_voice.folder).segment_ids()
     # Not cached as done: the next build tries it again.
     assert bad in build_features(dataset, FeatureModels(models_dir, "cpu")).computed
+
+
+def test_the_trainers_read_what_the_build_wrote(models_dir, story_voice):
+    """The hand-over to fine-tuning: every built segment makes an S1 and an S2 example."""
+    from voicestudio.models.spectrogram import SpectrogramConfig
+    from voicestudio.training.batches import s1_examples, s2_examples
+
+    build_dataset(models_dir, story_voice.name, "cpu")
+    store = FeatureStore(story_voice.folder)
+    features = [store.load(i) for i in store.segment_ids()]
+    assert len(s1_examples(features)) == len(features)
+    s2 = s2_examples(story_voice.folder, features, SpectrogramConfig(), segment_frames=8)
+    assert len(s2) == len(features)
+    for example, feature in zip(s2, features, strict=True):
+        assert abs(example.ssl.shape[1] - feature.ssl.shape[1]) <= 1  # aligned to the audio
