@@ -210,3 +210,27 @@ def test_a_file_without_speech_is_skipped_and_not_kept(models_dir, make_voice, t
     assert report.added == [] and scripted.calls == 0
     assert open_dataset(models_dir, voice.name).takes == []
     assert list((voice.folder / "takes").iterdir()) == []
+
+
+def test_voices_already_compared_are_not_embedded_again(models_dir, make_voice, recordings,
+                                                        scripted, monkeypatch):
+    from voicestudio.audio import speakers
+
+    embedded = []
+    real = speakers.speaker_embedding
+
+    def counting(samples, rate):
+        embedded.append(samples.size)
+        return real(samples, rate)
+
+    monkeypatch.setattr(speakers, "speaker_embedding", counting)
+    voice = make_voice()
+    add_recordings(models_dir, voice.name, [recordings["story"]], transcriber=scripted)
+    first = len(open_dataset(models_dir, voice.name).segments)
+    assert len(embedded) == first
+    add_recordings(models_dir, voice.name, [recordings["story_wav"]], transcriber=scripted)
+    dataset = open_dataset(models_dir, voice.name)
+    assert len(embedded) == len(dataset.segments) == 2 * first  # only the new ones
+    # Same speaker everywhere: nobody is flagged, and every segment got a similarity.
+    assert all(s.speaker_similarity > 0.75 and "other_speaker" not in s.flags
+               for s in dataset.segments)

@@ -224,20 +224,59 @@ def _add_one(
     return len(segments)
 
 
+SPEAKER_CACHE = "speaker-embeddings.npz"
+
+
+def _load_embeddings(path: Path) -> dict[str, np.ndarray]:
+    """Cached voice embeddings by segment audio hash; an unreadable cache is just rebuilt."""
+    try:
+        with np.load(path, allow_pickle=False) as data:
+            return dict(zip(data["keys"].tolist(), data["embeddings"], strict=True))
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _save_embeddings(path: Path, cache: dict[str, np.ndarray]) -> None:
+    import io
+
+    from voicestudio.project.atomic import atomic_write_bytes
+
+    buffer = io.BytesIO()
+    keys = sorted(cache)
+    embeddings = np.stack([cache[k] for k in keys]) if keys else np.zeros((0, 256), np.float32)
+    np.savez(buffer, keys=np.array(keys, dtype="U64"), embeddings=embeddings)
+    atomic_write_bytes(path, buffer.getvalue())
+
+
 def check_speakers(
     dataset: Dataset, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
 ) -> None:
-    """Compare every segment's voice with the majority voice and update OTHER_SPEAKER flags."""
-    from voicestudio.audio.speakers import speaker_similarities
+    """Compare every segment's voice with the majority voice and update OTHER_SPEAKER flags.
+
+    Embeddings are cached by segment audio hash (``segments/speaker-embeddings.npz``), so
+    adding one more file to a large dataset embeds only its new segments.
+    """
+    from voicestudio.audio.speakers import majority_similarities, speaker_embedding
 
     tracker = ProgressTracker(progress, cancel)
     tracker.report(0.0, "Comparing voices")
+    path = dataset.voice.subfolder("segments") / SPEAKER_CACHE
+    cache = _load_embeddings(path)
     segments = dataset.segments
-    clips = [dataset.segment_samples(s) for s in segments]
-    similarities = speaker_similarities(
-        clips, SEGMENT_SAMPLE_RATE, lambda p: tracker.report(p.fraction, p.message),
-        tracker.cancel,
-    ) if clips else None
+    todo = [s for s in segments if s.audio_sha256 not in cache]
+    try:
+        for done, segment in enumerate(todo):
+            tracker.step(done, len(todo), f"Comparing voices ({done + 1} of {len(todo)})")
+            samples = dataset.segment_samples(segment)
+            cache[segment.audio_sha256] = speaker_embedding(samples, segment.sample_rate)
+    finally:
+        if todo:  # keep what was computed, even when stopped half way
+            live = {s.audio_sha256 for s in segments}
+            _save_embeddings(path, {k: v for k, v in cache.items() if k in live})
+    similarities = (
+        majority_similarities(np.stack([cache[s.audio_sha256] for s in segments]))
+        if segments else None
+    )
     values = [None] * len(segments) if similarities is None else [float(v) for v in similarities]
     dataset.set_speaker_similarities({s.id: v for s, v in zip(segments, values, strict=True)})
     tracker.report(1.0, "Voices compared")
