@@ -51,6 +51,23 @@ def choose_folder(parent: QWidget | None, title: str, start: Path) -> Path | Non
     return Path(chosen) if chosen else None
 
 
+AUDIO_FILTER = (
+    "Audio (*.wav *.flac *.mp3 *.m4a *.ogg *.opus *.aac *.wma *.mp4 *.webm);;All files (*)"
+)
+
+
+def choose_file(parent: QWidget | None, title: str, start: Path, filter: str) -> Path | None:
+    """The system's file picker for opening one file; None when cancelled."""
+    chosen, _ = QFileDialog.getOpenFileName(parent, title, str(start), filter)
+    return Path(chosen) if chosen else None
+
+
+def choose_save_file(parent: QWidget | None, title: str, start: Path, filter: str) -> Path | None:
+    """The system's "save as" picker (it asks before overwriting); None when cancelled."""
+    chosen, _ = QFileDialog.getSaveFileName(parent, title, str(start), filter)
+    return Path(chosen) if chosen else None
+
+
 def show_error(parent: QWidget | None, message: str, title: str = "VoiceStudio") -> QMessageBox:
     """Tell the person what went wrong in one box; returns without waiting for OK."""
     box = QMessageBox(QMessageBox.Icon.Warning, title, message, QMessageBox.StandardButton.Ok,

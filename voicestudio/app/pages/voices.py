@@ -29,6 +29,7 @@ from PySide6.QtWidgets import (
 from voicestudio.app import dialogs
 from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialog, TrashDialog
 from voicestudio.app.pages.base import BasePage, VoicePanel
+from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.errors import VoiceStudioError
@@ -36,7 +37,7 @@ from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.voice import Voice
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
-VOICE_PANELS: list[type[VoicePanel]] = []
+VOICE_PANELS: list[type[VoicePanel]] = [TryVoicePanel]
 
 COLUMNS = ("Name", "Languages", "Clips", "Models")
 

@@ -1,0 +1,231 @@
+"""The "Try this voice" panel speaks under pytest-qt with the tiny base-model set."""
+
+from __future__ import annotations
+
+import types
+from pathlib import Path
+
+import numpy as np
+import pytest
+import soundfile as sf
+
+from voicestudio.app import dialogs
+from voicestudio.app.pages.try_voice import TryVoicePanel
+from voicestudio.audio.playback import NoAudioOutputError, SoundDevicePlayer
+from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.voice import ModelVersion
+
+SAMPLE_RATE = 32000
+
+
+def speech_like(seconds: float, seed: int = 0) -> np.ndarray:
+    """Voiced 'syllables' (harmonics under a smooth envelope) with pauses: enough for the
+    reference checks, which look at levels, length and clipping, not at words."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
+    t = 0.0
+    while t < seconds - 0.3:
+        n = int(rng.uniform(0.12, 0.22) * SAMPLE_RATE)
+        start = int(t * SAMPLE_RATE)
+        time = np.arange(n) / SAMPLE_RATE
+        f0 = rng.uniform(110, 190)
+        tone = sum(np.sin(2 * np.pi * f0 * k * time) / k for k in range(1, 6))
+        out[start:start + n] += (0.2 * np.hanning(n) * tone).astype(np.float32)
+        t += n / SAMPLE_RATE + (0.35 if rng.random() < 0.15 else 0.03)
+    return out
+
+
+class FakePlayer:
+    """Stands in for the sound card: remembers what it was asked to play."""
+
+    def __init__(self) -> None:
+        self.played: list[tuple[np.ndarray, int]] = []
+        self.is_playing = False
+
+    def play(self, samples: np.ndarray, sample_rate: int) -> None:
+        self.played.append((samples, sample_rate))
+        self.is_playing = True
+
+    def stop(self) -> None:
+        self.is_playing = False
+
+
+class NoOutputPlayer(FakePlayer):
+    def play(self, samples: np.ndarray, sample_rate: int) -> None:
+        raise NoAudioOutputError("no default output device")
+
+
+@pytest.fixture(scope="module")
+def tiny_base_models(tmp_path_factory) -> Path:
+    """The tiny base-model set, written once for this module (about ten seconds)."""
+    from voicestudio.synthesis.tiny_models import install_tiny_base_models
+
+    data_dir = tmp_path_factory.mktemp("tiny")
+    install_tiny_base_models(data_dir)
+    return data_dir / "base-models"
+
+
+@pytest.fixture
+def with_models(isolated_user_dirs, tiny_base_models) -> Path:
+    isolated_user_dirs.mkdir(parents=True, exist_ok=True)
+    (isolated_user_dirs / "base-models").symlink_to(tiny_base_models, target_is_directory=True)
+    return isolated_user_dirs
+
+
+@pytest.fixture
+def clips(tmp_path) -> dict[str, Path]:
+    paths = {name: tmp_path / f"{name}.wav" for name in ("good", "short", "silent")}
+    sf.write(paths["good"], speech_like(4.0), SAMPLE_RATE)
+    sf.write(paths["short"], speech_like(1.0), SAMPLE_RATE)
+    sf.write(paths["silent"], np.zeros(SAMPLE_RATE * 4, dtype=np.float32), SAMPLE_RATE)
+    return paths
+
+
+def panel_for(make_window, data_dir: Path, languages: list[str] = ["en"]) -> TryVoicePanel:  # noqa: B006
+    VoiceLibrary(data_dir).create("Grandma Rose", languages)
+    window = make_window()
+    window.show_page("voices")
+    panels = [p for p in window.page("voices").panels if isinstance(p, TryVoicePanel)]
+    assert len(panels) == 1
+    return panels[0]
+
+
+def choose_clip(panel: TryVoicePanel, monkeypatch, qtbot, path: Path) -> None:
+    monkeypatch.setattr(dialogs, "choose_file", lambda *_args: path)
+    panel.reference_button.click()
+    qtbot.waitUntil(lambda: not panel.check_runner.is_running, timeout=20_000)
+
+
+def test_speak_play_and_save_zero_shot(make_window, with_models, clips, monkeypatch, qtbot,
+                                       tmp_path):
+    panel = panel_for(make_window, with_models)
+    assert panel.isVisible()
+    assert "zero-shot" in panel.mode_label.text()
+    assert panel.models_box.isHidden()
+    assert panel.language_combo.currentData() == "en"  # from the voice's language
+    assert not panel.speak_button.isEnabled()  # no clip, no text yet
+
+    choose_clip(panel, monkeypatch, qtbot, clips["good"])
+    assert panel.reference_edit.text() == "good.wav"
+    assert panel.reference_info.text().startswith("4.0 s")
+    panel.transcript_edit.setText("One two three, four five.")
+    qtbot.keyClicks(panel.text_edit, "Hello there, my friend. How are you today?")
+    assert panel.speak_button.isEnabled()
+
+    panel.speak_button.click()
+    assert panel.progress.isVisible() and not panel.speak_button.isEnabled()
+    with qtbot.waitSignal(panel.runner.finished, timeout=120_000) as finished:
+        pass
+    qtbot.waitUntil(lambda: panel.runner is not None and not panel.runner.is_running)
+    result = finished.args[0]
+    assert result is panel.result
+    assert result.sample_rate == SAMPLE_RATE and result.audio.dtype == np.float32
+    assert len(result.sentences) == 2
+    # Tiny models end each sentence after about 0.5-1.2 s: plausible lengths, not a cap.
+    assert 0.3 < result.seconds < 20.0
+    assert np.isfinite(result.audio).all() and np.abs(result.audio).max() > 0
+    assert panel.result_label.text().startswith(f"{result.seconds:.1f} s of speech, 2 sentences")
+    assert panel.progress.isHidden() and panel.speak_button.isEnabled()
+
+    fake = FakePlayer()
+    panel.player = fake
+    panel.play_button.click()
+    assert fake.played[0][0] is result.audio and fake.played[0][1] == SAMPLE_RATE
+    assert panel.play_button.text() == "Stop"
+    panel.play_button.click()
+    assert not fake.is_playing and panel.play_button.text() == "Play"
+
+    monkeypatch.setattr(dialogs, "choose_save_file", lambda *_args: tmp_path / "try")
+    panel.save_button.click()
+    info = sf.info(tmp_path / "try.wav")
+    assert info.samplerate == SAMPLE_RATE and info.channels == 1
+    assert info.frames == result.audio.size
+    assert f"Saved to {tmp_path / 'try.wav'}" in panel.result_label.text()
+    assert list(tmp_path.glob("*.tmp*")) == []  # the atomic save left no temp file
+
+
+def test_without_a_sound_card_play_explains_instead_of_crashing(make_window, with_models,
+                                                                clips, monkeypatch, qtbot):
+    panel = panel_for(make_window, with_models)
+    panel.result = types.SimpleNamespace(audio=np.zeros(3200, np.float32),
+                                         sample_rate=SAMPLE_RATE, sentences=[1], warnings=[],
+                                         seconds=0.1)
+    panel._show_result()
+    panel.player = NoOutputPlayer()
+    panel.play_button.click()
+    assert panel.error_label.isVisible()
+    assert "no speakers or headphones were found" in panel.error_label.text()
+    assert panel.play_button.text() == "Play"
+
+
+def test_bad_reference_clips_are_explained(make_window, with_models, clips, monkeypatch, qtbot):
+    panel = panel_for(make_window, with_models)
+    qtbot.keyClicks(panel.text_edit, "Hello.")
+    choose_clip(panel, monkeypatch, qtbot, clips["silent"])
+    assert "is silent" in panel.reference_info.text()
+    assert panel.reference_info.objectName() == "fieldError"
+    assert not panel.speak_button.isEnabled()
+    choose_clip(panel, monkeypatch, qtbot, clips["short"])
+    assert "is 1.0 s long" in panel.reference_info.text()
+    assert not panel.speak_button.isEnabled()
+    choose_clip(panel, monkeypatch, qtbot, clips["good"])
+    assert panel.reference_info.objectName() == "hint"
+    assert panel.speak_button.isEnabled()
+
+
+def test_missing_base_models_point_to_the_base_models_page(make_window, isolated_user_dirs,
+                                                           clips, monkeypatch, qtbot):
+    panel = panel_for(make_window, isolated_user_dirs, ["zh", "en"])
+    assert panel.language_combo.currentData() == "auto"
+    assert panel.models_box.isVisible()
+    assert "base models are not installed" in panel.models_label.text()
+    choose_clip(panel, monkeypatch, qtbot, clips["good"])
+    panel.text_edit.setPlainText("你好。")
+    assert not panel.speak_button.isEnabled()
+    panel.models_button.click()
+    assert panel.window().current_page_key() == "base_models"
+
+
+def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models):
+    voice = VoiceLibrary(with_models).create("Uncle Bo", ["en"])
+    voice.add_model_version(ModelVersion("v2", "2026-05-01T10:00:00Z", "standard", 60.0,
+                                         "models/v2/s1.ckpt", "models/v2/s2G.pth"))
+    panel = panel_for(make_window, with_models)
+    window = panel.window()
+    window.page("voices").select_voice("Uncle Bo")
+    assert "trained model v2 from 2026-05-01" in panel.mode_label.text()
+    window.page("voices").select_voice("Grandma Rose")
+    assert "zero-shot" in panel.mode_label.text()
+
+
+def test_typed_text_is_kept_per_voice(make_window, with_models):
+    VoiceLibrary(with_models).create("Uncle Bo", ["zh"])
+    panel = panel_for(make_window, with_models)
+    page = panel.window().page("voices")
+    page.select_voice("Grandma Rose")
+    panel.text_edit.setPlainText("For Grandma.")
+    page.select_voice("Uncle Bo")
+    assert panel.text_edit.toPlainText() == ""
+    assert panel.language_combo.currentData() == "zh"
+    page.select_voice("Grandma Rose")
+    assert panel.text_edit.toPlainText() == "For Grandma."
+    assert panel.language_combo.currentData() == "en"
+
+
+def test_sounddevice_player_turns_a_missing_output_into_a_message(monkeypatch):
+    class PortAudioError(Exception):
+        pass
+
+    def no_device(**_kwargs):
+        raise PortAudioError("Error querying device -1")
+
+    def no_stream():
+        raise RuntimeError("play()/rec()/playrec() was not called yet")
+
+    fake_sd = types.SimpleNamespace(PortAudioError=PortAudioError, query_devices=no_device,
+                                    get_stream=no_stream)
+    player = SoundDevicePlayer()
+    monkeypatch.setattr(player, "_sd", fake_sd)
+    with pytest.raises(NoAudioOutputError, match="Error querying device -1"):
+        player.play(np.zeros(10, np.float32), SAMPLE_RATE)
+    assert player.is_playing is False

@@ -1,0 +1,435 @@
+"""The "Try this voice" panel on the Voices page: a reference clip, some text, Speak, Play, Save.
+
+It is the shortest path from "I installed the app" to hearing a voice: zero-shot from a 3-10 s
+clip with the base models, or with the voice's latest trained model once there is one (a
+trained GPT-SoVITS voice still takes its speaking style from a reference clip). The work is
+the synthesis pipeline's (``Synthesizer.speak``), run in a :class:`JobRunner`; the clip is
+checked with the pipeline's own reference rules as soon as it is chosen, so a silent or too
+short clip is explained before anyone waits for a synthesis.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from PySide6.QtCore import Qt, QTimer
+from PySide6.QtWidgets import (
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QLineEdit,
+    QPlainTextEdit,
+    QPushButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicestudio.app import dialogs
+from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.pages.base import VoicePanel
+from voicestudio.app.state import AppState
+from voicestudio.app.widgets.progress import ProgressPanel
+from voicestudio.audio.playback import AudioPlayer, NoAudioOutputError, SoundDevicePlayer
+from voicestudio.audio.wav import write_wav
+from voicestudio.errors import MissingModelError, VoiceStudioError
+from voicestudio.hub import registry
+from voicestudio.jobs import CancelToken, ProgressCallback
+from voicestudio.project.voice import Voice
+
+LANGUAGES = (("auto", "Automatic (Chinese and English)"), ("zh", "Chinese"), ("en", "English"))
+# Zero-shot speaks with these base models; a trained voice brings its own S1/S2.
+ZERO_SHOT_MODELS = ("s1-v2", "s2g-v2", "hubert", "bert")
+FEATURE_MODELS = ("hubert", "bert")
+PLAYBACK_POLL_MS = 200
+
+
+@dataclass
+class _Draft:
+    """What was typed and chosen for one voice, kept while the app runs so that looking at
+    another voice and coming back loses nothing."""
+
+    reference: Path | None = None
+    transcript: str = ""
+    text: str = ""
+    lang: str | None = None
+
+
+def default_language(voice: Voice) -> str:
+    languages = voice.manifest.languages
+    return languages[0] if len(languages) == 1 and languages[0] in ("zh", "en") else "auto"
+
+
+def missing_models(data_dir: Path, voice: Voice) -> str:
+    """Why this voice cannot speak yet ("" when it can), from the registry alone, so the panel
+    can say it without importing torch."""
+    needed = FEATURE_MODELS if voice.latest_model() is not None else ZERO_SHOT_MODELS
+    for spec_id in needed:
+        try:
+            registry.require(data_dir, spec_id)
+        except MissingModelError:
+            return ("The base models are not installed yet, so this voice cannot speak. "
+                    "Install them once on the Base models page.")
+    return ""
+
+
+class TryVoicePanel(VoicePanel):
+    """Speak a few sentences in the selected voice, listen, and save them as a WAV file."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        self.voice: Voice | None = None
+        self.player: AudioPlayer | None = None  # created on first Play (tests set a fake)
+        self.runner: JobRunner | None = None  # the running or last synthesis
+        self.check_runner: JobRunner | None = None  # the running or last clip check
+        self.result: Any = None  # the last SynthesisResult
+        self._drafts: dict[str, _Draft] = {}
+        self._reference_ok = False
+        self._models_problem = ""
+        self._saved_to: Path | None = None
+
+        card = QFrame()
+        card.setObjectName("card")
+        title = QLabel("Try this voice")
+        title.setObjectName("dialogHeading")
+        self.mode_label = QLabel()
+        self.mode_label.setObjectName("hint")
+        self.mode_label.setWordWrap(True)
+
+        self.models_box = QWidget()
+        self.models_label = QLabel()
+        self.models_label.setObjectName("fieldError")
+        self.models_label.setWordWrap(True)
+        self.models_button = QPushButton("Open Base models")
+        self.models_button.clicked.connect(lambda: self._show_page("base_models"))
+        models_row = QHBoxLayout(self.models_box)
+        models_row.setContentsMargins(0, 0, 0, 0)
+        models_row.addWidget(self.models_label, 1)
+        models_row.addWidget(self.models_button, 0, Qt.AlignmentFlag.AlignTop)
+
+        self.reference_edit = QLineEdit()
+        self.reference_edit.setReadOnly(True)
+        self.reference_edit.setPlaceholderText("A 3–10 second recording of the voice")
+        self.reference_button = QPushButton("Choose…")
+        self.reference_button.clicked.connect(self.choose_reference)
+        reference_row = QHBoxLayout()
+        reference_row.addWidget(self.reference_edit, 1)
+        reference_row.addWidget(self.reference_button)
+        self.reference_info = QLabel()
+        self.reference_info.setObjectName("hint")
+        self.reference_info.setWordWrap(True)
+        reference_box = QVBoxLayout()
+        reference_box.setSpacing(2)
+        reference_box.addLayout(reference_row)
+        reference_box.addWidget(self.reference_info)
+
+        self.transcript_edit = QLineEdit()
+        self.transcript_edit.setPlaceholderText("Exactly what is said in the clip (recommended)")
+        self.text_edit = QPlainTextEdit()
+        self.text_edit.setPlaceholderText("Type what the voice should say")
+        self.text_edit.setFixedHeight(64)
+        self.text_edit.textChanged.connect(self._update_buttons)
+        self.language_combo = QComboBox()
+        for code, label in LANGUAGES:
+            self.language_combo.addItem(label, code)
+        self.speak_button = QPushButton("Speak")
+        self.speak_button.setObjectName("primary")
+        self.speak_button.clicked.connect(self.speak)
+        language_row = QHBoxLayout()
+        language_row.addWidget(self.language_combo, 1)
+        language_row.addWidget(self.speak_button)
+
+        form = QFormLayout()
+        form.setVerticalSpacing(8)
+        form.addRow("Reference:", reference_box)
+        form.addRow("It says:", self.transcript_edit)
+        form.addRow("Say:", self.text_edit)
+        form.addRow("Language:", language_row)
+
+        self.progress = ProgressPanel()
+        self.progress.hide()
+        self.error_label = QLabel()
+        self.error_label.setObjectName("fieldError")
+        self.error_label.setWordWrap(True)
+        self.error_label.hide()
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.play_button = QPushButton("Play")
+        self.play_button.clicked.connect(self.toggle_play)
+        self.save_button = QPushButton("Save…")
+        self.save_button.clicked.connect(self.save)
+        result_row = QHBoxLayout()
+        result_row.addWidget(self.result_label, 1)
+        result_row.addWidget(self.play_button)
+        result_row.addWidget(self.save_button)
+
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(18, 14, 18, 14)
+        layout.setSpacing(8)
+        layout.addWidget(title)
+        layout.addWidget(self.mode_label)
+        layout.addWidget(self.models_box)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.error_label)
+        layout.addLayout(result_row)
+        outer = QVBoxLayout(self)
+        outer.setContentsMargins(0, 0, 0, 0)
+        outer.addWidget(card)
+
+        self._poll = QTimer(self)
+        self._poll.setInterval(PLAYBACK_POLL_MS)
+        self._poll.timeout.connect(self._check_playing)
+        state.base_models_changed.connect(self._update_models)
+        self.set_voice(None)
+
+    # --- the selected voice ---------------------------------------------------------------
+
+    def set_voice(self, voice: Voice | None) -> None:
+        if self.voice is not None:
+            self._drafts[self.voice.manifest.id] = self._draft()
+        same = (voice is not None and self.voice is not None
+                and voice.manifest.id == self.voice.manifest.id)
+        self.voice = voice
+        self.setVisible(voice is not None)
+        if voice is None:
+            return
+        if not same:
+            self._stop_playing()
+            self.result = None
+            self.error_label.hide()
+            self._load_draft(self._drafts.get(voice.manifest.id, _Draft()), voice)
+        latest = voice.latest_model()
+        if latest is None:
+            self.mode_label.setText(
+                "No trained model yet: the base models copy the voice from the reference "
+                "clip (zero-shot).")
+        else:
+            self.mode_label.setText(
+                f"Speaks with the trained model {latest.version_id} from "
+                f"{latest.created[:10]}; the reference clip sets the speaking style.")
+        self._update_models()
+        self._show_result()
+
+    def _draft(self) -> _Draft:
+        reference = self.reference_edit.property("path")
+        return _Draft(Path(reference) if reference else None, self.transcript_edit.text(),
+                      self.text_edit.toPlainText(), self.language_combo.currentData())
+
+    def _load_draft(self, draft: _Draft, voice: Voice) -> None:
+        self.transcript_edit.setText(draft.transcript)
+        self.text_edit.setPlainText(draft.text)
+        lang = draft.lang or default_language(voice)
+        self.language_combo.setCurrentIndex(max(self.language_combo.findData(lang), 0))
+        self._set_reference(draft.reference)
+
+    def _update_models(self) -> None:
+        problem = missing_models(self.state.data_dir, self.voice) if self.voice else ""
+        self._models_problem = problem
+        self.models_label.setText(problem)
+        self.models_box.setVisible(bool(problem))
+        self._update_buttons()
+
+    def _show_page(self, key: str) -> None:
+        show_page = getattr(self.window(), "show_page", None)
+        if show_page is not None:
+            show_page(key)
+
+    # --- the reference clip ---------------------------------------------------------------
+
+    def choose_reference(self) -> None:
+        current = self.reference_edit.property("path")
+        start = Path(current).parent if current else Path.home()
+        path = dialogs.choose_file(self, "Choose a reference clip of the voice", start,
+                                   dialogs.AUDIO_FILTER)
+        if path is not None:
+            self._set_reference(path)
+
+    def _set_reference(self, path: Path | None) -> None:
+        """Show the clip and check it in the background (decoding may take a moment)."""
+        self._reference_ok = False
+        self.reference_edit.setProperty("path", str(path) if path else "")
+        self.reference_edit.setText(path.name if path else "")
+        self.reference_edit.setToolTip(str(path) if path else "")
+        if path is None:
+            self._reference_message("", problem=False)
+            self._update_buttons()
+            return
+        self._reference_message("Checking the clip…", problem=False)
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
+            from voicestudio.synthesis.reference import load_reference
+
+            return load_reference(path)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(lambda prepared: self._reference_checked(path, prepared, ""))
+        runner.failed.connect(lambda message, _exc: self._reference_checked(path, None, message))
+        self.check_runner = runner
+        runner.start()
+        self._update_buttons()
+
+    def _reference_checked(self, path: Path, prepared: Any, problem: str) -> None:
+        if str(path) != self.reference_edit.property("path"):
+            return  # another clip was chosen meanwhile
+        if prepared is None:
+            self._reference_message(problem, problem=True)
+        else:
+            self._reference_ok = True
+            text = f"{prepared.source_seconds:.1f} s"
+            if prepared.seconds < prepared.source_seconds - 0.05:
+                text += (f" — the part from {prepared.start_seconds:.1f} s to "
+                         f"{prepared.end_seconds:.1f} s will be used")
+            self._reference_message(" ".join([text + ".", *prepared.warnings]), problem=False)
+        self._update_buttons()
+
+    def _reference_message(self, text: str, problem: bool) -> None:
+        self.reference_info.setText(text)
+        self.reference_info.setObjectName("fieldError" if problem else "hint")
+        self.reference_info.style().unpolish(self.reference_info)
+        self.reference_info.style().polish(self.reference_info)
+        self.reference_info.setVisible(bool(text))
+
+    # --- speaking -------------------------------------------------------------------------
+
+    def _update_buttons(self) -> None:
+        speaking = self.runner is not None and self.runner.is_running
+        ready = (self.voice is not None and self._reference_ok and not self._models_problem
+                 and bool(self.text_edit.toPlainText().strip()))
+        self.speak_button.setEnabled(ready and not speaking)
+        if not self._reference_ok and self.voice is not None:
+            self.speak_button.setToolTip("Choose a reference clip of the voice first.")
+        elif not self.text_edit.toPlainText().strip():
+            self.speak_button.setToolTip("Type what the voice should say first.")
+        else:
+            self.speak_button.setToolTip("")
+        for widget in (self.reference_button, self.language_combo):
+            widget.setEnabled(not speaking)
+        has_audio = self.result is not None and not speaking
+        self.play_button.setEnabled(has_audio)
+        self.save_button.setEnabled(has_audio)
+
+    def speak(self) -> None:
+        if self.voice is None or (self.runner is not None and self.runner.is_running):
+            return
+        self._stop_playing()
+        voice, data_dir = self.voice, self.state.data_dir
+        device = self.state.settings.compute_device
+        text, transcript = self.text_edit.toPlainText(), self.transcript_edit.text().strip()
+        reference = Path(self.reference_edit.property("path"))
+        lang = self.language_combo.currentData()
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from voicestudio.synthesis.pipeline import (  # torch: only once someone speaks
+                ModelFiles,
+                SynthesisRequest,
+                get_synthesizer,
+            )
+
+            if voice.latest_model() is not None:
+                files = ModelFiles.for_voice(data_dir, voice)
+            else:
+                files = ModelFiles.base(data_dir)
+            request = SynthesisRequest(text=text, reference=reference,
+                                       reference_text=transcript, lang=lang)
+            return get_synthesizer(files, device).speak(request, progress, cancel)
+
+        runner = JobRunner(job, self)
+        self.progress.attach(runner)
+        runner.finished.connect(lambda result, vid=voice.manifest.id: self._spoken(vid, result))
+        runner.failed.connect(lambda message, _exc: self._show_error(message))
+        runner.cancelled.connect(lambda: self._show_error("Stopped. Press Speak to try again."))
+        runner.ended.connect(self._speaking_ended)
+        self.runner = runner
+        self.result = None
+        self.error_label.hide()
+        self._show_result()
+        self.progress.show()
+        runner.start()
+        self._update_buttons()
+
+    def _spoken(self, voice_id: str, result: Any) -> None:
+        if self.voice is None or self.voice.manifest.id != voice_id:
+            return  # another voice was selected while this one spoke
+        self.result = result
+        self._saved_to = None
+        self._show_result()
+
+    def _speaking_ended(self) -> None:
+        self.progress.hide()
+        self._update_buttons()
+
+    def _show_result(self) -> None:
+        result = self.result
+        if result is None:
+            self.result_label.setText("")
+        else:
+            count = len(result.sentences)
+            lines = [f"{result.seconds:.1f} s of speech, {count} "
+                     f"sentence{'s' if count != 1 else ''}."]
+            lines += list(result.warnings)
+            if self._saved_to is not None:
+                lines.append(f"Saved to {self._saved_to}.")
+            self.result_label.setText("\n".join(lines))
+        self.play_button.setText("Play")
+        self._update_buttons()
+
+    def _show_error(self, message: str) -> None:
+        self.error_label.setText(message)
+        self.error_label.show()
+
+    # --- listening and saving -------------------------------------------------------------
+
+    def toggle_play(self) -> None:
+        if self.player is not None and self.player.is_playing:
+            self._stop_playing()
+            return
+        if self.result is None:
+            return
+        if self.player is None:
+            self.player = SoundDevicePlayer()
+        try:
+            self.player.play(self.result.audio, self.result.sample_rate)
+        except NoAudioOutputError as exc:
+            self._show_error(str(exc))
+            return
+        self.error_label.hide()
+        self.play_button.setText("Stop")
+        self._poll.start()
+
+    def _check_playing(self) -> None:
+        if self.player is None or not self.player.is_playing:
+            self._poll.stop()
+            self.play_button.setText("Play")
+
+    def _stop_playing(self) -> None:
+        if self.player is not None:
+            self.player.stop()
+        self._poll.stop()
+        self.play_button.setText("Play")
+
+    def save(self) -> None:
+        if self.result is None or self.voice is None:
+            return
+        start = Path.home() / f"{self.voice.name} - try.wav"
+        path = dialogs.choose_save_file(self, "Save the spoken audio", start,
+                                        "WAV audio (*.wav)")
+        if path is None:
+            return
+        if path.suffix.lower() != ".wav":
+            path = path.with_name(path.name + ".wav")
+        try:
+            write_wav(path, self.result.audio, self.result.sample_rate)
+        except OSError as exc:
+            self._show_error(f"Could not save {path}: {exc.strerror or exc}. Choose another "
+                             "folder.")
+            return
+        except VoiceStudioError as exc:
+            self._show_error(str(exc))
+            return
+        self.error_label.hide()
+        self._saved_to = path
+        self._show_result()
