@@ -162,3 +162,26 @@ def test_epoch_order_is_a_pure_function_of_seed_and_epoch() -> None:
     assert epoch_order(4, 3, 1234) != epoch_order(4, 4, 1234)
     assert sorted(epoch_order(4, 1, 1)) == sorted(list(range(4)) * 25)  # upstream's >= 100
     assert len(epoch_order(150, 1, 1)) == 150
+
+
+def test_s1_lora_state_resumes_to_the_same_next_step(tiny_voice: Voice) -> None:
+    examples = s1_examples(load_segment_features(tiny_voice.folder))
+
+    def fresh() -> S1FineTuner:
+        loaded = TinyBaseModels().s1()
+        return S1FineTuner(loaded.model, examples, CPU, loaded.upstream_config, lora_rank=4)
+
+    trainer = fresh()
+    torch.manual_seed(0)
+    for batch_index in range(6):  # one update after batch 4, then gradients pending
+        trainer.train_step([0, 1], batch_index)
+    buffer = io.BytesIO()
+    torch.save(trainer.state_dict(), buffer)
+    rng = torch.get_rng_state()
+    expected = [trainer.train_step([2, 3], b) for b in (6, 7, 8)]
+
+    buffer.seek(0)
+    resumed = fresh()
+    resumed.load_state_dict(torch.load(buffer, weights_only=True))
+    torch.set_rng_state(rng)
+    assert [resumed.train_step([2, 3], b) for b in (6, 7, 8)] == expected

@@ -64,9 +64,10 @@ from voicestudio.training.state import load_training_state, remove_stale_tempora
 S2_EXPORT, S1_EXPORT = "s2.pth", "s1.ckpt"
 STATE_DIR, PLAN_FILE = "state", "plan.json"
 STAGE_LABELS = {"s2": "Voice model (S2)", "s1": "Text model (S1)"}
-# Share of the run's time each stage takes, for the progress bar before any step is timed;
-# an S1 step costs about a fifth of an S2 step (benchmarks/training_benchmark.py).
-S1_STEP_COST = 0.2
+# Time of an S1 step (default batch) relative to an S2 step, for the progress bar and the ETA
+# before S1 has been timed: 66.5 s vs 93.2 s with full-size models on a 2-core CPU
+# (benchmarks/training_benchmark.py).
+S1_STEP_COST = 0.7
 
 
 @dataclass
