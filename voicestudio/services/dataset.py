@@ -24,7 +24,13 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
-from voicestudio.errors import JobCancelled, MissingModelError, UserInputError, VoiceStudioError
+from voicestudio.errors import (
+    CorruptFileError,
+    JobCancelled,
+    MissingModelError,
+    UserInputError,
+    VoiceStudioError,
+)
 from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.library import VoiceLibrary
@@ -158,7 +164,15 @@ def _add_one(
     from voicestudio.audio.voice_activity import VoiceActivityDetector
 
     tracker.report(0.0, f"Reading {path.name}")
-    recording = import_file(path, SEGMENT_SAMPLE_RATE)
+    try:
+        recording = import_file(path, SEGMENT_SAMPLE_RATE)
+    except VoiceStudioError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a decoder bug must not end the batch
+        log.exception("unexpected failure importing %s", path)
+        raise CorruptFileError(
+            f"‘{path.name}’ could not be imported ({type(exc).__name__}). It was skipped."
+        ) from exc
     take_id = dataset.new_take_id(path.name)
     written: list[Path] = []
     try:
@@ -282,6 +296,11 @@ def check_speakers(
     tracker.report(1.0, "Voices compared")
 
 
+def _skip(report: AddReport, path: Path, message: str) -> None:
+    log.info("dataset add skipped %s: %s", path, message)
+    report.skipped.append((path, message))
+
+
 def add_recordings(
     data_dir: Path,
     voice_name: str,
@@ -319,10 +338,10 @@ def add_recordings(
         except (JobCancelled, MissingModelError):
             raise  # a stop or a missing model ends the whole job, not just this file
         except VoiceStudioError as exc:
-            report.skipped.append((path, str(exc)))
+            _skip(report, path, str(exc))
         except OSError as exc:
-            report.skipped.append((path, f"‘{path.name}’ could not be read ({exc.strerror}). "
-                                   "It was skipped."))
+            _skip(report, path, f"‘{path.name}’ could not be read ({exc.strerror}). "
+                  "It was skipped.")
     check_speakers(dataset, lambda p: tracker.report(
         _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
     tracker.report(1.0, f"{report.segments} new segments from {len(report.added)} files")

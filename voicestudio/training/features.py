@@ -237,6 +237,7 @@ def build_features(
             store.remove(segment.id)
             (dataset.folder / training_audio_path(segment.id)).unlink(missing_ok=True)
             report.failed.append((segment.id, str(exc)))
+            log.warning("features of segment %s not built: %s", segment.id, exc)
             continue
         store.save(features)
         report.computed.append(segment.id)
