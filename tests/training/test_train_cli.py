@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import TinyBaseModels
+from tiny_training import TinyBaseModels
 
 from voicestudio.cli import main
 from voicestudio.project.voice import Voice
@@ -51,7 +51,7 @@ import sys
 sys.path[:0] = [{tests!r}, {repo!r}]
 import torch
 torch.set_num_threads(1)
-from conftest import TinyBaseModels
+from tiny_training import TinyBaseModels
 from voicestudio.cli import main
 from voicestudio.training import batches, run
 batches.MIN_EPOCH_ITEMS = 8

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 import torch
-from conftest import TinyBaseModels
+from tiny_training import TinyBaseModels
 
 from voicestudio.models.s1 import load_s1_checkpoint
 from voicestudio.project.voice import Voice

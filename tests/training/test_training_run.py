@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 import soundfile as sf
 import torch
-from conftest import TinyBaseModels, write_features
+from tiny_training import TinyBaseModels, write_features
 
 from voicestudio.errors import JobCancelled, MissingModelError
 from voicestudio.jobs import CancelToken
@@ -199,7 +199,7 @@ KILL_SCRIPT = """
 import os, sys, time
 sys.path[:0] = [{tests!r}, {repo!r}]
 from pathlib import Path
-from conftest import TinyBaseModels
+from tiny_training import TinyBaseModels
 from voicestudio.project.voice import Voice
 from voicestudio.training import batches
 from voicestudio.training.run import TrainingPlan, TrainingRun
