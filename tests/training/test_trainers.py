@@ -185,3 +185,22 @@ def test_s1_lora_state_resumes_to_the_same_next_step(tiny_voice: Voice) -> None:
     resumed.load_state_dict(torch.load(buffer, weights_only=True))
     torch.set_rng_state(rng)
     assert [resumed.train_step([2, 3], b) for b in (6, 7, 8)] == expected
+
+
+def test_training_works_after_synthesis_in_the_same_process(tiny_voice: Voice) -> None:
+    """Synthesis runs in inference mode and warms the spectrogram caches; training after it
+    (the app does both) must not trip over cached inference tensors."""
+    from voicestudio.models import spectrogram
+    from voicestudio.models.spectrogram import mel_spectrogram
+
+    spectrogram._hann_window.cache_clear()  # as in a fresh app process
+    spectrogram._mel_filterbank.cache_clear()
+    models = TinyBaseModels()
+    base = models.s2()
+    cfg = spectrogram_config(base.generator)
+    with torch.inference_mode():
+        mel_spectrogram(torch.randn(1, 32000), cfg)
+    examples = s2_examples(tiny_voice.folder, load_segment_features(tiny_voice.folder), cfg,
+                           base.generator.config.segment_frames)
+    trainer = S2FineTuner(base.generator, models.discriminator(), examples, CPU, base.hparams)
+    assert torch.isfinite(torch.tensor(trainer.train_step([0], 0)["g"]))

@@ -45,10 +45,13 @@ class SpectrogramConfig:
 
 # Windows and filterbanks are built once per (sizes, device, dtype): rebuilding the 128 x 1025
 # filterbank with librosa and copying it to the GPU on every training step would cost more than
-# the STFT itself.
+# the STFT itself. They are built outside inference mode even when first asked for during
+# synthesis: a cached inference tensor would make every later training step in the same
+# process fail ("Inference tensors cannot be saved for backward").
 @functools.lru_cache(maxsize=16)
 def _hann_window(win_length: int, device: torch.device, dtype: torch.dtype) -> torch.Tensor:
-    return torch.hann_window(win_length, periodic=True, device=device, dtype=dtype)
+    with torch.inference_mode(False):
+        return torch.hann_window(win_length, periodic=True, device=device, dtype=dtype)
 
 
 @functools.lru_cache(maxsize=16)
@@ -58,7 +61,8 @@ def _mel_filterbank(
     basis = librosa.filters.mel(
         sr=cfg.sample_rate, n_fft=cfg.n_fft, n_mels=cfg.n_mels, fmin=cfg.fmin, fmax=cfg.fmax
     )  # (n_mels, n_freq) float32, Slaney scale and norm
-    return torch.from_numpy(basis).to(device=device, dtype=dtype)
+    with torch.inference_mode(False):
+        return torch.from_numpy(basis).to(device=device, dtype=dtype)
 
 
 def _feature_dtype(x: torch.Tensor) -> torch.dtype:
