@@ -96,6 +96,9 @@ def test_cancel_then_resume_continues_with_identical_losses(isolated_user_dirs: 
     b = load_s1_checkpoint(voice_b.folder / version.s1_path).model.state_dict()
     assert all(torch.equal(a[k], b[k]) for k in a)
     assert not (voice_b.folder / "models/run/state").exists()  # removed once registered
+    history = TrainingRun(Voice.open(voice_b.folder), PLAN, "run", TinyBaseModels()).loss_history()
+    assert history["s2"] == [expected[("s2", i)] for i in range(1, 5)]
+    assert history["s1"] == [expected[("s1", i)] for i in range(1, 9)]
     assert TrainingRun.unfinished(Voice.open(voice_b.folder)) == []
 
 

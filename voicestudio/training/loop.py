@@ -25,6 +25,7 @@ import torch
 
 from voicestudio.errors import JobCancelled, UserInputError
 from voicestudio.jobs import CancelToken
+from voicestudio.project.atomic import atomic_write_json
 from voicestudio.training.batches import epoch_order
 from voicestudio.training.state import capture_rng, restore_rng, save_training_state
 
@@ -86,6 +87,12 @@ class StageSchedule:
     save_every: int
     state_path: Path
     export_path: Path
+    losses_path: Path  # every step's losses as JSON, kept with the exports for loss curves
+
+
+def save_stage(trainer: StageTrainer, position: StagePosition, schedule: StageSchedule) -> None:
+    save_training_state(schedule.state_path, stage_state(trainer, position))
+    atomic_write_json(schedule.losses_path, position.history)
 
 
 def epoch_steps(n_items: int, batch_size: int) -> int:
@@ -146,7 +153,7 @@ def run_stage(
         trainer.begin_epoch(epoch)
         while position.item < len(order):
             if cancel.cancelled:
-                save_training_state(schedule.state_path, stage_state(trainer, position))
+                save_stage(trainer, position, schedule)
                 raise JobCancelled(
                     f"Training paused at {trainer.name.upper()} epoch {epoch}, step "
                     f"{position.step}. Nothing was lost; resume it at any time."
@@ -180,7 +187,7 @@ def run_stage(
         position.batch_index = 0
         if epoch % schedule.save_every == 0 or epoch == schedule.epochs:
             trainer.export(schedule.export_path, epoch, position.step)
-        save_training_state(schedule.state_path, stage_state(trainer, position))
+        save_stage(trainer, position, schedule)
     return position
 
 

@@ -62,6 +62,7 @@ from voicestudio.training.s2 import S2FineTuner, spectrogram_config
 from voicestudio.training.state import load_training_state, remove_stale_temporaries
 
 S2_EXPORT, S1_EXPORT = "s2.pth", "s1.ckpt"
+LOSSES_FILE = "{stage}_losses.json"
 STATE_DIR, PLAN_FILE = "state", "plan.json"
 STAGE_LABELS = {"s2": "Voice model (S2)", "s1": "Text model (S1)"}
 # Time of an S1 step (default batch) relative to an S2 step, for the progress bar and the ETA
@@ -176,6 +177,18 @@ class TrainingRun:
             if (p / STATE_DIR / PLAN_FILE).is_file() and p.name not in finished
         )
 
+    def loss_history(self) -> dict[str, list[dict[str, float]]]:
+        """Losses of every step saved so far, per stage ("s2", "s1"), for redrawing the loss
+        curves of a resumed or finished run (kept next to the exports)."""
+        history = {}
+        for stage in ("s2", "s1"):
+            path = self.folder / LOSSES_FILE.format(stage=stage)
+            try:
+                history[stage] = json.loads(path.read_text(encoding="utf-8"))
+            except (OSError, ValueError):
+                history[stage] = []
+        return history
+
     @property
     def folder(self) -> Path:
         return self.voice.folder / "models" / self.version_id
@@ -250,7 +263,8 @@ class TrainingRun:
         assert epochs is not None and batch_size is not None
         export = S2_EXPORT if trainer.name == "s2" else S1_EXPORT
         schedule = StageSchedule(epochs, plan.seed, plan.save_every_epoch,
-                                 self.state_dir / f"{trainer.name}.pt", self.folder / export)
+                                 self.state_dir / f"{trainer.name}.pt", self.folder / export,
+                                 self.folder / LOSSES_FILE.format(stage=trainer.name))
         if schedule.state_path.is_file():
             position = restore_stage(trainer, load_training_state(schedule.state_path))
         else:
