@@ -8,8 +8,8 @@ of example indices and how to save itself. Everything about *running* a stage li
 * the cancel token is polled before every step; cancelling saves the full state first;
 * a GPU out-of-memory error halves the batch and retries the same examples instead of
   killing a run the person has waited for;
-* the full state is saved at the end of every epoch, the official export every
-  ``save_every`` epochs and after the last one.
+* the full state is saved at the end of every epoch (and every ten minutes within one), the
+  official export every ``save_every`` epochs and after the last one.
 """
 
 from __future__ import annotations
@@ -88,6 +88,9 @@ class StageSchedule:
     state_path: Path
     export_path: Path
     losses_path: Path  # every step's losses as JSON, kept with the exports for loss curves
+    # Also save mid-epoch after this long: a full-size CPU epoch lasts over half an hour, and
+    # a crash or power cut should not cost more than a few minutes of it.
+    save_interval_s: float = 600.0
 
 
 def save_stage(trainer: StageTrainer, position: StagePosition, schedule: StageSchedule) -> None:
@@ -147,6 +150,7 @@ def run_stage(
     cancel: CancelToken,
 ) -> StagePosition:
     """Train ``trainer`` from ``position`` to the end of ``schedule.epochs``."""
+    last_save = time.monotonic()
     while position.epoch <= schedule.epochs:
         epoch = position.epoch
         order = epoch_order(trainer.n_examples, epoch, schedule.seed)
@@ -159,12 +163,15 @@ def run_stage(
                     f"{position.step}. Nothing was lost; resume it at any time."
                 )
             indices = order[position.item : position.item + position.batch_size]
+            losses: dict[str, float] | None = None
             try:
                 losses = trainer.train_step(indices, position.batch_index)
             except (torch.OutOfMemoryError, RuntimeError) as exc:
                 if not is_out_of_memory(exc):
                     raise
-                del exc  # drop the traceback's references to the failed step's tensors
+            if losses is None:
+                # Out of the except block, so the traceback (and the failed step's tensors it
+                # keeps alive) is gone before the memory is released.
                 trainer.after_oom()
                 release_accelerator_memory()
                 if position.batch_size == 1:
@@ -182,12 +189,16 @@ def run_stage(
             position.step += 1
             position.history.append(losses)
             report(position, losses, "")
+            if time.monotonic() - last_save > schedule.save_interval_s:
+                save_stage(trainer, position, schedule)
+                last_save = time.monotonic()
         position.epoch += 1
         position.item = 0
         position.batch_index = 0
         if epoch % schedule.save_every == 0 or epoch == schedule.epochs:
             trainer.export(schedule.export_path, epoch, position.step)
         save_stage(trainer, position, schedule)
+        last_save = time.monotonic()
     return position
 
 
