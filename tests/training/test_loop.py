@@ -96,3 +96,25 @@ def test_a_cancelled_stage_resumes_with_the_remaining_examples(tmp_path: Path) -
     run_stage(second, schedule, position, lambda *a: None, CancelToken())
     assert first.calls + second.calls[4:] == straight.calls  # same batches, same order
     assert len(straight.calls) == 6  # 2 epochs of 8 items in batches of 3, 3, 2
+
+
+def test_a_full_disk_while_saving_is_a_message_and_keeps_the_old_state(
+    tmp_path: Path, monkeypatch
+) -> None:
+    import errno
+    import os
+
+    from voicestudio.errors import UserInputError
+    from voicestudio.training.state import save_training_state
+
+    save_training_state(tmp_path / "s2.pt", {"step": 1})
+
+    def disk_full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(os, "fsync", disk_full)
+    with pytest.raises(UserInputError, match="Free some disk space"):
+        save_training_state(tmp_path / "s2.pt", {"step": 2})
+    monkeypatch.undo()
+    assert load_training_state(tmp_path / "s2.pt") == {"step": 1}
+    assert list(tmp_path.iterdir()) == [tmp_path / "s2.pt"]

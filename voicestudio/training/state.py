@@ -22,7 +22,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from voicestudio.errors import CorruptFileError
+from voicestudio.errors import CorruptFileError, UserInputError
 from voicestudio.project.atomic import fsync_dir
 
 
@@ -77,17 +77,23 @@ def save_training_state(path: Path, state: dict[str, Any]) -> None:
     The crash guarantees are the same: temp file in the same folder, fsync, rename, fsync dir.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     try:
-        with os.fdopen(fd, "wb") as tmp:
-            torch.save(state, tmp)
-            tmp.flush()
-            os.fsync(tmp.fileno())
-        os.replace(tmp_name, path)
-    except BaseException:
-        Path(tmp_name).unlink(missing_ok=True)
-        raise
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+        try:
+            with os.fdopen(fd, "wb") as tmp:
+                torch.save(state, tmp)
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            os.replace(tmp_name, path)
+        except BaseException:
+            Path(tmp_name).unlink(missing_ok=True)
+            raise
+    except OSError as exc:  # typically a full disk: the previous state is still there
+        raise UserInputError(
+            f"Could not save the training progress in {path.parent} ({exc.strerror or exc}). "
+            "Free some disk space, then resume the training; the last saved progress is kept."
+        ) from exc
     fsync_dir(path.parent)
 
 
