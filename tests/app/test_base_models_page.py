@@ -85,7 +85,9 @@ def test_offline_download_says_so_and_installs_nothing(page, window, qtbot, onli
 
     assert page.error_label.isVisible()
     assert page.error_label.text().startswith("You seem to be offline")
-    assert "import" in page.error_label.text()  # and offers the folder route
+    # ... and offers the folder route by the button to press, not by a command to type
+    assert "press “Import from a GPT-SoVITS folder…”" in page.error_label.text()
+    assert "voicestudio models" not in page.error_label.text()
     assert set(page.row_states().values()) == {"Not installed"}
     assert page.download_button.isEnabled()
     assert window.status.models_label.text() == "Base models: not installed"
@@ -123,7 +125,7 @@ def test_import_from_a_gptsovits_folder(page, window, qtbot, monkeypatch, tmp_pa
     states = page.row_states()
     assert states.pop("s2d-v2") == "Not installed"
     assert set(states.values()) == {"Installed"}
-    assert "Imported 4 base model(s)." in page.notice.label.text()
+    assert "Imported 4 base models." in page.notice.label.text()
     assert "Not found in that folder: GPT-SoVITS v2 S2 discriminator" in page.notice.label.text()
     assert window.status.models_label.text() == "Base models: 4 of 5 installed"
     assert page.download_button.text() == "Download (≈93.0 MB)"

@@ -65,6 +65,27 @@ def asr_name_for(folder: Path) -> str:
     return name or "imported"
 
 
+# The hub's messages are shared with the command line, where they name commands and options;
+# here the same advice points at this page's buttons instead.
+_CLI_ADVICE = {
+    "or install them from files you already have (`voicestudio models import GPT_SOVITS_DIR`, "
+    "`voicestudio models import-asr DIR --name NAME`).":
+        "or use files you already have: press “Import from a GPT-SoVITS folder…”.",
+    "with --endpoint": "(set the HF_ENDPOINT environment variable to its address)",
+}
+
+
+def for_the_app(message: str) -> str:
+    """A hub message with its command-line advice replaced by what to press on this page."""
+    for cli, app in _CLI_ADVICE.items():
+        message = message.replace(cli, app)
+    return message
+
+
+def _models(n: int) -> str:
+    return "1 base model" if n == 1 else f"{n} base models"
+
+
 class BaseModelsPage(BasePage):
     """Lists the base models and installs them: download, or import from a folder."""
 
@@ -73,6 +94,7 @@ class BaseModelsPage(BasePage):
         # Hub or mirror to download from; None = HF_ENDPOINT or huggingface.co.
         self.endpoint: str | None = None
         self.runner: JobRunner | None = None
+        self._stage = ""  # what the running job's progress is about (which model)
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -137,7 +159,8 @@ class BaseModelsPage(BasePage):
         layout.addWidget(self.progress_card)
         layout.addWidget(self.error_label)
         layout.addWidget(self.notice)
-        layout.addWidget(self.tree, 1)
+        layout.addWidget(self.tree)
+        layout.addStretch(1)
 
         state.base_models_changed.connect(self.refresh)
         self.refresh()
@@ -166,6 +189,10 @@ class BaseModelsPage(BasePage):
         self.tree.clear()
         for s in states:
             self.tree.addTopLevelItem(self._row(s))
+        # As tall as its rows: a short list in a tall empty box looks unfinished.
+        rows = sum(self.tree.sizeHintForRow(i) for i in range(self.tree.topLevelItemCount()))
+        self.tree.setFixedHeight(rows + self.tree.header().sizeHint().height()
+                                 + 2 * self.tree.frameWidth() + 2)
         left = download_bytes_left(states)
         resumable = any(s.resumable_bytes for s in required if s.state != "installed")
         busy = self.runner is not None and self.runner.is_running
@@ -277,10 +304,20 @@ class BaseModelsPage(BasePage):
         runner.failed.connect(lambda message, _exc: self._show_error(message))
         runner.cancelled.connect(lambda: self.notice.show_notice(cancelled_text))
         runner.ended.connect(self._ended)
+        runner.progress.connect(self._on_progress)
+        self._stage = ""
         self.runner = runner
         self.progress_card.show()
         runner.start()
         self.refresh()
+
+    def _on_progress(self, _fraction: float, message: str, _eta: object) -> None:
+        # Models are installed one after another: show each as installed once the job has
+        # moved on to the next one's files ("Downloading s2g-v2/s2G.pth: …").
+        stage = message.split("/", 1)[0]
+        if stage != self._stage:
+            self._stage = stage
+            self.refresh()
 
     def _ended(self) -> None:
         self.progress_card.hide()
@@ -288,19 +325,19 @@ class BaseModelsPage(BasePage):
         self.state.notify_base_models_changed()  # even a failed job may have installed some
 
     def _show_error(self, message: str) -> None:
-        self.error_label.setText(message)
+        self.error_label.setText(for_the_app(message))
         self.error_label.show()
 
     def _downloaded(self, installed: list[registry.InstalledModel]) -> None:
         if installed:
-            self._ready_notice(f"Downloaded and checked {len(installed)} base model(s).")
+            self._ready_notice(f"Downloaded and checked {_models(len(installed))}.")
         else:
             self._ready_notice("The base models were already installed.")
 
     def _imported(self, report: Any) -> None:
         parts = []
         if report.installed:
-            parts.append(f"Imported {len(report.installed)} base model(s).")
+            parts.append(f"Imported {_models(len(report.installed))}.")
         if report.already_installed:
             parts.append(f"Already installed: {', '.join(report.already_installed)}.")
         if report.not_found:
