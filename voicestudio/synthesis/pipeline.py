@@ -405,8 +405,8 @@ class Synthesizer:
                 prompt.prompt_tokens, request.sampling, _mix(seed, 1, number), tracker.cancel,
             )
             for index, output in zip(batch, outputs, strict=True):
-                results[index] = _Decoded(output, 1, implausibility(output, len(texts[index]
-                                                                                .phone_ids)))
+                problem = implausibility(output, len(texts[index].phone_ids))
+                results[index] = _Decoded(output, 1, problem)
         for index, item in enumerate(results):
             assert item is not None
             attempt = 1
@@ -417,8 +417,8 @@ class Synthesizer:
                                 request.sampling, _mix(seed, 2, index, attempt), tracker.cancel)
                 attempt += 1
                 problem = implausibility(output, len(texts[index].phone_ids))
-                if not problem or _badness(output, texts[index]) < _badness(item.result,
-                                                                            texts[index]):
+                better = _badness(output, texts[index]) < _badness(item.result, texts[index])
+                if not problem or better:
                     item = _Decoded(output, attempt, problem)
                 else:
                     item = replace(item, attempts=attempt)
