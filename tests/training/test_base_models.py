@@ -64,3 +64,22 @@ def test_training_with_the_registry_tiny_set_and_the_real_discriminator(
     assert Voice.open(voice.folder).latest_model() == version
     assert isinstance(hub_base_models(isolated_user_dirs).discriminator(),
                       MultiPeriodDiscriminator)
+
+    # `voicestudio speak --voice NAME` picks the trained version up
+    import sys
+
+    import soundfile as sf
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from speech import espeak_speech
+
+    from voicestudio.cli import main
+
+    audio, rate = espeak_speech("This is the reference recording of my voice, spoken slowly.")
+    sf.write(isolated_user_dirs / "ref.wav", audio, rate)
+    out = isolated_user_dirs / "out.wav"
+    assert main(["speak", "--voice", "Real D", "--ref", str(isolated_user_dirs / "ref.wav"),
+                 "--ref-text", "This is the reference recording of my voice, spoken slowly.",
+                 "--text", "Hello there.", "--lang", "en", "--device", "cpu", "--seed", "1",
+                 "-o", str(out)]) == 0
+    assert sf.info(out).frames > 0
