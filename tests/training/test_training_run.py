@@ -15,7 +15,7 @@ import soundfile as sf
 import torch
 from tiny_training import TinyBaseModels, write_features
 
-from voicestudio.errors import JobCancelled, MissingModelError
+from voicestudio.errors import JobCancelled, MissingModelError, UserInputError
 from voicestudio.jobs import CancelToken
 from voicestudio.models.s1 import SamplingParams, decode, load_s1_checkpoint
 from voicestudio.models.s2 import load_s2_checkpoint
@@ -256,3 +256,18 @@ def test_killed_while_saving_leaves_the_previous_state(tiny_voice: Voice, tmp_pa
     version = run.run()
     assert not list(state_dir.glob("*"))
     assert load_s2_checkpoint(tiny_voice.folder / version.s2_path).info == "2epoch_4iteration"
+
+
+def test_resume_refuses_a_dataset_rebuilt_in_between(tiny_voice: Voice,
+                                                     isolated_user_dirs: Path) -> None:
+    recorder = Recorder(cancel_at=("s2", 1))
+    with pytest.raises(JobCancelled):
+        TrainingRun(tiny_voice, PLAN, "run", TinyBaseModels()).run(cancel=recorder.cancel,
+                                                                   on_update=recorder)
+    store = FeatureStore(tiny_voice.folder)
+    changed = store.load("clip0")
+    changed.fingerprint = "transcript fixed"
+    store.save(changed)
+    run = TrainingRun.resume(tiny_voice, isolated_user_dirs, base_models=TinyBaseModels())
+    with pytest.raises(UserInputError, match="dataset changed since this training run started"):
+        run.run()

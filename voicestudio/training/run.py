@@ -38,6 +38,7 @@ from voicestudio.training.batches import (
     s1_examples,
     s2_examples,
 )
+from voicestudio.training.feature_store import fingerprint
 from voicestudio.training.loop import (
     EtaClock,
     Reporter,
@@ -63,7 +64,7 @@ from voicestudio.training.state import load_training_state, remove_stale_tempora
 
 S2_EXPORT, S1_EXPORT = "s2.pth", "s1.ckpt"
 LOSSES_FILE = "{stage}_losses.json"
-STATE_DIR, PLAN_FILE = "state", "plan.json"
+STATE_DIR, PLAN_FILE, DATASET_FILE = "state", "plan.json", "dataset.json"
 STAGE_LABELS = {"s2": "Voice model (S2)", "s1": "Text model (S1)"}
 # Time of an S1 step (default batch) relative to an S2 step, for the progress bar and the ETA
 # before S1 has been timed: 66.5 s vs 93.2 s with full-size models on a 2-core CPU
@@ -222,10 +223,12 @@ class TrainingRun:
             base_s2.generator.config.segment_frames,
         )
         s1_data = s1_examples(features)
+        dataset_id = fingerprint(*(f"{f.segment_id}:{f.fingerprint}" for f in features))
         del features
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
         remove_stale_temporaries(self.state_dir)
+        self._check_same_dataset(dataset_id)
         # The resolved plan is what resumes: same epochs and batch sizes on any machine.
         atomic_write_json(self.state_dir / PLAN_FILE, {**asdict(plan), "device": self.plan.device})
         use_amp = amp_supported(device)
@@ -251,6 +254,23 @@ class TrainingRun:
             release_accelerator_memory()
         seconds = sum(len(e.wav) for e in s2_data) / sample_rate
         return self._register(plan, seconds, len(s2_data), device_info)
+
+    def _check_same_dataset(self, dataset_id: str) -> None:
+        """A run continues on the data it started with: its epoch order and half-trained
+        models belong to that data. A dataset rebuilt in between needs a new run."""
+        path = self.state_dir / DATASET_FILE
+        try:
+            started_with = json.loads(path.read_text(encoding="utf-8"))["fingerprint"]
+        except FileNotFoundError:
+            atomic_write_json(path, {"fingerprint": dataset_id})
+            return
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise CorruptFileError(f"{path} is damaged; start a new training run.") from exc
+        if started_with != dataset_id:
+            raise UserInputError(
+                "The prepared dataset changed since this training run started, so it cannot "
+                "be continued. Start a new training run to train on the new data."
+            )
 
     def _stage_finished(self, stage: str) -> bool:
         export = S2_EXPORT if stage == "s2" else S1_EXPORT
