@@ -204,3 +204,32 @@ def test_training_works_after_synthesis_in_the_same_process(tiny_voice: Voice) -
                            base.generator.config.segment_frames)
     trainer = S2FineTuner(base.generator, models.discriminator(), examples, CPU, base.hparams)
     assert torch.isfinite(torch.tensor(trainer.train_step([0], 0)["g"]))
+
+
+def test_fp16_autocast_and_grad_scaler_path(tiny_voice: Voice) -> None:
+    """The CUDA recipe (fp16 autocast + GradScaler), run on the CPU's fp16 autocast since no
+    GPU is available to the tests: dtypes flow through both stages and the scaler's state
+    is part of the saved state."""
+    features = load_segment_features(tiny_voice.folder)
+    models = TinyBaseModels()
+    base = models.s2()
+    s2 = S2FineTuner(base.generator, models.discriminator(),
+                     s2_examples(tiny_voice.folder, features, spectrogram_config(base.generator),
+                                 base.generator.config.segment_frames),
+                     CPU, base.hparams, use_amp=True)
+    s2.begin_epoch(1)
+    losses = [s2.train_step([0, 1], i) for i in range(2)]
+    assert all(torch.isfinite(torch.tensor(list(h.values()))).all() for h in losses)
+    assert s2.state_dict()["scaler"]["scale"] <= 65536.0
+
+    loaded = models.s1()
+    s1 = S1FineTuner(loaded.model, s1_examples(features), CPU, loaded.upstream_config,
+                     use_amp=True)
+    for batch_index in range(5):
+        s1.train_step([0, 1], batch_index)
+    state = s1.state_dict()
+    assert state["scaler"] and s1.updates == 1
+    again = S1FineTuner(models.s1().model, s1_examples(features), CPU, loaded.upstream_config,
+                        use_amp=True)
+    again.load_state_dict(state)
+    assert again.scaler.get_scale() == s1.scaler.get_scale()
