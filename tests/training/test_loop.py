@@ -80,6 +80,8 @@ def test_a_cancelled_stage_resumes_with_the_remaining_examples(tmp_path: Path) -
     (tmp_path / "a").mkdir()
     run_stage(straight, schedule_in(tmp_path / "a"), StagePosition(batch_size=3),
               lambda *a: None, CancelToken())
+    assert not (tmp_path / "a/s2.pt").exists()  # a quick run writes no gigabyte states
+    assert (tmp_path / "a/s2_losses.json").exists()
 
     cancel = CancelToken()
     first = CountingTrainer()

@@ -64,6 +64,7 @@ from voicestudio.training.state import load_training_state, remove_stale_tempora
 
 S2_EXPORT, S1_EXPORT = "s2.pth", "s1.ckpt"
 LOSSES_FILE = "{stage}_losses.json"
+STATE_SAVE_INTERVAL_S = 180.0  # full training state at most this often (and on cancel)
 STATE_DIR, PLAN_FILE, DATASET_FILE = "state", "plan.json", "dataset.json"
 STAGE_LABELS = {"s2": "Voice model (S2)", "s1": "Text model (S1)"}
 # Time of an S1 step (default batch) relative to an S2 step, for the progress bar and the ETA
@@ -284,7 +285,8 @@ class TrainingRun:
         export = S2_EXPORT if trainer.name == "s2" else S1_EXPORT
         schedule = StageSchedule(epochs, plan.seed, plan.save_every_epoch,
                                  self.state_dir / f"{trainer.name}.pt", self.folder / export,
-                                 self.folder / LOSSES_FILE.format(stage=trainer.name))
+                                 self.folder / LOSSES_FILE.format(stage=trainer.name),
+                                 STATE_SAVE_INTERVAL_S)
         if schedule.state_path.is_file():
             position = restore_stage(trainer, load_training_state(schedule.state_path))
         else:
