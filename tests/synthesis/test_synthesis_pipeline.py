@@ -24,7 +24,7 @@ from voicestudio.synthesis.pipeline import (
     get_synthesizer,
     implausibility,
 )
-from voicestudio.text.sentences import TextChunk, split_sentences
+from voicestudio.text.synthesis_text import SynthesisPiece, pieces_for_synthesis
 
 SAMPLES_PER_TOKEN = 2 * 640  # 25 Hz tokens -> 50 Hz frames -> 640 samples each at 32 kHz
 TEXT = "Hello there, my friend. How are you doing today?\n\nThe weather is very nice."
@@ -95,12 +95,12 @@ def test_implausible_sentences_are_retried_then_reported(synth, reference, monke
 
 def test_a_callers_own_sentence_split_is_kept(synth, reference):
     text = "The weather is very nice. Hello there, my friend."
-    assert len(split_sentences(text)) == 2
+    assert len(pieces_for_synthesis(text, "en")) == 2
     request = _request(reference, text=text)
     with pytest.raises(ValueError):
-        synth.speak_chunks(request, [TextChunk("The weather", 1, 12)])
-    result = synth.speak_chunks(request, [TextChunk(text, 0, len(text))])
-    (sentence,) = result.sentences  # one chunk as given, not the splitter's two
+        synth.speak_pieces(request, [SynthesisPiece(text, 0, len(text) + 1)])
+    result = synth.speak_pieces(request, [SynthesisPiece(text, 0, len(text))])
+    (sentence,) = result.sentences  # one piece as given, not the splitter's two
     assert (sentence.start_char, sentence.end_char, sentence.text) == (0, len(text), text)
 
 

@@ -54,7 +54,7 @@ from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
 from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
 from voicestudio.text.frontend import MODES, PhonesAndBert, get_phones_and_bert
-from voicestudio.text.sentences import TextChunk, split_sentences
+from voicestudio.text.synthesis_text import SynthesisPiece, pieces_for_synthesis
 
 log = logging.getLogger(__name__)
 
@@ -306,22 +306,24 @@ class Synthesizer:
     ) -> SynthesisResult:
         """Synthesise ``request.text`` in the reference's voice (the job the app runs)."""
         request.validate()
-        return self.speak_chunks(request, split_sentences(request.text), progress, cancel)
+        pieces = pieces_for_synthesis(request.text, request.lang)
+        return self.speak_pieces(request, pieces, progress, cancel)
 
-    def speak_chunks(
+    def speak_pieces(
         self,
         request: SynthesisRequest,
-        chunks: Sequence[TextChunk],
+        pieces: Sequence[SynthesisPiece],
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
     ) -> SynthesisResult:
         """Like ``speak`` but with the caller's own split of ``request.text`` (a narration
-        editor keeps its sentence list and offsets); ``request.text[c.start:c.end] == c.text``.
+        editor keeps its sentence list and offsets): each piece's ``text`` is what is read,
+        ``request.text[start:end]`` the words it stands for.
         """
         request.validate()
-        for chunk in chunks:
-            if request.text[chunk.start:chunk.end] != chunk.text:
-                raise ValueError(f"chunk {chunk.text!r} is not at {chunk.start} in the text")
+        for piece in pieces:
+            if not 0 <= piece.start <= piece.end <= len(request.text):
+                raise ValueError(f"piece {piece.text!r} lies outside the text")
         tracker = ProgressTracker(progress, cancel)
         with self._lock:
             self._load(tracker.sub(0.0, 0.05))
@@ -330,24 +332,24 @@ class Synthesizer:
                 request.reference, request.reference_text,
                 request.reference_lang or request.lang, request.trim_long_reference,
             )
-            return self._render(request, prompt, chunks, tracker.sub(0.1, 1.0))
+            return self._render(request, prompt, pieces, tracker.sub(0.1, 1.0))
 
     def _render(
         self,
         request: SynthesisRequest,
         prompt: VoicePrompt,
-        chunks: Sequence[TextChunk],
+        pieces: Sequence[SynthesisPiece],
         tracker: ProgressTracker,
     ) -> SynthesisResult:
         seed = secrets.randbelow(_SEED_SPACE) if request.seed is None else int(request.seed)
         warnings = list(prompt.reference.warnings)
-        spoken: list[tuple[TextChunk, PhonesAndBert]] = []
-        for done, chunk in enumerate(chunks):
-            tracker.sub(0.0, 0.1).step(done, len(chunks), "Reading the text")
+        spoken: list[tuple[SynthesisPiece, PhonesAndBert]] = []
+        for done, piece in enumerate(pieces):
+            tracker.sub(0.0, 0.1).step(done, len(pieces), "Reading the text")
             try:
-                spoken.append((chunk, self._phones_and_bert(chunk.text, request.lang)))
+                spoken.append((piece, self._phones_and_bert(piece.text, request.lang)))
             except UserInputError as exc:
-                warnings.append(f"Skipped “{chunk.text}”: {exc}")
+                warnings.append(f"Skipped “{request.text[piece.start:piece.end]}”: {exc}")
         if not spoken:
             raise UserInputError("There is nothing to speak in this text (no words found).")
 
@@ -365,14 +367,15 @@ class Synthesizer:
         ]
         joined = join_fragments(fragments, SAMPLE_RATE, breaks, request.pauses)
         sentences = []
-        for (chunk, text), item, (start, end) in zip(spoken, decoded, joined.spans, strict=True):
+        for (piece, text), item, (start, end) in zip(spoken, decoded, joined.spans, strict=True):
+            words = request.text[piece.start:piece.end]
             sentences.append(SentenceAudio(
-                chunk.text, chunk.start, chunk.end, start, end, len(text.phone_ids),
+                words, piece.start, piece.end, start, end, len(text.phone_ids),
                 int(item.result.tokens.numel()), item.result.seed, item.attempts, item.problem,
             ))
             if item.problem:
                 warnings.append(
-                    f"Sentence {len(sentences)} (“{chunk.text}”) may be garbled: {item.problem} "
+                    f"Sentence {len(sentences)} (“{words}”) may be garbled: {item.problem} "
                     f"after {item.attempts} attempts. Generate it again or rephrase it."
                 )
         tracker.report(1.0, "Done")
