@@ -112,3 +112,25 @@ def test_titles_before_chinese_names_are_read():
 def test_missing_model_folder_is_reported(tmp_path):
     with pytest.raises(MissingModelError, match="No BERT model"):
         BertFeatureExtractor(tmp_path, device="cpu")
+
+
+def test_half_precision_overflow_is_retried_in_fp32(tiny_bert, monkeypatch):
+    """On CUDA BERT runs in fp16; a NaN there must not reach S1 (simulated on CPU)."""
+    extractor = BertFeatureExtractor(tiny_bert, device="cpu")
+    text = "你好,我们去公园."
+    expected = extractor.character_features(text)
+    extractor.model.half()
+    extractor.dtype = torch.float16
+    real_hidden = extractor._hidden
+
+    def overflowing(inputs):
+        if next(extractor.model.parameters()).dtype == torch.float16:
+            return torch.full((len(text), 16), float("nan"))
+        return real_hidden(inputs)
+
+    monkeypatch.setattr(extractor, "_hidden", overflowing)
+    features = extractor.character_features(text)
+    assert torch.isfinite(features).all()
+    # The fp32 pass runs on fp16-rounded weights, hence fp16-level agreement.
+    torch.testing.assert_close(features, expected, atol=1e-2, rtol=1e-2)
+    assert next(extractor.model.parameters()).dtype == torch.float16  # back to fast mode

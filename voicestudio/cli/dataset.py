@@ -55,7 +55,7 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 def _run_job(job) -> int:
     """Run ``job(progress, cancel)`` with a progress line and Ctrl-C as a clean stop."""
-    from voicestudio.cli.models import ProgressLine, cancel_on_ctrl_c
+    from voicestudio.cli.progress import ProgressLine, cancel_on_ctrl_c
 
     line = ProgressLine()
     try:

@@ -11,14 +11,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
-from voicestudio.jobs import CancelToken, Progress
+from voicestudio.cli.progress import progress_job
 from voicestudio.project.settings import resolve_data_dir
 
 
@@ -97,72 +94,6 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 # ---------------------------------------------------------------------------------------------
-# Progress and Ctrl-C
-
-
-class ProgressLine:
-    """Prints job progress as one self-overwriting line (or a line per 10 % when piped)."""
-
-    def __init__(self, stream=None) -> None:
-        self._stream = stream or sys.stderr
-        self._tty = bool(getattr(self._stream, "isatty", lambda: False)())
-        self._width = 0
-        self._last_decile = -1
-
-    def __call__(self, p: Progress) -> None:
-        eta = ""
-        if p.eta_seconds is not None:
-            minutes, seconds = divmod(int(p.eta_seconds), 60)
-            eta = f", {minutes // 60}:{minutes % 60:02d}:{seconds:02d} left"
-        text = f"{p.fraction * 100:5.1f}% {p.message}{eta}"
-        if self._tty:
-            self._stream.write("\r" + text.ljust(self._width))
-            self._width = len(text)
-        else:
-            decile = int(p.fraction * 10)
-            if decile == self._last_decile:
-                return
-            self._last_decile = decile
-            self._stream.write(text + "\n")
-        self._stream.flush()
-
-    def close(self) -> None:
-        if self._tty and self._width:
-            self._stream.write("\n")
-            self._stream.flush()
-
-
-@contextmanager
-def cancel_on_ctrl_c() -> Iterator[CancelToken]:
-    """A cancel token that the first Ctrl-C sets; a second Ctrl-C interrupts immediately."""
-    token = CancelToken()
-    if threading.current_thread() is not threading.main_thread():
-        yield token
-        return
-
-    def first(signum, frame) -> None:
-        token.cancel()
-        print("\nCancelling… (press Ctrl-C again to stop at once)", file=sys.stderr)
-        signal.signal(signal.SIGINT, signal.default_int_handler)
-
-    previous = signal.signal(signal.SIGINT, first)
-    try:
-        yield token
-    finally:
-        signal.signal(signal.SIGINT, previous)
-
-
-@contextmanager
-def _job() -> Iterator[tuple[ProgressLine, CancelToken]]:
-    line = ProgressLine()
-    try:
-        with cancel_on_ctrl_c() as token:
-            yield line, token
-    finally:
-        line.close()
-
-
-# ---------------------------------------------------------------------------------------------
 # Handlers
 
 
@@ -203,7 +134,7 @@ def _download(args: argparse.Namespace) -> int:
     ids = args.ids or list(REQUIRED_IDS)
     for spec_id in ids:
         get_spec(spec_id)  # unknown ids fail before anything is fetched
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         installed = download(data_dir, ids, endpoint=args.endpoint, progress=line,
                              cancel=token, force=args.force)
     if installed:
@@ -218,7 +149,7 @@ def _import(args: argparse.Namespace) -> int:
     from voicestudio.hub.importer import import_gptsovits
 
     data_dir = resolve_data_dir(args.data_dir)
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         report = import_gptsovits(data_dir, Path(args.folder), progress=line, cancel=token,
                                   link=not args.copy, force=args.force)
     for model in report.installed:
@@ -237,7 +168,7 @@ def _import_asr(args: argparse.Namespace) -> int:
     from voicestudio.hub.importer import import_asr
 
     data_dir = resolve_data_dir(args.data_dir)
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         model = import_asr(data_dir, Path(args.folder), args.name, progress=line, cancel=token,
                            link=not args.copy)
     print(f"Imported speech recognition model {model.id} ({model.folder})")
@@ -260,7 +191,7 @@ def _verify(args: argparse.Namespace) -> int:
     states = {s.spec.id: s for s in list_models(data_dir)}
     total = sum(states[i].model.total_bytes for i in ids if i in states and states[i].model)
     failed = 0
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         meter = ByteMeter(total, 0, line, "Checking")
         for spec_id in ids:
             def counted(n: int, label: str = spec_id) -> None:
@@ -282,7 +213,7 @@ def _install_tiny(args: argparse.Namespace) -> int:
     from voicestudio.synthesis.tiny_models import install_tiny_base_models
 
     data_dir = resolve_data_dir(args.data_dir)
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         installed = install_tiny_base_models(data_dir, progress=line, cancel=token,
                                              force=args.force)
     for model in installed:

@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def _speak(args: argparse.Namespace) -> int:
     from transformers.utils import logging as hf_logging
 
-    from voicestudio.cli.models import _job
+    from voicestudio.cli.progress import progress_job
     from voicestudio.project.library import VoiceLibrary
     from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, speak_to_file
 
@@ -71,7 +71,7 @@ def _speak(args: argparse.Namespace) -> int:
         reference_lang=args.ref_lang, seed=args.seed, speed=args.speed,
         trim_long_reference=not args.no_trim,
     )
-    with _job() as (line, token):
+    with progress_job() as (line, token):
         result = speak_to_file(files, request, args.output, args.device, line, token)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)

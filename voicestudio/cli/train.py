@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from voicestudio.cli.models import ProgressLine, cancel_on_ctrl_c
+    from voicestudio.cli.progress import ProgressLine, cancel_on_ctrl_c
     from voicestudio.training.run import TrainingPlan, TrainingRun
 
     data_dir = resolve_data_dir(args.data_dir)

@@ -8,6 +8,7 @@ extractor per (folder, device) is kept warm for the whole process.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Sequence
 from functools import cache
@@ -21,6 +22,8 @@ HIDDEN_LAYER = -3
 # BERT sees at most 512 positions ([CLS] + 510 characters + [SEP]); longer text is read in
 # windows of this many characters.
 MAX_CHARS = 510
+
+log = logging.getLogger(__name__)
 
 
 def pick_device(preferred: str | None = None) -> str:
@@ -80,9 +83,20 @@ class BertFeatureExtractor:
             )
         inputs = {key: value.to(self.device) for key, value in inputs.items()}
         with self._lock, torch.inference_mode():
-            output = self.model(**inputs, output_hidden_states=True)
-        hidden = output.hidden_states[HIDDEN_LAYER][0, 1:-1]  # (n_chars, hidden)
+            hidden = self._hidden(inputs)
+            if self.dtype != torch.float32 and not torch.isfinite(hidden).all():
+                # fp16 can overflow on unusual text; one fp32 pass is slower but correct.
+                log.warning("BERT produced NaN/inf in half precision; retrying in fp32")
+                self.model.float()
+                try:
+                    hidden = self._hidden(inputs)
+                finally:
+                    self.model.to(self.dtype)
         return hidden.float().cpu()
+
+    def _hidden(self, inputs: dict[str, Any]) -> Any:
+        output = self.model(**inputs, output_hidden_states=True)
+        return output.hidden_states[HIDDEN_LAYER][0, 1:-1]  # (n_chars, hidden)
 
     def phone_features(self, norm_text: str, word2ph: Sequence[int]) -> Any:
         """(hidden, n_phones) features: each character's vector repeated word2ph[i] times."""
