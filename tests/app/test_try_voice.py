@@ -100,14 +100,16 @@ def test_speak_play_and_save_zero_shot(make_window, with_models, clips, monkeypa
                                        tmp_path):
     panel = panel_for(make_window, with_models)
     assert panel.isVisible()
-    assert "zero-shot" in panel.mode_label.text()
+    assert panel.mode_label.text() == "Not trained yet"
+    assert "copy it from the clip" in panel.mode_label.toolTip()
     assert panel.models_box.isHidden()
+    assert panel.result_box.isHidden()  # nothing to play or save yet
     assert panel.language_combo.currentData() == "en"  # from the voice's language
     assert not panel.speak_button.isEnabled()  # no clip, no text yet
 
     choose_clip(panel, monkeypatch, qtbot, clips["good"])
     assert panel.reference_edit.text() == "good.wav"
-    assert panel.reference_info.text().startswith("4.0 s")
+    assert panel.reference_info.text() == "4.0 s."
     panel.transcript_edit.setText("One two three, four five.")
     qtbot.keyClicks(panel.text_edit, "Hello there, my friend. How are you today?")
     assert panel.speak_button.isEnabled()
@@ -124,7 +126,8 @@ def test_speak_play_and_save_zero_shot(make_window, with_models, clips, monkeypa
     # Tiny models end each sentence after about 0.5-1.2 s: plausible lengths, not a cap.
     assert 0.3 < result.seconds < 20.0
     assert np.isfinite(result.audio).all() and np.abs(result.audio).max() > 0
-    assert panel.result_label.text().startswith(f"{result.seconds:.1f} s of speech, 2 sentences")
+    assert panel.result_label.text() == f"{result.seconds:.1f} s, 2 sentences"
+    assert panel.result_box.isVisible()
     assert panel.progress.isHidden() and panel.speak_button.isEnabled()
 
     fake = FakePlayer()
@@ -140,8 +143,23 @@ def test_speak_play_and_save_zero_shot(make_window, with_models, clips, monkeypa
     info = sf.info(tmp_path / "try.wav")
     assert info.samplerate == SAMPLE_RATE and info.channels == 1
     assert info.frames == result.audio.size
-    assert f"Saved to {tmp_path / 'try.wav'}" in panel.result_label.text()
+    assert f"Saved to {tmp_path / 'try.wav'}" in panel.result_notes.text()
     assert list(tmp_path.glob("*.tmp*")) == []  # the atomic save left no temp file
+
+
+def test_cancel_stops_speaking_and_keeps_what_was_typed(make_window, with_models, clips,
+                                                         monkeypatch, qtbot):
+    panel = panel_for(make_window, with_models)
+    choose_clip(panel, monkeypatch, qtbot, clips["good"])
+    panel.text_edit.setPlainText("A sentence that will not be spoken.")
+    panel.speak_button.click()
+    with qtbot.waitSignal(panel.runner.cancelled, timeout=60_000):
+        panel.progress.cancel_button.click()
+    qtbot.waitUntil(lambda: not panel.runner.is_running)
+    assert panel.result is None and panel.result_box.isHidden()
+    assert panel.error_label.text() == "Stopped. Press Speak to try again."
+    assert panel.text_edit.toPlainText() == "A sentence that will not be spoken."
+    assert panel.speak_button.isEnabled()
 
 
 def test_without_a_sound_card_play_explains_instead_of_crashing(make_window, with_models,
@@ -154,7 +172,7 @@ def test_without_a_sound_card_play_explains_instead_of_crashing(make_window, wit
     panel.player = NoOutputPlayer()
     panel.play_button.click()
     assert panel.error_label.isVisible()
-    assert "no speakers or headphones were found" in panel.error_label.text()
+    assert panel.error_label.text().startswith("No speakers or headphones were found")
     assert panel.play_button.text() == "Play"
 
 
@@ -193,9 +211,10 @@ def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models):
     panel = panel_for(make_window, with_models)
     window = panel.window()
     window.page("voices").select_voice("Uncle Bo")
-    assert "trained model v2 from 2026-05-01" in panel.mode_label.text()
+    assert panel.mode_label.text() == "Trained model v2"
+    assert "trained model v2 from 2026-05-01" in panel.mode_label.toolTip()
     window.page("voices").select_voice("Grandma Rose")
-    assert "zero-shot" in panel.mode_label.text()
+    assert panel.mode_label.text() == "Not trained yet"
 
 
 def test_typed_text_is_kept_per_voice(make_window, with_models):
@@ -226,6 +245,7 @@ def test_sounddevice_player_turns_a_missing_output_into_a_message(monkeypatch):
                                     get_stream=no_stream)
     player = SoundDevicePlayer()
     monkeypatch.setattr(player, "_sd", fake_sd)
-    with pytest.raises(NoAudioOutputError, match="Error querying device -1"):
+    with pytest.raises(NoAudioOutputError, match="No speakers or headphones") as caught:
         player.play(np.zeros(10, np.float32), SAMPLE_RATE)
+    assert caught.value.detail == "Error querying device -1"
     assert player.is_playing is False

@@ -8,23 +8,25 @@ and tests hand the app a fake player.
 
 from __future__ import annotations
 
+import logging
 from typing import Any, Protocol
 
 import numpy as np
 
 from voicestudio.errors import VoiceStudioError
 
+log = logging.getLogger(__name__)
+
 
 class NoAudioOutputError(VoiceStudioError):
     """No speakers or headphones can be used to play sound."""
 
     def __init__(self, detail: str = "") -> None:
-        reason = f" ({detail})" if detail else ""
         super().__init__(
-            "VoiceStudio cannot play sound on this computer: no speakers or headphones were "
-            f"found{reason}. Plug some in and try again, or press Save… and play the file "
-            "in another program."
+            "No speakers or headphones were found, so the sound cannot be played here. Plug "
+            "some in and try again, or press Save… and play the file in another program."
         )
+        self.detail = detail  # the sound library's words, for the log file
 
 
 class AudioPlayer(Protocol):
@@ -61,6 +63,7 @@ class SoundDevicePlayer:
             sd.query_devices(kind="output")  # raises when there is no default output
             sd.play(data, int(sample_rate))
         except sd.PortAudioError as exc:
+            log.info("no audio output: %s", exc)
             raise NoAudioOutputError(str(exc).strip()) from exc
 
     def stop(self) -> None:

@@ -24,6 +24,7 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
+    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
@@ -40,7 +41,7 @@ from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.voice import Voice
 
-LANGUAGES = (("auto", "Automatic (Chinese and English)"), ("zh", "Chinese"), ("en", "English"))
+LANGUAGES = (("auto", "Automatic"), ("zh", "Chinese"), ("en", "English"))
 # Zero-shot speaks with these base models; a trained voice brings its own S1/S2.
 ZERO_SHOT_MODELS = ("s1-v2", "s2g-v2", "hubert", "bert")
 FEATURE_MODELS = ("hubert", "bert")
@@ -95,9 +96,12 @@ class TryVoicePanel(VoicePanel):
         card.setObjectName("card")
         title = QLabel("Try this voice")
         title.setObjectName("dialogHeading")
-        self.mode_label = QLabel()
+        self.mode_label = QLabel()  # which model speaks; the tooltip says what that means
         self.mode_label.setObjectName("hint")
-        self.mode_label.setWordWrap(True)
+        heading = QHBoxLayout()
+        heading.addWidget(title)
+        heading.addStretch(1)
+        heading.addWidget(self.mode_label)
 
         self.models_box = QWidget()
         self.models_label = QLabel()
@@ -112,7 +116,7 @@ class TryVoicePanel(VoicePanel):
 
         self.reference_edit = QLineEdit()
         self.reference_edit.setReadOnly(True)
-        self.reference_edit.setPlaceholderText("A 3–10 second recording of the voice")
+        self.reference_edit.setPlaceholderText("3–10 s of the voice")
         self.reference_button = QPushButton("Choose…")
         self.reference_button.clicked.connect(self.choose_reference)
         reference_row = QHBoxLayout()
@@ -127,14 +131,19 @@ class TryVoicePanel(VoicePanel):
         reference_box.addWidget(self.reference_info)
 
         self.transcript_edit = QLineEdit()
-        self.transcript_edit.setPlaceholderText("Exactly what is said in the clip (recommended)")
+        self.transcript_edit.setPlaceholderText("The words said in the clip")
+        self.transcript_edit.setToolTip(
+            "Type exactly what is said in the clip. Optional, but the voice sounds more like "
+            "the person with it.")
         self.text_edit = QPlainTextEdit()
         self.text_edit.setPlaceholderText("Type what the voice should say")
-        self.text_edit.setFixedHeight(64)
+        self.text_edit.setFixedHeight(52)
         self.text_edit.textChanged.connect(self._update_buttons)
         self.language_combo = QComboBox()
         for code, label in LANGUAGES:
             self.language_combo.addItem(label, code)
+        self.language_combo.setToolTip(
+            "The language of the text. Automatic reads Chinese and English mixed together.")
         self.speak_button = QPushButton("Speak")
         self.speak_button.setObjectName("primary")
         self.speak_button.clicked.connect(self.speak)
@@ -144,7 +153,8 @@ class TryVoicePanel(VoicePanel):
 
         form = QFormLayout()
         form.setVerticalSpacing(8)
-        form.addRow("Reference:", reference_box)
+        form.setContentsMargins(0, 0, 0, 0)
+        form.addRow("Clip:", reference_box)
         form.addRow("It says:", self.transcript_edit)
         form.addRow("Say:", self.text_edit)
         form.addRow("Language:", language_row)
@@ -161,21 +171,50 @@ class TryVoicePanel(VoicePanel):
         self.play_button.clicked.connect(self.toggle_play)
         self.save_button = QPushButton("Save…")
         self.save_button.clicked.connect(self.save)
+        self.result_notes = QLabel()  # warnings from the synthesis, where the file was saved
+        self.result_notes.setObjectName("hint")
+        self.result_notes.setWordWrap(True)
+        self.result_notes.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        # Shown once there is something to play: disabled buttons before that are clutter.
+        self.result_box = QWidget()
         result_row = QHBoxLayout()
+        result_row.setContentsMargins(0, 0, 0, 0)
         result_row.addWidget(self.result_label, 1)
         result_row.addWidget(self.play_button)
         result_row.addWidget(self.save_button)
+        result_layout = QVBoxLayout(self.result_box)
+        result_layout.setContentsMargins(0, 0, 0, 0)
+        result_layout.setSpacing(4)
+        result_layout.addLayout(result_row)
+        result_layout.addWidget(self.result_notes)
+
+        # The Voices page shares its side column with the details card; on a small screen
+        # the fields scroll inside the card instead of being squeezed on top of each other.
+        body = QWidget()
+        body.setObjectName("tryBody")
+        body_layout = QVBoxLayout(body)
+        body_layout.setContentsMargins(0, 0, 4, 0)
+        body_layout.setSpacing(8)
+        body_layout.addWidget(self.models_box)
+        body_layout.addLayout(form)
+        body_layout.addWidget(self.progress)
+        body_layout.addWidget(self.result_box)
+        body_layout.addWidget(self.error_label)  # under Play: where a playback problem shows
+        body_layout.addStretch(1)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setStyleSheet("QScrollArea, QWidget#tryBody { background: transparent; }")
+        scroll.viewport().setAutoFillBackground(False)
+        self.scroll = scroll
 
         layout = QVBoxLayout(card)
-        layout.setContentsMargins(18, 14, 18, 14)
-        layout.setSpacing(8)
-        layout.addWidget(title)
-        layout.addWidget(self.mode_label)
-        layout.addWidget(self.models_box)
-        layout.addLayout(form)
-        layout.addWidget(self.progress)
-        layout.addWidget(self.error_label)
-        layout.addLayout(result_row)
+        layout.setContentsMargins(16, 12, 12, 12)
+        layout.setSpacing(6)
+        layout.addLayout(heading)
+        layout.addWidget(scroll, 1)
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(card)
@@ -204,13 +243,14 @@ class TryVoicePanel(VoicePanel):
             self._load_draft(self._drafts.get(voice.manifest.id, _Draft()), voice)
         latest = voice.latest_model()
         if latest is None:
-            self.mode_label.setText(
-                "No trained model yet: the base models copy the voice from the reference "
-                "clip (zero-shot).")
+            self.mode_label.setText("Not trained yet")
+            explanation = ("This voice is not trained yet, so the base models copy it from the "
+                           "clip you choose (3 to 10 seconds of the person speaking).")
         else:
-            self.mode_label.setText(
-                f"Speaks with the trained model {latest.version_id} from "
-                f"{latest.created[:10]}; the reference clip sets the speaking style.")
+            self.mode_label.setText(f"Trained model {latest.version_id}")
+            explanation = (f"Speaks with the trained model {latest.version_id} from "
+                           f"{latest.created[:10]}; the clip sets the speaking style.")
+        self.mode_label.setToolTip(explanation)
         self._update_models()
         self._show_result()
 
@@ -253,6 +293,7 @@ class TryVoicePanel(VoicePanel):
         self._reference_ok = False
         self.reference_edit.setProperty("path", str(path) if path else "")
         self.reference_edit.setText(path.name if path else "")
+        self.reference_edit.setCursorPosition(0)  # the start of a long name, not its end
         self.reference_edit.setToolTip(str(path) if path else "")
         if path is None:
             self._reference_message("", problem=False)
@@ -279,11 +320,12 @@ class TryVoicePanel(VoicePanel):
             self._reference_message(problem, problem=True)
         else:
             self._reference_ok = True
-            text = f"{prepared.source_seconds:.1f} s"
+            text = f"{prepared.source_seconds:.1f} s."
             if prepared.seconds < prepared.source_seconds - 0.05:
-                text += (f" — the part from {prepared.start_seconds:.1f} s to "
-                         f"{prepared.end_seconds:.1f} s will be used")
-            self._reference_message(" ".join([text + ".", *prepared.warnings]), problem=False)
+                text = (f"{prepared.source_seconds:.1f} s: the part from "
+                        f"{prepared.start_seconds:.1f} s to {prepared.end_seconds:.1f} s will "
+                        "be used.")
+            self._reference_message(" ".join([text, *prepared.warnings]), problem=False)
         self._update_buttons()
 
     def _reference_message(self, text: str, problem: bool) -> None:
@@ -348,6 +390,7 @@ class TryVoicePanel(VoicePanel):
         self.error_label.hide()
         self._show_result()
         self.progress.show()
+        self._reveal(self.progress.cancel_button)
         runner.start()
         self._update_buttons()
 
@@ -364,22 +407,32 @@ class TryVoicePanel(VoicePanel):
 
     def _show_result(self) -> None:
         result = self.result
+        self.result_box.setVisible(result is not None)
         if result is None:
             self.result_label.setText("")
+            self.result_notes.setText("")
         else:
             count = len(result.sentences)
-            lines = [f"{result.seconds:.1f} s of speech, {count} "
-                     f"sentence{'s' if count != 1 else ''}."]
-            lines += list(result.warnings)
+            self.result_label.setText(
+                f"{result.seconds:.1f} s, {count} sentence{'s' if count != 1 else ''}")
+            notes = list(result.warnings)
             if self._saved_to is not None:
-                lines.append(f"Saved to {self._saved_to}.")
-            self.result_label.setText("\n".join(lines))
+                notes.append(f"Saved to {self._saved_to}.")
+            self.result_notes.setText("\n".join(notes))
+            self.result_notes.setVisible(bool(notes))
+            self._reveal(self.result_notes if notes else self.play_button)
         self.play_button.setText("Play")
         self._update_buttons()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
+        self._reveal(self.error_label)
+
+    def _reveal(self, widget: QWidget) -> None:
+        """Scroll the panel so ``widget`` is in view once the layout has made room for it
+        (on a small screen the fields above may fill the card)."""
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(widget, 0, 8))
 
     # --- listening and saving -------------------------------------------------------------
 
