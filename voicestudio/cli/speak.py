@@ -2,10 +2,11 @@
 
     voicestudio speak --ref REF.wav --ref-text "…" --text "…" [--lang zh|en|auto]
                       [--seed N] -o OUT.wav
-    voicestudio speak --voice NAME --ref REF.wav --ref-text "…" --text "…" -o OUT.wav
+    voicestudio speak --voice NAME --text "…" -o OUT.wav
 
-Zero-shot uses the base models; ``--voice`` uses the voice's latest trained S1/S2 (a trained
-GPT-SoVITS voice still copies its style from a reference clip). Progress goes to stderr as
+Zero-shot uses the base models; ``--voice`` uses the voice's latest trained S1/S2. A trained
+GPT-SoVITS voice still copies its delivery from a reference clip: without ``--ref`` the
+voice's best clean 3-10 s segment and its transcript are used. Progress goes to stderr as
 one line; Ctrl-C cancels.
 """
 
@@ -21,8 +22,9 @@ from voicestudio.project.settings import resolve_data_dir
 
 def register(sub: argparse._SubParsersAction) -> None:
     p = sub.add_parser("speak", help="say some text in a voice (writes a 32 kHz WAV)")
-    p.add_argument("--ref", required=True, metavar="FILE",
-                   help="reference clip of the voice: 3-10 s of one person speaking, any format")
+    p.add_argument("--ref", metavar="FILE",
+                   help="reference clip of the voice: 3-10 s of one person speaking, any format "
+                   "(optional with --voice: its best segment is used)")
     p.add_argument("--ref-text", default="", metavar="TEXT",
                    help="exactly what is said in the reference clip (recommended; without it "
                    "only the sound of the voice is copied)")
@@ -62,13 +64,19 @@ def _speak(args: argparse.Namespace) -> int:
             raise UserInputError(f"Cannot read the text file {args.text_file}: {exc}") from exc
     else:
         text = args.text
+    reference, reference_text, reference_lang = args.ref, args.ref_text, args.ref_lang
     if args.voice:
-        files = ModelFiles.for_voice(data_dir, VoiceLibrary(data_dir).find(args.voice))
+        voice = VoiceLibrary(data_dir).find(args.voice)
+        files = ModelFiles.for_voice(data_dir, voice)
+        if not reference:
+            reference, reference_text, reference_lang = _voice_reference(voice)
+    elif not reference:
+        raise UserInputError("Give a reference clip with --ref FILE (or a trained --voice NAME).")
     else:
         files = ModelFiles.base(data_dir)
     request = SynthesisRequest(
-        text=text, reference=args.ref, reference_text=args.ref_text, lang=args.lang,
-        reference_lang=args.ref_lang, seed=args.seed, speed=args.speed,
+        text=text, reference=reference, reference_text=reference_text, lang=args.lang,
+        reference_lang=reference_lang, seed=args.seed, speed=args.speed,
         trim_long_reference=not args.no_trim,
     )
     with progress_job() as (line, token):
@@ -80,3 +88,17 @@ def _speak(args: argparse.Namespace) -> int:
     print(f"Wrote {args.output}: {result.seconds:.2f} s, {len(result.sentences)} sentence(s), "
           f"{result.sample_rate} Hz, seed {result.seed}")
     return 0
+
+
+def _voice_reference(voice) -> tuple[str, str, str]:
+    """The voice's own best segment as (clip path, transcript, language)."""
+    from voicestudio.services.dataset import best_reference
+    from voicestudio.training.dataset import Dataset
+
+    segment = best_reference(Dataset.open(voice))
+    if segment is None:
+        raise UserInputError(
+            f"“{voice.name}” has no clean 3-10 s segment to copy the delivery from. Pass one "
+            "with --ref FILE --ref-text \"what is said in it\"."
+        )
+    return str(voice.folder / segment.audio_path), segment.text, segment.lang

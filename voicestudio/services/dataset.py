@@ -454,3 +454,31 @@ def short_text(text: str, width: int) -> str:
     """One line of at most ``width`` characters, for tables."""
     text = _SPACE.sub(" ", text).strip()
     return text if len(text) <= width else text[: width - 1] + "…"
+
+
+# GPT-SoVITS refuses prompts outside 3-10 s; ~6 s gives S1 enough context without slowing it.
+REFERENCE_SECONDS = (3.0, 10.0)
+REFERENCE_IDEAL_SECONDS = 6.0
+
+
+def best_reference(dataset: Dataset) -> SegmentRecord | None:
+    """The kept segment that serves best as the style reference of a trained voice.
+
+    A trained GPT-SoVITS voice still copies its delivery from a reference clip with its exact
+    transcript, so prefer an unflagged segment whose text a person confirmed, then the one the
+    recogniser was surest of, then the one closest to the ideal length.
+    """
+    low, high = REFERENCE_SECONDS
+    candidates = [
+        s for s in dataset.kept_segments()
+        if low <= s.duration_seconds <= high and not s.flags and s.text.strip()
+    ]
+    return max(
+        candidates,
+        key=lambda s: (
+            s.text_checked,
+            s.asr_confidence or 0.0,
+            -abs(s.duration_seconds - REFERENCE_IDEAL_SECONDS),
+        ),
+        default=None,
+    )
