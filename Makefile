@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: run test test-slow lint venv benchmark installer
+.PHONY: run test test-slow lint venv installer
 
 run: $(STAMP)
 	$(PY) -m voicestudio
