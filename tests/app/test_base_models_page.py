@@ -162,3 +162,11 @@ def test_cancelling_an_import_needs_no_choice_and_closing_is_free_when_idle(page
 def test_asr_name_comes_from_the_folder(folder, name):
     assert asr_name_for(Path(folder)) == name
     assert registry.asr_spec_id(name) == f"whisper-{name}"
+
+
+def test_test_models_are_labelled_and_replaced_by_download(page, window):
+    with registry.staged_install(window.state.data_dir, "s1-v2", "tiny") as folder:
+        (folder / "s1.ckpt").write_bytes(b"\x80tiny")
+    page.refresh()
+    assert page.row_states()["s1-v2"] == "Test model only — makes noise, not speech"
+    assert page.download_button.text() == "Download (≈1.2 GB)"  # the real one replaces it

@@ -116,7 +116,7 @@ class TryVoicePanel(VoicePanel):
 
         self.reference_edit = QLineEdit()
         self.reference_edit.setReadOnly(True)
-        self.reference_edit.setPlaceholderText("3–10 s of the voice")
+        self.reference_edit.setPlaceholderText("A 3–10 s clip")
         self.reference_button = QPushButton("Choose…")
         self.reference_button.clicked.connect(self.choose_reference)
         reference_row = QHBoxLayout()
