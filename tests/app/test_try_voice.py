@@ -217,6 +217,38 @@ def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models):
     assert panel.mode_label.text() == "Not trained yet"
 
 
+def test_a_voice_with_recordings_offers_its_best_clip(make_window, with_models, qtbot):
+    from voicestudio.project.voice import now_iso
+    from voicestudio.training.dataset import Dataset, SegmentRecord, TakeRecord
+
+    voice = VoiceLibrary(with_models).create("Auntie May", ["zh"])
+    dataset = Dataset.open(voice)
+    segments = []
+    for seg_id, seconds, text, checked in (("long", 12.0, "太长了。", True),
+                                           ("good", 5.0, "今天天气很好。", True),
+                                           ("unsure", 5.0, "也许吧。", False)):
+        path, digest = dataset.write_segment_audio(seg_id, speech_like(seconds, len(seg_id)))
+        segments.append(SegmentRecord(
+            id=seg_id, take_id="take", sample_rate=SAMPLE_RATE, start_sample=0,
+            end_sample=int(seconds * SAMPLE_RATE), audio_path=path, audio_sha256=digest,
+            text=text, lang="zh", text_checked=checked))
+    dataset.add_take(TakeRecord("take", "takes/take.wav", "take.wav", "0" * 64, now_iso(),
+                                30.0, 1.0, SAMPLE_RATE, 1), segments)
+
+    window = make_window()
+    window.show_page("voices")
+    page = window.page("voices")
+    page.select_voice("Auntie May")
+    panel = next(p for p in page.panels if isinstance(p, TryVoicePanel))
+    qtbot.waitUntil(lambda: panel.check_runner is not None
+                    and not panel.check_runner.is_running, timeout=20_000)
+    assert panel.reference_edit.text() == Path(segments[1].audio_path).name
+    assert panel.transcript_edit.text() == "今天天气很好。"
+    assert panel.reference_info.text() == "5.0 s. One of this voice's own recordings."
+    panel.text_edit.setPlainText("你好。")
+    assert panel.speak_button.isEnabled()
+
+
 def test_typed_text_is_kept_per_voice(make_window, with_models):
     VoiceLibrary(with_models).create("Uncle Bo", ["zh"])
     panel = panel_for(make_window, with_models)

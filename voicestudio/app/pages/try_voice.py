@@ -57,6 +57,7 @@ class _Draft:
     transcript: str = ""
     text: str = ""
     lang: str | None = None
+    reference_lang: str | None = None  # known for a clip from the voice's own recordings
 
 
 def default_language(voice: Voice) -> str:
@@ -89,7 +90,9 @@ class TryVoicePanel(VoicePanel):
         self.result: Any = None  # the last SynthesisResult
         self._drafts: dict[str, _Draft] = {}
         self._reference_ok = False
+        self._reference_lang: str | None = None
         self._models_problem = ""
+        self.suggest_runner: JobRunner | None = None  # finding the voice's own best clip
         self._saved_to: Path | None = None
 
         card = QFrame()
@@ -257,14 +260,45 @@ class TryVoicePanel(VoicePanel):
     def _draft(self) -> _Draft:
         reference = self.reference_edit.property("path")
         return _Draft(Path(reference) if reference else None, self.transcript_edit.text(),
-                      self.text_edit.toPlainText(), self.language_combo.currentData())
+                      self.text_edit.toPlainText(), self.language_combo.currentData(),
+                      self._reference_lang)
 
     def _load_draft(self, draft: _Draft, voice: Voice) -> None:
         self.transcript_edit.setText(draft.transcript)
         self.text_edit.setPlainText(draft.text)
         lang = draft.lang or default_language(voice)
         self.language_combo.setCurrentIndex(max(self.language_combo.findData(lang), 0))
-        self._set_reference(draft.reference)
+        self._set_reference(draft.reference, draft.reference_lang)
+        if draft.reference is None and voice.manifest.dataset.segments:
+            self._suggest_reference(voice)
+
+    def _suggest_reference(self, voice: Voice) -> None:
+        """Fill in the voice's own best 3-10 s recording and its transcript, so a person who
+        recorded or imported clips does not have to dig one out of the voice folder."""
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
+            from voicestudio.services.dataset import best_reference  # imports torch
+            from voicestudio.training.dataset import Dataset
+
+            segment = best_reference(Dataset.open(voice))
+            if segment is None:
+                return None
+            return voice.folder / segment.audio_path, segment.text, segment.lang
+
+        def suggested(found: Any) -> None:
+            current = self.voice is not None and self.voice.manifest.id == voice.manifest.id
+            if found is None or not current or self.reference_edit.property("path"):
+                return  # nothing usable, another voice, or the person chose a clip meanwhile
+            path, transcript, lang = found
+            if not self.transcript_edit.text().strip():
+                self.transcript_edit.setText(transcript)
+                self.transcript_edit.setCursorPosition(0)
+            self._set_reference(path, lang)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(suggested)
+        self.suggest_runner = runner
+        runner.start()
 
     def _update_models(self) -> None:
         problem = missing_models(self.state.data_dir, self.voice) if self.voice else ""
@@ -288,9 +322,11 @@ class TryVoicePanel(VoicePanel):
         if path is not None:
             self._set_reference(path)
 
-    def _set_reference(self, path: Path | None) -> None:
-        """Show the clip and check it in the background (decoding may take a moment)."""
+    def _set_reference(self, path: Path | None, lang: str | None = None) -> None:
+        """Show the clip and check it in the background (decoding may take a moment).
+        ``lang`` is the clip's language when known (a segment of the voice's recordings)."""
         self._reference_ok = False
+        self._reference_lang = lang
         self.reference_edit.setProperty("path", str(path) if path else "")
         self.reference_edit.setText(path.name if path else "")
         self.reference_edit.setCursorPosition(0)  # the start of a long name, not its end
@@ -325,6 +361,8 @@ class TryVoicePanel(VoicePanel):
                 text = (f"{prepared.source_seconds:.1f} s: the part from "
                         f"{prepared.start_seconds:.1f} s to {prepared.end_seconds:.1f} s will "
                         "be used.")
+            if self._reference_lang is not None:
+                text += " One of this voice's own recordings."
             self._reference_message(" ".join([text, *prepared.warnings]), problem=False)
         self._update_buttons()
 
@@ -363,6 +401,7 @@ class TryVoicePanel(VoicePanel):
         text, transcript = self.text_edit.toPlainText(), self.transcript_edit.text().strip()
         reference = Path(self.reference_edit.property("path"))
         lang = self.language_combo.currentData()
+        reference_lang = self._reference_lang
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
             from voicestudio.synthesis.pipeline import (  # torch: only once someone speaks
@@ -375,8 +414,8 @@ class TryVoicePanel(VoicePanel):
                 files = ModelFiles.for_voice(data_dir, voice)
             else:
                 files = ModelFiles.base(data_dir)
-            request = SynthesisRequest(text=text, reference=reference,
-                                       reference_text=transcript, lang=lang)
+            request = SynthesisRequest(text=text, reference=reference, reference_text=transcript,
+                                       lang=lang, reference_lang=reference_lang)
             return get_synthesizer(files, device).speak(request, progress, cancel)
 
         runner = JobRunner(job, self)
