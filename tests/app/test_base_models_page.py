@@ -5,6 +5,7 @@ from __future__ import annotations
 import importlib.util
 import socket
 import sys
+import time
 from pathlib import Path
 
 import huggingface_hub.constants
@@ -170,3 +171,22 @@ def test_test_models_are_labelled_and_replaced_by_download(page, window):
     page.refresh()
     assert page.row_states()["s1-v2"] == "Test model only — makes noise, not speech"
     assert page.download_button.text() == "Download (≈1.2 GB)"  # the real one replaces it
+
+
+def test_closing_during_an_install_asks_and_stops_it(page, qtbot, monkeypatch):
+    from PySide6.QtWidgets import QMessageBox
+
+    def until_cancelled(_progress, cancel):
+        while not cancel.cancelled:
+            time.sleep(0.01)
+        cancel.raise_if_cancelled()
+
+    page._run("Downloading the base models", until_cancelled, lambda _result: None, "Stopped.")
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_args: answers.pop(0))
+    assert page.confirm_close() is False  # "No": the install goes on
+    assert page.runner.is_running
+    assert page.confirm_close() is True  # "Yes": it is stopped before the window closes
+    assert page.runner.cancel_token.cancelled
+    qtbot.waitUntil(lambda: not page.runner.is_running)
+    assert page.notice.label.text() == "Stopped."
