@@ -15,6 +15,7 @@ Returned arrays are read-only because they are shared between tests: copy before
 from __future__ import annotations
 
 import io
+import re
 import subprocess
 import wave
 from fractions import Fraction
@@ -137,3 +138,19 @@ def _write_with_ffmpeg(
                 image.pts = index
                 container.mux(video.encode(image))
             container.mux(video.encode(None))
+
+
+def transcript_words(text: str) -> list[str]:
+    """Lower-case words without punctuation ("river bank" and "riverbank" both count)."""
+    return re.findall(r"[a-z0-9']+", text.lower().replace("riverbank", "river bank"))
+
+
+def word_error_rate(reference: str, hypothesis: str) -> float:
+    """Word-level edit distance over the reference length: how far a transcript is off."""
+    ref, hyp = transcript_words(reference), transcript_words(hypothesis)
+    row = list(range(len(hyp) + 1))
+    for i, r in enumerate(ref, 1):
+        prev, row[0] = row[0], i
+        for j, h in enumerate(hyp, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
+    return row[-1] / max(1, len(ref))

@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import re
 import shutil
 
 import numpy as np
 import pytest
-from speech import piper_speech
+from speech import piper_speech, word_error_rate
 
 from voicestudio.audio.resample import resample
 from voicestudio.audio.slicer import SpeechSlicer
@@ -26,19 +25,6 @@ STORY = [
 ]
 
 
-def words(text: str) -> list[str]:
-    """Lower-case words without punctuation ("river bank" and "riverbank" both count)."""
-    return re.findall(r"[a-z0-9']+", text.lower().replace("riverbank", "river bank"))
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 def test_word_error_rate_helper_counts_errors():

@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import json
-import re
 
 import numpy as np
 import pytest
 import soundfile as sf
 from dataset_speech import STORY
+from speech import word_error_rate
 
 from voicestudio.audio.quality import QualityFlag
 from voicestudio.errors import CorruptFileError, JobCancelled, MissingModelError
@@ -23,20 +23,6 @@ from voicestudio.services.dataset import (
     dataset_stats,
     open_dataset,
 )
-
-
-def words(text: str) -> list[str]:
-    return re.findall(r"[a-z0-9']+", text.lower())
-
-
-def word_error_rate(reference: str, hypothesis: str) -> float:
-    ref, hyp = words(reference), words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(1, len(ref))
 
 
 @pytest.fixture(scope="module")

@@ -8,6 +8,7 @@ and tests hand the app a fake player.
 
 from __future__ import annotations
 
+import contextlib
 import logging
 from typing import Any, Protocol
 
@@ -68,10 +69,9 @@ class SoundDevicePlayer:
 
     def stop(self) -> None:
         if self._sd is not None:
-            try:
+            # A device that went away while playing is stopped either way.
+            with contextlib.suppress(self._sd.PortAudioError):
                 self._sd.stop()
-            except self._sd.PortAudioError:
-                pass  # the device went away while playing: it is stopped either way
 
     @property
     def is_playing(self) -> bool:

@@ -109,16 +109,20 @@ def _check_safetensors(path: Path, head: bytes, size: int, display: str) -> None
         raise UserInputError(f"{display} is not a safetensors file (damaged or incomplete).")
 
 
+def _hard_link(src: Path, dst: Path) -> bool:
+    """Link instead of copying gigabytes; False on another filesystem or where links fail."""
+    try:
+        os.link(src, dst)
+    except OSError:
+        return False
+    return True
+
+
 def _place(src: Path, dst: Path, link: bool, meter: ByteMeter, cancel: CancelToken,
            label: str) -> str:
     """Hard-link or copy ``src`` to ``dst``; returns the sha256 of what was placed."""
-    if link:
-        try:
-            os.link(src, dst)
-        except OSError:
-            pass  # another filesystem, or links not allowed: copy instead
-        else:
-            return sha256_of(dst, lambda n: _tick(meter, cancel, n, label))
+    if link and _hard_link(src, dst):
+        return sha256_of(dst, lambda n: _tick(meter, cancel, n, label))
     digest = hashlib.sha256()
     part = dst.with_name(dst.name + PART_SUFFIX)
     try:

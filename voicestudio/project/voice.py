@@ -7,7 +7,6 @@ is, because rewriting it could throw away a family's only recordings of someone.
 
 from __future__ import annotations
 
-import json
 import uuid
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
@@ -16,6 +15,7 @@ from typing import Any
 
 from voicestudio.errors import CorruptFileError, UserInputError
 from voicestudio.project.atomic import atomic_write_json
+from voicestudio.project.documents import read_versioned_json
 
 MANIFEST_NAME = "voice.json"
 FORMAT_VERSION = 1
@@ -73,16 +73,8 @@ class VoiceManifest:
         return asdict(self)
 
     @classmethod
-    def from_json(cls, raw: Any, source: Path) -> VoiceManifest:
-        """Validate a parsed manifest; anything unexpected is a CorruptFileError naming the file."""
-        if not isinstance(raw, dict):
-            raise CorruptFileError(f"{source} is not a voice manifest. It was left untouched.")
-        version = raw.get("format_version")
-        if isinstance(version, int) and version > FORMAT_VERSION:
-            raise CorruptFileError(
-                f"{source} was saved by a newer VoiceStudio (format {version}). "
-                "Update VoiceStudio to open this voice; the file was left untouched."
-            )
+    def from_json(cls, raw: dict[str, Any], source: Path) -> VoiceManifest:
+        """Build from a parsed manifest; missing or mistyped fields are a CorruptFileError."""
         try:
             consent = raw.get("consent")
             return cls(
@@ -146,19 +138,9 @@ class Voice:
     @classmethod
     def open(cls, folder: Path) -> Voice:
         path = Path(folder) / MANIFEST_NAME
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError as exc:
-            raise CorruptFileError(f"{folder} has no {MANIFEST_NAME}; it is not a voice.") from exc
-        except OSError as exc:
-            raise CorruptFileError(f"Cannot read {path}: {exc.strerror}.") from exc
-        try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise CorruptFileError(
-                f"{path} is damaged (not valid JSON). It was left untouched; restore it from "
-                "a backup or ask for help with the file."
-            ) from exc
+        raw = read_versioned_json(path, "voice manifest", FORMAT_VERSION)
+        if raw is None:
+            raise CorruptFileError(f"{folder} has no {MANIFEST_NAME}; it is not a voice.")
         return cls(Path(folder), VoiceManifest.from_json(raw, path))
 
     def save(self) -> None:

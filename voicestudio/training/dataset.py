@@ -15,7 +15,6 @@ that one segment.
 from __future__ import annotations
 
 import hashlib
-import json
 import os
 import re
 import shutil
@@ -34,6 +33,7 @@ from voicestudio.audio.quality import QualityFlag, assess_segment
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
+from voicestudio.project.documents import read_versioned_json
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, DatasetSummary, Voice, now_iso
 
 INDEX_NAME = "index.json"
@@ -145,27 +145,9 @@ class SegmentIndex:
     @classmethod
     def read(cls, path: Path) -> SegmentIndex:
         """The index at ``path``; empty when there is none yet, CorruptFileError if unusable."""
-        try:
-            text = path.read_text(encoding="utf-8")
-        except FileNotFoundError:
+        raw = read_versioned_json(path, "segment list", INDEX_FORMAT)
+        if raw is None:
             return cls()
-        except OSError as exc:
-            raise CorruptFileError(f"Cannot read {path}: {exc.strerror}.") from exc
-        try:
-            raw = json.loads(text)
-        except ValueError as exc:
-            raise CorruptFileError(
-                f"The segment list {path} is damaged (not valid JSON). It was left untouched; "
-                "restore it from a backup or ask for help with the file."
-            ) from exc
-        if not isinstance(raw, dict):
-            raise CorruptFileError(f"{path} is not a segment list. It was left untouched.")
-        version = raw.get("format_version")
-        if isinstance(version, int) and version > INDEX_FORMAT:
-            raise CorruptFileError(
-                f"{path} was saved by a newer VoiceStudio (format {version}). Update "
-                "VoiceStudio to use this dataset; the file was left untouched."
-            )
         try:
             return cls(
                 takes=[TakeRecord(**t) for t in raw["takes"]],
