@@ -220,3 +220,26 @@ def test_voices_already_compared_are_not_embedded_again(models_dir, make_voice, 
     # Same speaker everywhere: nobody is flagged, and every segment got a similarity.
     assert all(s.speaker_similarity > 0.75 and "other_speaker" not in s.flags
                for s in dataset.segments)
+
+
+class TraditionalChineseTranscriber:
+    """Whisper often writes Mandarin in traditional characters."""
+
+    multilingual = True
+
+    def transcribe(self, samples, sample_rate, language=None):
+        from voicestudio.audio.transcribe import TimedWord, Transcript
+
+        return Transcript("這是我們的語言。", "zh", 1.0, 0.95,
+                          (TimedWord("這是", 0.1, 0.4, 0.9), TimedWord("語言", 0.4, 0.8, 0.9)),
+                          0.01)
+
+
+def test_mandarin_transcripts_are_stored_in_simplified_characters(models_dir, make_voice,
+                                                                  recordings):
+    voice = make_voice(("zh",))
+    add_recordings(models_dir, voice.name, [recordings["story"]], language="zh",
+                   transcriber=TraditionalChineseTranscriber())
+    segments = open_dataset(models_dir, voice.name).segments
+    assert segments and all(s.text == "这是我们的语言。" for s in segments)
+    assert [w.text for w in segments[0].words] == ["这是", "语言"]

@@ -17,7 +17,7 @@ from __future__ import annotations
 import logging
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Protocol
@@ -35,6 +35,7 @@ from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.dataset import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
@@ -200,6 +201,11 @@ def _add_one(
             lang = transcript.language if transcript.language in SUPPORTED_LANGUAGES \
                 else fallback_lang
             text = transcript.text.strip()
+            words = [WordTiming(w.text, round(w.start, 3), round(w.end, 3),
+                                round(w.probability, 4)) for w in transcript.words]
+            if lang == "zh":
+                text = to_simplified(text)
+                words = [replace(w, text=to_simplified(w.text)) for w in words]
             segments.append(SegmentRecord(
                 id=segment_id,
                 take_id=take_id,
@@ -211,8 +217,7 @@ def _add_one(
                 text=text,
                 lang=lang,
                 asr_confidence=round(transcript.confidence, 4),
-                words=[WordTiming(w.text, round(w.start, 3), round(w.end, 3),
-                                  round(w.probability, 4)) for w in transcript.words],
+                words=words,
                 flags=quality_flags(clip, recording.sample_rate, recording.gain,
                                     transcript.confidence, None),
                 # Nothing to read: the person must type the text before it can train.

@@ -72,6 +72,15 @@ def _traditional_to_simplified() -> dict[int, str]:
     return {ord(k): v for k, v in table.items()}
 
 
+def to_simplified(text: str) -> str:
+    """Traditional Chinese characters as simplified ones (the v2 models read simplified).
+
+    Speech recognition often writes Mandarin in traditional characters; a transcript is
+    converted before it is stored so what a person reviews is what the model will read.
+    """
+    return text.translate(_traditional_to_simplified())
+
+
 def _time_part(digits: str) -> str:
     words = read_number(digits.lstrip("0"))
     return "零" + words if digits.startswith("0") else words
@@ -239,7 +248,7 @@ def _replace_symbols(clause: str) -> str:
 
 def verbalize_clause(clause: str) -> str:
     """Digits, dates, times, units and symbols of one clause as Chinese words."""
-    clause = clause.translate(_traditional_to_simplified()).translate(_FULLWIDTH)
+    clause = to_simplified(clause).translate(_FULLWIDTH)
     for pattern, replace in _RANGE_RULES + _NUMBER_RULES_BEFORE_UNITS:
         clause = pattern.sub(replace, clause)
     clause = _replace_units(clause)
