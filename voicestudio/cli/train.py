@@ -85,5 +85,5 @@ def _train(args: argparse.Namespace) -> int:
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")
     print(f"  {voice.folder / version.s1_path}")
-    print(f"Use it: voicestudio speak --voice \"{voice.name}\" --ref CLIP.wav --text \"…\"")
+    print(f"Use it: voicestudio speak --voice \"{voice.name}\" --text \"…\" -o out.wav")
     return 0
