@@ -219,13 +219,13 @@ class VoicesPage(BasePage):
         side_widget = QWidget()
         side_widget.setLayout(side)
         side.setContentsMargins(0, 0, 0, 0)
-        side_widget.setMinimumWidth(320)
+        side_widget.setMinimumWidth(380)  # the try-out card needs room for its fields
         self.side = side_widget
 
         body = QHBoxLayout()
         body.setSpacing(16)
-        body.addWidget(self.list_stack, 3)
-        body.addWidget(side_widget, 2)
+        body.addWidget(self.list_stack, 1)
+        body.addWidget(side_widget, 1)
 
         layout = self.page_layout(
             "Voices",
