@@ -20,6 +20,10 @@ lint: $(STAMP)
 
 venv: $(STAMP)
 
+# dist/VoiceStudio/: the PyInstaller folder app (see installer/README.md).
+installer: $(STAMP)
+	bash installer/build.sh
+
 # torch is installed first and pinned through constraints.txt so that no other requirement
 # can pull a second (multi-gigabyte CUDA) build. resemblyzer goes in without its dependencies:
 # it asks for the obsolete `typing` backport and the `webrtcvad` sdist, which is broken on
