@@ -60,16 +60,3 @@ class VoiceActivityDetector:
                 window = torch.from_numpy(padded[k * VAD_WINDOW : (k + 1) * VAD_WINDOW])
                 probs[k] = float(self._model(window, VAD_SAMPLE_RATE))
         return probs
-
-    def speech_spans(self, samples: np.ndarray, sample_rate: int) -> list[tuple[float, float]]:
-        """(start, end) seconds of windows above the threshold, merged when adjacent."""
-        spans: list[tuple[float, float]] = []
-        for k, p in enumerate(self.speech_probabilities(samples, sample_rate)):
-            if p < SPEECH_THRESHOLD:
-                continue
-            start, end = k * VAD_WINDOW_SECONDS, (k + 1) * VAD_WINDOW_SECONDS
-            if spans and abs(spans[-1][1] - start) < 1e-9:
-                spans[-1] = (spans[-1][0], end)
-            else:
-                spans.append((start, end))
-        return spans
