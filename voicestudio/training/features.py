@@ -17,7 +17,6 @@ part, and a person fixing one transcript should not wait for the whole dataset.
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import logging
 from collections.abc import Callable
@@ -31,10 +30,10 @@ import torch
 
 from voicestudio.audio.resample import resample
 from voicestudio.audio.training_mix import TRAINING_SAMPLE_RATE, training_copies
+from voicestudio.audio.wav import write_wav
 from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
-from voicestudio.project.atomic import atomic_write_bytes
 from voicestudio.text.frontend import BERT_DIM, TextFrontend
 from voicestudio.text.lexicon import load_lexicon
 from voicestudio.training.dataset import Dataset, SegmentRecord
@@ -115,12 +114,6 @@ def segment_fingerprint(segment: SegmentRecord, models: FeatureModels, lexicon: 
     )
 
 
-def _write_int16_wav(path: Path, samples: np.ndarray, rate: int) -> None:
-    buffer = io.BytesIO()
-    sf.write(buffer, samples, rate, subtype="PCM_16", format="WAV")
-    atomic_write_bytes(path, buffer.getvalue())
-
-
 def extract_segment_features(
     voice_folder: Path,
     segment: SegmentRecord,
@@ -163,7 +156,7 @@ def extract_segment_features(
     if codes.shape[-1] == 0:
         raise UserInputError(f"Segment {segment.id} is too short to train on; it was left out.")
     audio_path = training_audio_path(segment.id)
-    _write_int16_wav(Path(voice_folder) / audio_path, copies.wav32k, TRAINING_SAMPLE_RATE)
+    write_wav(Path(voice_folder) / audio_path, copies.wav32k, TRAINING_SAMPLE_RATE)
     return SegmentFeatures(
         segment_id=segment.id,
         text=segment.text,
