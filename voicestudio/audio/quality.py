@@ -12,7 +12,7 @@ from enum import StrEnum
 
 import numpy as np
 
-from voicestudio.audio.speakers import SAME_SPEAKER_SIMILARITY
+from voicestudio.audio.speakers import is_other_speaker
 
 # A sample at ≥ 99 % of full scale is treated as clipped (converters flatten just below 1.0).
 CLIP_LEVEL = 0.99
@@ -116,7 +116,7 @@ def assess_segment(
         ),
         (
             QualityFlag.OTHER_SPEAKER,
-            speaker_similarity is not None and speaker_similarity < SAME_SPEAKER_SIMILARITY,
+            speaker_similarity is not None and is_other_speaker(speaker_similarity),
         ),
     ]
     return SegmentQuality(

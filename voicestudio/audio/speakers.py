@@ -28,6 +28,11 @@ SAME_SPEAKER_SIMILARITY = 0.75
 MIN_SEGMENTS_FOR_MAJORITY = 3
 
 
+def is_other_speaker(similarity: float) -> bool:
+    """Whether a similarity to the majority voice means "a different person"."""
+    return similarity < SAME_SPEAKER_SIMILARITY
+
+
 @cache
 def _resemblyzer():
     """(encoder, preprocess function), loaded once; the model ships inside the wheel."""

@@ -30,6 +30,7 @@ import numpy as np
 import soundfile as sf
 
 from voicestudio.audio.quality import QualityFlag, assess_segment
+from voicestudio.audio.speakers import is_other_speaker
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
@@ -419,7 +420,7 @@ class Dataset:
                 similarity = similarities[segment.id]
                 segment.speaker_similarity = None if similarity is None else float(similarity)
                 flags = [f for f in segment.flags if f != other]
-                if similarity is not None and assess_other_speaker(float(similarity)):
+                if similarity is not None and is_other_speaker(float(similarity)):
                     flags.append(other)
                 segment.flags = flags
 
@@ -466,10 +467,3 @@ else:
 
     def _unlock_file(fh: Any) -> None:
         fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
-
-
-def assess_other_speaker(similarity: float) -> bool:
-    """Whether a similarity to the majority voice means "a different person"."""
-    from voicestudio.audio.speakers import SAME_SPEAKER_SIMILARITY
-
-    return similarity < SAME_SPEAKER_SIMILARITY
