@@ -410,18 +410,15 @@ class InstallSummary:
 
 
 def installed_summary(data_dir: Path) -> InstallSummary:
-    present, missing, tiny = [], [], []
-    for spec_id in REQUIRED_IDS:
-        state = model_state(data_dir, spec_id)
-        if state.state in ("installed", "tiny"):
-            present.append(spec_id)
-            if state.state == "tiny":
-                tiny.append(spec_id)
-        else:
-            missing.append(spec_id)
-    asr = [s.spec.id for s in list_models(data_dir)
-           if s.spec.kind == "asr" and s.state in ("installed", "tiny")]
-    return InstallSummary(tuple(present), tuple(missing), tuple(tiny), tuple(asr))
+    states = list_models(data_dir)  # one pass: each model.json is read once
+    usable = ("installed", "tiny")
+    required = [s for s in states if s.spec.required]
+    return InstallSummary(
+        present=tuple(s.spec.id for s in required if s.state in usable),
+        missing=tuple(s.spec.id for s in required if s.state not in usable),
+        tiny=tuple(s.spec.id for s in required if s.state == "tiny"),
+        asr=tuple(s.spec.id for s in states if s.spec.kind == "asr" and s.state in usable),
+    )
 
 
 def _missing_message(spec: BaseModelSpec, problem: str) -> str:
