@@ -186,7 +186,11 @@ def fetch_metadata(spec: BaseModelSpec, endpoint: str,
 
 
 class _Digests:
-    """sha256 plus, for small files the hub keeps in git, the git blob sha1 it uses as ETag."""
+    """sha256 plus, for small files the hub keeps in git, the git blob sha1 it uses as ETag.
+
+    The sha1 is computed only for those files: a weights file has a sha256 to check against,
+    and hashing its gigabytes twice would only cost time.
+    """
 
     def __init__(self, remote: RemoteFile) -> None:
         self._remote = remote
@@ -194,11 +198,13 @@ class _Digests:
 
     def reset(self) -> None:
         self.sha256 = hashlib.sha256()
-        self.git_sha1 = hashlib.sha1(f"blob {self._remote.size}\0".encode())
+        self.git_sha1 = (hashlib.sha1(f"blob {self._remote.size}\0".encode())
+                         if self._remote.sha256 is None else None)
 
     def update(self, chunk: bytes) -> None:
         self.sha256.update(chunk)
-        self.git_sha1.update(chunk)
+        if self.git_sha1 is not None:
+            self.git_sha1.update(chunk)
 
     def check(self) -> str:
         """The file's sha256 if it matches what was promised; ChecksumError otherwise."""
@@ -209,7 +215,7 @@ class _Digests:
                 f"{self._remote.label} failed its checksum check (sha256 {got[:12]}… instead of "
                 f"{want[:12]}…). The damaged download was deleted and nothing was installed; "
                 "try again, or use another mirror with --endpoint.")
-        if want is None and self.git_sha1.hexdigest() != self._remote.git_sha1:
+        if self.git_sha1 is not None and self.git_sha1.hexdigest() != self._remote.git_sha1:
             raise ChecksumError(
                 f"{self._remote.label} failed its checksum check (git sha1 "
                 f"{self.git_sha1.hexdigest()[:12]}… instead of {self._remote.git_sha1[:12]}…). "
