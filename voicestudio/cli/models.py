@@ -128,14 +128,12 @@ def _list(args: argparse.Namespace) -> int:
 
 def _download(args: argparse.Namespace) -> int:
     from voicestudio.hub.download import download
-    from voicestudio.hub.registry import REQUIRED_IDS, get_spec, install_dir
+    from voicestudio.hub.registry import install_dir
 
     data_dir = resolve_data_dir(args.data_dir)
-    ids = args.ids or list(REQUIRED_IDS)
-    for spec_id in ids:
-        get_spec(spec_id)  # unknown ids fail before anything is fetched
     with progress_job() as (line, token):
-        installed = download(data_dir, ids, endpoint=args.endpoint, progress=line,
+        # download() defaults to the required models and rejects unknown ids before fetching.
+        installed = download(data_dir, args.ids, endpoint=args.endpoint, progress=line,
                              cancel=token, force=args.force)
     if installed:
         for model in installed:
@@ -181,14 +179,14 @@ def _verify(args: argparse.Namespace) -> int:
     from voicestudio.hub.registry import get_spec, list_models, verify_installed
 
     data_dir = resolve_data_dir(args.data_dir)
+    states = {s.spec.id: s for s in list_models(data_dir)}
     if args.ids:
         ids = [get_spec(i).id for i in args.ids]
     else:
-        ids = [s.spec.id for s in list_models(data_dir) if s.state != "missing"]
+        ids = [i for i, s in states.items() if s.state != "missing"]
     if not ids:
         print("No base models are installed.")
         return 0
-    states = {s.spec.id: s for s in list_models(data_dir)}
     total = sum(states[i].model.total_bytes for i in ids if i in states and states[i].model)
     failed = 0
     with progress_job() as (line, token):
