@@ -13,12 +13,10 @@ import re
 from dataclasses import dataclass
 
 from voicestudio.text.sentences import DEFAULT_MAX_LENGTH, split_sentences
-from voicestudio.text.symbols import PUNCTUATION
+from voicestudio.text.zh_punctuation import collapse_repeated_punctuation
 
 # Marks upstream treats as the end of a piece.
 SPLIT_MARKS = frozenset("，。？！,.?!~:：—…")
-_PUNCT_CLASS = "".join(re.escape(p) for p in PUNCTUATION)
-_REPEATED = re.compile(f"([{_PUNCT_CLASS}])([{_PUNCT_CLASS}])+")
 _FIRST_CLAUSE = re.compile("[" + "".join(re.escape(m) for m in sorted(SPLIT_MARKS)) + "]")
 _SHORT_FIRST_CLAUSE = 4
 
@@ -38,7 +36,7 @@ def _sentence_mark(mode: str) -> str:
 
 def finish_piece(text: str, mode: str = "zh") -> str:
     """Collapse repeated marks and make sure the piece ends with a sentence mark."""
-    text = _REPEATED.sub(r"\1", text.strip())
+    text = collapse_repeated_punctuation(text.strip())
     if text and text[-1] not in SPLIT_MARKS:
         text += _sentence_mark(mode)
     return text
