@@ -10,8 +10,10 @@ from __future__ import annotations
 import json
 import os
 import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 
 def _read_umask() -> int:
@@ -26,7 +28,14 @@ def _read_umask() -> int:
 _FILE_MODE = 0o666 & ~_read_umask()
 
 
-def atomic_write_bytes(path: Path, data: bytes) -> None:
+@contextmanager
+def atomic_writer(path: Path) -> Iterator[BinaryIO]:
+    """A binary file to stream into; when the block ends cleanly it replaces ``path``.
+
+    Large saves (a training state of a gigabyte, a copied recording) stream through this
+    instead of being built in memory first. If the block raises, the temporary file is
+    removed and ``path`` is untouched.
+    """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
@@ -40,7 +49,7 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         with tmp:
             if hasattr(os, "fchmod"):
                 os.fchmod(tmp.fileno(), _FILE_MODE)
-            tmp.write(data)
+            yield tmp
             tmp.flush()
             os.fsync(tmp.fileno())
         os.replace(tmp_name, path)
@@ -48,6 +57,11 @@ def atomic_write_bytes(path: Path, data: bytes) -> None:
         Path(tmp_name).unlink(missing_ok=True)
         raise
     fsync_dir(path.parent)
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    with atomic_writer(path) as out:
+        out.write(data)
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -18,7 +18,6 @@ import hashlib
 import os
 import re
 import shutil
-import tempfile
 import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -33,7 +32,7 @@ from voicestudio.audio.quality import QualityFlag, assess_segment
 from voicestudio.audio.speakers import is_other_speaker
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
-from voicestudio.project.atomic import atomic_write_json, fsync_dir
+from voicestudio.project.atomic import atomic_write_json, atomic_writer
 from voicestudio.project.documents import read_versioned_json
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, DatasetSummary, Voice, now_iso
 
@@ -308,21 +307,10 @@ class Dataset:
         return candidate
 
     def copy_original(self, source: Path, take_id: str) -> Path:
-        """Copy the original file into ``takes/`` (temp file + rename: never half a copy)."""
-        takes_dir = self.voice.subfolder("takes")
-        takes_dir.mkdir(parents=True, exist_ok=True)
-        target = takes_dir / f"{take_id}{source.suffix.lower()}"
-        fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=takes_dir)
-        os.close(fd)
-        try:
-            shutil.copyfile(source, tmp)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, target)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        fsync_dir(takes_dir)
+        """Copy the original file into ``takes/`` atomically: never half a copy."""
+        target = self.voice.subfolder("takes") / f"{take_id}{source.suffix.lower()}"
+        with open(source, "rb") as original, atomic_writer(target) as copy:
+            shutil.copyfileobj(original, copy)
         return target
 
     def write_segment_audio(self, segment_id: str, samples: np.ndarray) -> tuple[str, str]:

@@ -11,10 +11,8 @@ and plain numbers, never as the pickled objects Python and NumPy hand out.
 
 from __future__ import annotations
 
-import os
 import pickle
 import random
-import tempfile
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -23,7 +21,7 @@ import numpy as np
 import torch
 
 from voicestudio.errors import CorruptFileError, UserInputError
-from voicestudio.project.atomic import fsync_dir
+from voicestudio.project.atomic import atomic_writer
 
 
 def capture_rng() -> dict[str, Any]:
@@ -69,32 +67,20 @@ def restore_rng(state: dict[str, Any]) -> None:
 
 
 def save_training_state(path: Path, state: dict[str, Any]) -> None:
-    """Write ``state`` atomically.
+    """Write ``state`` atomically, streaming it to disk.
 
-    Streams straight into the temporary file instead of going through
-    ``atomic_write_bytes``: a full-size S2 state (two networks and two Adam states) is over a
-    gigabyte, and building it in memory first would double the peak RAM of a training run.
-    The crash guarantees are the same: temp file in the same folder, fsync, rename, fsync dir.
+    A full-size S2 state (two networks and two Adam states) is over a gigabyte; building it
+    in memory first would double the peak RAM of a training run.
     """
     path = Path(path)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-        try:
-            with os.fdopen(fd, "wb") as tmp:
-                torch.save(state, tmp)
-                tmp.flush()
-                os.fsync(tmp.fileno())
-            os.replace(tmp_name, path)
-        except BaseException:
-            Path(tmp_name).unlink(missing_ok=True)
-            raise
+        with atomic_writer(path) as out:
+            torch.save(state, out)
     except OSError as exc:  # typically a full disk: the previous state is still there
         raise UserInputError(
             f"Could not save the training progress in {path.parent} ({exc.strerror or exc}). "
             "Free some disk space, then resume the training; the last saved progress is kept."
         ) from exc
-    fsync_dir(path.parent)
 
 
 def load_training_state(path: Path) -> dict[str, Any]:
