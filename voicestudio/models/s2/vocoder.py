@@ -14,25 +14,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from voicestudio.models.s2.config import S2Config
-from voicestudio.models.s2.weight_norm import WeightNormConv1d, _WeightNorm
+from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConvTranspose1d
 
 LRELU_SLOPE = 0.1
-
-
-class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
-    """Transposed conv with legacy weight-norm keys; g is per *input* channel (axis 0)."""
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return F.conv_transpose1d(
-            x,
-            self.folded_weight(),
-            self.bias,
-            self.stride,
-            self.padding,
-            self.output_padding,
-            self.groups,
-            self.dilation,
-        )
 
 
 class ResidualBlock(nn.Module):

@@ -11,6 +11,7 @@ registered after `bias` to give the same state-dict order as upstream.
 from __future__ import annotations
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 
@@ -48,3 +49,19 @@ class WeightNormConv1d(_WeightNorm, nn.Conv1d):
 
 class WeightNormConv2d(_WeightNorm, nn.Conv2d):
     """nn.Conv2d with a weight-normalised kernel; same constructor arguments."""
+
+
+class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
+    """Transposed conv with legacy weight-norm keys; g is per *input* channel (axis 0)."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return F.conv_transpose1d(
+            x,
+            self.folded_weight(),
+            self.bias,
+            self.stride,
+            self.padding,
+            self.output_padding,
+            self.groups,
+            self.dilation,
+        )
