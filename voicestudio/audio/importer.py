@@ -53,7 +53,9 @@ def import_file(
     """Decode one file and normalise its loudness; raises a VoiceStudioError if unusable."""
     decoded = decode_file(path, sample_rate)
     loudness = integrated_loudness(decoded.samples, decoded.sample_rate)
-    samples, gain = normalize_loudness(decoded.samples, decoded.sample_rate, target_lufs)
+    samples, gain = normalize_loudness(
+        decoded.samples, decoded.sample_rate, target_lufs, loudness=loudness
+    )
     return ImportedRecording(
         source=decoded.source,
         samples=samples,

@@ -88,15 +88,19 @@ def normalize_loudness(
     sample_rate: int,
     target_lufs: float = TARGET_LUFS,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
+    loudness: float | None = None,
 ) -> tuple[np.ndarray, float]:
     """Scale to ``target_lufs``, lowered if needed so the peak stays under the ceiling.
 
     Returns (scaled float32 samples, linear gain applied). The gain is kept by callers so
     checks that concern the original recording (clipping, "too quiet") can undo it. A plain
     gain, never a limiter: compression would change the voice the model learns.
+    ``loudness`` is the samples' integrated loudness when the caller has measured it already
+    (filtering an hour-long file takes seconds).
     """
     x = np.asarray(samples, dtype=np.float32)
-    loudness = integrated_loudness(x, sample_rate)
+    if loudness is None:
+        loudness = integrated_loudness(x, sample_rate)
     peak = float(np.max(np.abs(x))) if x.size else 0.0
     if peak == 0.0 or loudness <= _SILENCE_LUFS:
         return x.copy(), 1.0
