@@ -75,15 +75,20 @@ class VoiceLibrary:
     def voices(self) -> list[Voice]:
         return [e.voice for e in self.entries() if e.voice is not None]
 
-    def find(self, name: str) -> Voice:
-        """Look a voice up by its name or folder name, case-insensitively."""
+    def entry(self, name: str) -> LibraryEntry:
+        """Look a library folder up by its voice name or folder name, case-insensitively."""
         wanted = name.strip().casefold()
         for entry in self.entries():
             if wanted in (entry.name.casefold(), entry.folder.name.casefold()):
-                if entry.voice is None:
-                    raise CorruptFileError(entry.problem or f"{entry.folder} cannot be opened.")
-                return entry.voice
+                return entry
         raise NotFoundError(f"There is no voice called “{name}”. See `voicestudio voices list`.")
+
+    def find(self, name: str) -> Voice:
+        """The voice with this name; a damaged one is a CorruptFileError naming its problem."""
+        entry = self.entry(name)
+        if entry.voice is None:
+            raise CorruptFileError(entry.problem or f"{entry.folder} cannot be opened.")
+        return entry.voice
 
     def _check_free(self, name: str, ignore: Path | None = None) -> Path:
         for entry in self.entries():
@@ -137,16 +142,9 @@ class VoiceLibrary:
         copy.folder = target
         return copy
 
-    def _entry(self, name: str) -> LibraryEntry:
-        wanted = name.strip().casefold()
-        for entry in self.entries():
-            if wanted in (entry.name.casefold(), entry.folder.name.casefold()):
-                return entry
-        raise NotFoundError(f"There is no voice called “{name}”. See `voicestudio voices list`.")
-
     def delete(self, name: str) -> TrashEntry:
         """Move a voice (or a damaged voice folder) to the trash; nothing is erased."""
-        entry = self._entry(name)
+        entry = self.entry(name)
         stamp = datetime.now(UTC)
         self.trash_dir.mkdir(parents=True, exist_ok=True)
         target = self.trash_dir / f"{entry.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
@@ -194,7 +192,3 @@ class VoiceLibrary:
         self.voices_dir.mkdir(parents=True, exist_ok=True)
         os.rename(entry.folder, target)
         return Voice.open(target) if voice else None
-
-    def empty_trash_entry(self, entry: TrashEntry) -> None:
-        """Permanently remove one trashed voice (only ever on an explicit user request)."""
-        shutil.rmtree(entry.folder)
