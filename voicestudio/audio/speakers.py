@@ -52,9 +52,10 @@ def _resemblyzer():
 def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:
     """Unit-length 256-d voice embedding of one clip."""
     encoder, preprocess_wav = _resemblyzer()
-    wav = preprocess_wav(resample(samples, sample_rate, EMBEDDING_SAMPLE_RATE))
+    clip = resample(samples, sample_rate, EMBEDDING_SAMPLE_RATE)
+    wav = preprocess_wav(clip)
     if wav.size == 0:  # resemblyzer trimmed everything as silence: embed the raw clip
-        wav = resample(samples, sample_rate, EMBEDDING_SAMPLE_RATE)
+        wav = clip
     embedding = encoder.embed_utterance(wav)
     return embedding / max(float(np.linalg.norm(embedding)), 1e-9)
 
