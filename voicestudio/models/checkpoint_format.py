@@ -19,8 +19,8 @@ from typing import Any, Literal
 
 import torch
 
-from voicestudio.errors import CorruptFileError, NotFoundError, VoiceStudioError
-from voicestudio.models.safe_pickle import safe_load
+from voicestudio.errors import CorruptFileError, VoiceStudioError
+from voicestudio.models.safe_pickle import read_model_bytes, safe_load
 
 Stage = Literal["s1", "s2"]
 
@@ -36,7 +36,9 @@ VERSION_TAGS: dict[bytes, tuple[str, bool]] = {
 }
 TAG_FOR_VERSION: dict[str, bytes] = {"v2Pro": b"05", "v2ProPlus": b"06"}
 
-# MD5 of the first 8192 bytes of the released S2 base models
+HEADER_BYTES = 8192  # all that the MD5 and tag steps look at
+
+# MD5 of the first HEADER_BYTES bytes of the released S2 base models
 PRETRAINED_S2_MD5: dict[str, str] = {
     "dc3c97e17592963677a4a1681f30c653": "v1",  # s2G488k.pth (upstream says "v2")
     "6642b37f3dbb1f76882b69937c95a5f3": "v2",  # gsv-v2final-pretrained/s2G2333k.pth
@@ -88,17 +90,6 @@ class CheckpointKind:
 
 class WrongModelKindError(UnsupportedModelError):
     """An S1 file where an S2 file was expected, or the other way round."""
-
-
-def read_header(path: Path) -> bytes:
-    """The first 8 KiB, which is all the tag and MD5 steps need."""
-    try:
-        with open(path, "rb") as f:
-            return f.read(8192)
-    except FileNotFoundError as exc:
-        raise NotFoundError(f"Model file not found: {path}") from exc
-    except OSError as exc:
-        raise CorruptFileError(f"Could not read '{path.name}': {exc.strerror or exc}.") from exc
 
 
 def kind_from_header(header: bytes) -> CheckpointKind | None:
@@ -165,7 +156,7 @@ def _get(tree: Any, key: str) -> Any:
 def detect_checkpoint_version(path: str | Path) -> CheckpointKind:
     """Say what a `.pth` / `.ckpt` file is, without trusting (or running) its pickle."""
     path = Path(path)
-    header = read_header(path)
+    header = read_model_bytes(path, HEADER_BYTES)
     if len(header) < 2:
         raise CorruptFileError(f"'{path.name}' is empty or truncated; it is not a model file.")
     kind = kind_from_header(header)

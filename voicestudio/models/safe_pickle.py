@@ -97,11 +97,12 @@ def restore_zip_magic(data: bytes) -> bytes:
     return data
 
 
-def read_model_bytes(path: str | Path) -> bytes:
-    """A model file's bytes, with the errors a person can act on."""
+def read_model_bytes(path: str | Path, limit: int | None = None) -> bytes:
+    """A model file's bytes (only the first `limit`, if given), with errors a person can act on."""
     path = Path(path)
     try:
-        return path.read_bytes()
+        with open(path, "rb") as f:
+            return f.read(-1 if limit is None else limit)
     except FileNotFoundError as exc:
         raise NotFoundError(f"Model file not found: {path}") from exc
     except OSError as exc:

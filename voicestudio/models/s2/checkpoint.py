@@ -19,6 +19,7 @@ import torch
 
 from voicestudio.errors import CorruptFileError, UserInputError
 from voicestudio.models.checkpoint_format import (
+    HEADER_BYTES,
     TAG_FOR_VERSION,
     CheckpointKind,
     kind_from_content,
@@ -53,7 +54,7 @@ def load_s2_checkpoint(path: str | Path, device: str | torch.device = "cpu") -> 
     """Open a GPT-SoVITS v2 SoVITS `.pth` safely and build the generator it describes."""
     path = Path(path)
     data = read_model_bytes(path)
-    header_kind = kind_from_header(data[:8192])
+    header_kind = kind_from_header(data[:HEADER_BYTES])
     if header_kind is not None:
         header_kind.require_supported("s2")  # refuse v2Pro/v3/v4 before unpickling anything
     obj = safe_load(data)
