@@ -321,8 +321,8 @@ class BaseModelsPage(BasePage):
 
     def _ended(self) -> None:
         self.progress_card.hide()
-        self.refresh()
-        self.state.notify_base_models_changed()  # even a failed job may have installed some
+        # Even a failed job may have installed some; this page refreshes on that signal too.
+        self.state.notify_base_models_changed()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(for_the_app(message))
