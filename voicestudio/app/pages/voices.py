@@ -288,8 +288,7 @@ class VoicesPage(BasePage):
             select = self._item_for_open_voice() or self._first_healthy_item()
         if select is not None:
             self.tree.setCurrentItem(select)
-        self._mark_open_voice()
-        self._on_selection_changed()
+        self._mark_open_voice()  # also updates the details, buttons and panels
 
     def _item_for(self, entry: LibraryEntry) -> QTreeWidgetItem:
         if entry.voice is None:
