@@ -33,11 +33,7 @@ DEVICE_LABELS = {
 }
 _ROW_HEIGHT = 32  # a combo box or line edit with our style sheet
 
-LANGUAGE_LABELS = {
-    "zh": "Chinese (中文)",
-    "en": "English",
-    "auto": "Both Chinese and English",
-}
+LANGUAGE_LABELS = {**dialogs.LANGUAGE_NAMES, "auto": "Both Chinese and English"}
 
 
 def _hint(text: str) -> QLabel:
