@@ -54,7 +54,7 @@ from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
 from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
 from voicestudio.text.frontend import MODES, PhonesAndBert, get_phones_and_bert
-from voicestudio.text.synthesis_text import SynthesisPiece, pieces_for_synthesis
+from voicestudio.text.synthesis_text import SynthesisPiece, close_sentence, pieces_for_synthesis
 
 log = logging.getLogger(__name__)
 
@@ -66,7 +66,6 @@ SPEED_RANGE = (0.6, 1.65)  # upstream's speed-factor slider; beyond it speech sm
 MIN_TOKENS_PER_PHONE = 0.4
 MAX_TOKENS_PER_PHONE = 8.0
 SLACK_TOKENS = 25
-_PROMPT_ENDINGS = "，。？！,.?!~:：—…"
 _SEED_SPACE = 2**62
 
 
@@ -281,9 +280,7 @@ class Synthesizer:
             ssl = self._ssl.features(prepared.hubert_input)  # (1, 768, T50)
             codes = generator.extract_latent(ssl.float())  # (1, 1, T25)
             tokens = codes[0, 0].long()  # (P,)
-            text = prepared.text
-            if text[-1] not in _PROMPT_ENDINGS:  # upstream closes an open transcript
-                text += "." if lang == "en" else "。"
+            text = close_sentence(prepared.text, lang)  # upstream closes an open transcript
             frontend = self._phones_and_bert(text, lang)
             phones = torch.tensor(frontend.phone_ids, dtype=torch.long)
             bert = frontend.bert.float()

@@ -34,12 +34,16 @@ def _sentence_mark(mode: str) -> str:
     return "." if mode == "en" else "。"
 
 
-def finish_piece(text: str, mode: str = "zh") -> str:
-    """Collapse repeated marks and make sure the piece ends with a sentence mark."""
-    text = collapse_repeated_punctuation(text.strip())
+def close_sentence(text: str, mode: str = "zh") -> str:
+    """``text`` ending with a sentence mark: S1 learnt to stop at one (pieces, transcripts)."""
     if text and text[-1] not in SPLIT_MARKS:
         text += _sentence_mark(mode)
     return text
+
+
+def finish_piece(text: str, mode: str = "zh") -> str:
+    """Collapse repeated marks and make sure the piece ends with a sentence mark."""
+    return close_sentence(collapse_repeated_punctuation(text.strip()), mode)
 
 
 def guard_short_start(text: str, mode: str = "zh") -> str:
