@@ -134,9 +134,9 @@ def safe_load(
     except pickle.UnpicklingError as exc:
         if _names_code(str(exc)):
             raise UnsafeModelFileError(
-                f"{name} contains instructions to run code when opened, not just model "
-                "weights, so VoiceStudio refused to open it. Only use model files from people "
-                "you trust, and ask for a plain GPT-SoVITS weights export."
+                f"{name} contains instructions that could run code when opened, not just "
+                "model weights, so VoiceStudio refused to open it. Only use model files from "
+                "people you trust, and ask for a plain GPT-SoVITS weights export."
             ) from exc
         raise CorruptFileError(
             f"{name} is damaged or is not a model file. Download or export it again."

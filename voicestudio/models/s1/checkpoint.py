@@ -10,8 +10,6 @@ reads it without running any pickled code; model files people share are untruste
 from __future__ import annotations
 
 import io
-import pickle
-import zipfile
 from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -28,6 +26,7 @@ from voicestudio.models.s1.config import (
     s1_generation,
 )
 from voicestudio.models.s1.model import Text2SemanticModel
+from voicestudio.models.safe_pickle import safe_load
 from voicestudio.project.atomic import atomic_write_bytes
 
 # The whole key mapping: upstream's LightningModule keeps the decoder in ``self.model``, and our
@@ -148,18 +147,7 @@ def read_s1_payload(path: Path) -> dict[str, Any]:
         f"'{path.name}' is not a readable GPT-SoVITS GPT model (.ckpt); it may be damaged or "
         "incomplete. Download or export it again."
     )
-    try:
-        # Reading the bytes ourselves also avoids torch's trouble with non-ASCII paths on Windows.
-        payload = torch.load(io.BytesIO(path.read_bytes()), map_location="cpu", weights_only=True)
-    except pickle.UnpicklingError as exc:
-        if "weights_only" in str(exc).lower() or "weights only" in str(exc).lower():
-            raise CorruptFileError(
-                f"'{path.name}' contains program objects besides model weights. VoiceStudio does "
-                "not open such files, because they could run code on this computer."
-            ) from exc
-        raise CorruptFileError(damaged) from exc
-    except (RuntimeError, EOFError, OSError, ValueError, zipfile.BadZipFile, KeyError) as exc:
-        raise CorruptFileError(damaged) from exc
+    payload = safe_load(path)  # refuses pickled code; any read failure is a CorruptFileError
     if not isinstance(payload, Mapping) or not isinstance(payload.get("weight"), Mapping):
         raise CorruptFileError(damaged)
     if any(str(key).startswith(("enc_p.", "dec.", "flow.")) for key in payload["weight"]):
