@@ -24,7 +24,12 @@ import numpy as np
 
 from voicestudio.audio.decode import decode_file
 from voicestudio.audio.problems import SilentAudioError
-from voicestudio.audio.quality import CLIP_LEVEL, LEVEL_FRAME_SECONDS, frame_levels_db
+from voicestudio.audio.quality import (
+    CLIP_LEVEL,
+    LEVEL_FRAME_SECONDS,
+    SPEECH_PERCENTILE,
+    frame_levels_db,
+)
 from voicestudio.audio.resample import resample
 from voicestudio.errors import UserInputError
 
@@ -38,7 +43,6 @@ PROMPT_PAD_SAMPLES = 9_600
 SILENT_LEVEL_DBFS = -50.0
 # A frame counts as speech when it is within this many dB of the clip's speech level.
 SPEECH_RANGE_DB = 30.0
-SPEECH_PERCENTILE = 95
 # More than this fraction of samples at full scale: audible distortion (warned) ...
 WARN_CLIPPED_FRACTION = 0.001
 # ... more than this: the voice is too distorted to copy (refused).
