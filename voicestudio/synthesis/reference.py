@@ -204,9 +204,12 @@ def clipped_fraction(samples: np.ndarray) -> float:
     the take checks; a float file louder than 1.0 was not clipped at full scale, so there
     only a plateau at its own peak counts (a natural peak is one or two samples wide)."""
     magnitude = np.abs(samples)
-    peak = float(magnitude.max())
-    ceiling = CLIP_LEVEL if peak <= 1.001 else peak * (1.0 - 1e-4)
-    return float(np.mean(magnitude >= ceiling))
+    return float(np.mean(magnitude >= _clip_ceiling(float(magnitude.max()))))
+
+
+def _clip_ceiling(peak: float) -> float:
+    """The level from which a sample counts as clipped, for a clip peaking at ``peak``."""
+    return CLIP_LEVEL if peak <= 1.001 else peak * (1.0 - 1e-4)
 
 
 def speech_frames(levels: np.ndarray) -> np.ndarray:
@@ -222,8 +225,7 @@ def best_window(x: np.ndarray, sample_rate: int, levels: np.ndarray) -> tuple[in
     per_step = max(1, round(WINDOW_STEP_SECONDS / LEVEL_FRAME_SECONDS))
     n_steps = len(levels) // per_step
     speech = speech_frames(levels)[: n_steps * per_step].reshape(n_steps, per_step)
-    peak = float(np.abs(x).max())
-    ceiling = CLIP_LEVEL if peak <= 1.001 else peak * (1.0 - 1e-4)  # as clipped_fraction
+    ceiling = _clip_ceiling(float(np.abs(x).max()))
     clip = np.abs(x[: n_steps * per_step * frame]) >= ceiling
     clipped = clip.reshape(n_steps, -1).sum(axis=1)  # (steps,) clipped samples per step
     speech_sum = np.concatenate([[0], np.cumsum(speech.sum(axis=1))])  # prefix sums
