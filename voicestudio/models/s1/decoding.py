@@ -130,9 +130,14 @@ def _decode_rows(
         bert[row, :, width - ids.numel() :] = feats.to(device=device, dtype=weight.dtype)
     pad = torch.tensor([width - n for n in lengths], device=device)
     text_ok = torch.arange(width, device=device) >= pad.unsqueeze(1)  # (B, Tx)
-    padded = any(n != width for n in lengths)
 
     prompt_len = 0 if prompt is None else prompt.numel()
+    # Key mask for every step, built once: only the text's left padding is ever masked, so each
+    # step uses the first Tx + P + new columns (a view) instead of concatenating a new mask.
+    all_keys_ok = None
+    if any(n != width for n in lengths):
+        audio_ok = text_ok.new_ones(n_rows, prompt_len + max(caps))
+        all_keys_ok = torch.cat([text_ok, audio_ok], dim=1)  # (B, Tx + P + max cap)
     history = torch.zeros(n_rows, prompt_len, dtype=torch.long, device=device)  # (B, P + new)
     if prompt is not None:
         history[:] = prompt.to(device)
@@ -170,14 +175,13 @@ def _decode_rows(
             break
         if len(keep) < len(live):
             rows = torch.tensor(keep, device=device)
-            history, text_ok = history[rows], text_ok[rows]
+            history = history[rows]
+            if all_keys_ok is not None:
+                all_keys_ok = all_keys_ok[rows]
             cache.keep_rows(rows)
             live = [live[row] for row in keep]
 
-        keys_ok = None
-        if padded:
-            audio_ok = text_ok.new_ones(len(live), prompt_len + n_new)
-            keys_ok = torch.cat([text_ok, audio_ok], dim=1)  # (B, Tx + P + new)
+        keys_ok = None if all_keys_ok is None else all_keys_ok[:, : width + prompt_len + n_new]
         logits = model.step(history[:, -1:], prompt_len + step, keys_ok, cache)
 
     finished = [result for result in results if result is not None]
