@@ -99,11 +99,6 @@ class S2Config:
         """MRTE works at the width of `ge` because it adds `ge` inside (512 in real v2)."""
         return self.gin_channels
 
-    @property
-    def samples_per_code(self) -> int:
-        """Output samples per semantic code: codes are 25 Hz, frames 50 Hz."""
-        return self.hop_length * (2 if self.semantic_frame_rate == "25hz" else 1)
-
     # HParams round trip --------------------------------------------------------------------
     @classmethod
     def from_hparams(cls, hparams: Mapping[str, Any]) -> S2Config:
