@@ -2,7 +2,7 @@
 
 Public entry points (import from the modules; this package stays import-light):
 
-- ``frontend.get_phones_and_bert(text, mode, bert, lexicon)`` / ``frontend.TextFrontend``:
+- ``frontend.get_phones_and_bert(text, mode, bert)`` / ``frontend.TextFrontend(lexicon)``:
   what synthesis and training call (phone ids, (1024, n_phones) features, normalised text).
 - ``cleaner.LanguageCleaner.clean(text, lang)``: one language, no splitting.
 - ``bert_features.load_bert_extractor(folder, device)``: warm chinese-roberta features.

@@ -135,11 +135,8 @@ def default_frontend() -> TextFrontend:
 
 
 def get_phones_and_bert(
-    text: str,
-    mode: str = "zh",
-    bert: PhoneFeatureSource | None = None,
-    lexicon: UserLexicon | None = None,
+    text: str, mode: str = "zh", bert: PhoneFeatureSource | None = None
 ) -> PhonesAndBert:
-    """Entry point for the synthesis pipeline; pass ``lexicon`` to apply a user's fixes."""
-    frontend = TextFrontend(lexicon) if lexicon is not None and len(lexicon) else default_frontend()
-    return frontend.phones_and_bert(text, mode, bert)
+    """Entry point for the synthesis pipeline (no user lexicon: with one, build a
+    ``TextFrontend(lexicon)`` once and call its ``phones_and_bert`` per sentence)."""
+    return default_frontend().phones_and_bert(text, mode, bert)
