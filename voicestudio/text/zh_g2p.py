@@ -80,7 +80,7 @@ def syllable_phones(initial: str, final: str) -> list[str]:
     return [entry[0], entry[1] + tone]
 
 
-def _apply_erhua(initials: list[str], finals: list[str], word: str, pos: str) -> list[str]:
+def _apply_erhua(finals: list[str], word: str, pos: str) -> list[str]:
     """儿 after a syllable takes that syllable's tone (玩儿 wán ér2), unless 儿 means 'child'."""
     always, never = _erhua_words()
     if finals and word[-1] == "儿" and finals[-1] == "er1":
@@ -165,7 +165,7 @@ class MandarinG2P:
             if len(initials) != len(word):  # e.g. a symbol run pypinyin returns as one item
                 initials, finals = _per_character(word)
             finals = apply_tone_sandhi(word, pos, finals)
-            finals = _apply_erhua(initials, finals, word, pos)
+            finals = _apply_erhua(finals, word, pos)
             for index, initial, final in zip(span, initials, finals, strict=False):
                 if index in forced:
                     initial, final = split_pinyin(forced[index])
