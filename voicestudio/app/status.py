@@ -7,7 +7,6 @@ view. The device is resolved in a :class:`JobRunner` because asking torch means 
 
 from __future__ import annotations
 
-import importlib
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -17,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.state import AppState
-from voicestudio.project.settings import base_models_dir
+from voicestudio.hub.registry import InstallSummary, installed_summary
 
 log = logging.getLogger(__name__)
 
@@ -33,61 +32,29 @@ class BaseModelsStatus:
     ready: bool
 
 
-def _from_registry(summary: object) -> BaseModelsStatus:
-    """Read the registry's answer: an object with ``ready``/``present``/``missing`` (and
-    ``tiny``, ``message``) as ``InstallSummary`` has, or a plain line of text."""
-    if isinstance(summary, str):
-        return BaseModelsStatus(summary, summary, summary != NOT_INSTALLED)
-    present = tuple(getattr(summary, "present", ()))
-    missing = tuple(getattr(summary, "missing", ()))
-    tiny = tuple(getattr(summary, "tiny", ()))
-    detail = str(getattr(summary, "message", ""))
-    if missing:
-        if not present:
-            return BaseModelsStatus(NOT_INSTALLED, detail or NOT_INSTALLED, False)
-        text = f"Base models: {len(present)} of {len(present) + len(missing)} installed"
-        return BaseModelsStatus(text, detail or text, False)
-    if tiny:
+def _describe(summary: InstallSummary) -> BaseModelsStatus:
+    detail = summary.message
+    if summary.missing:
+        if not summary.present:
+            return BaseModelsStatus(NOT_INSTALLED, detail, False)
+        total = len(summary.present) + len(summary.missing)
+        return BaseModelsStatus(
+            f"Base models: {len(summary.present)} of {total} installed", detail, False
+        )
+    if summary.tiny:
         return BaseModelsStatus("Base models: test models only", detail, False)
-    return BaseModelsStatus("Base models: installed", detail or "Base models ready.", True)
+    return BaseModelsStatus("Base models: installed", detail, True)
 
 
 def base_models_summary(data_dir: Path) -> BaseModelsStatus:
-    """What the status bar says about ``<data-dir>/base-models``.
-
-    The base-model registry (``voicestudio.hub.registry.installed_summary``) knows which
-    files a complete install has, so it is asked first; without it, a folder per model that
-    holds files counts as installed.
-    """
+    """What the status bar says about ``<data-dir>/base-models``, as the registry sees it."""
     try:
-        registry = importlib.import_module("voicestudio.hub.registry")
-    except ModuleNotFoundError as exc:
-        if exc.name not in ("voicestudio.hub", "voicestudio.hub.registry"):
-            raise
-        registry = None
-    summary = getattr(registry, "installed_summary", None)
-    if summary is not None:
-        try:
-            return _from_registry(summary(Path(data_dir)))
-        except Exception:  # a status line must never stop the window from opening
-            log.exception("base-model check failed")
-            return BaseModelsStatus(
-                "Base models: could not check", "See the log file for details.", False
-            )
-    folder = base_models_dir(Path(data_dir))
-    where = f"Base models live in {folder}"
-    if not folder.is_dir():
-        return BaseModelsStatus(NOT_INSTALLED, where, False)
-    models = sorted(
-        child.name
-        for child in folder.iterdir()
-        if child.is_dir() and any(p.is_file() for p in child.rglob("*"))
-    )
-    if not models:
-        return BaseModelsStatus(NOT_INSTALLED, where, False)
-    return BaseModelsStatus(
-        f"Base models: {len(models)} installed", f"{where}: {', '.join(models)}", True
-    )
+        return _describe(installed_summary(Path(data_dir)))
+    except Exception:  # a status line must never stop the window from opening
+        log.exception("base-model check failed")
+        return BaseModelsStatus(
+            "Base models: could not check", "See the log file for details.", False
+        )
 
 
 def _resolve_device_label(preference: str) -> str:
