@@ -13,6 +13,7 @@ from functools import cache
 
 from voicestudio.errors import UserInputError
 from voicestudio.text.frontend import TextFrontend, default_frontend
+from voicestudio.text.lexicon import ARPABET
 from voicestudio.text.resources import load_json_resource
 from voicestudio.text.symbols import PUNCTUATION
 
@@ -21,10 +22,6 @@ ZH_INITIALS = (
     "j", "q", "x", "zh", "ch", "sh", "r", "z", "c", "s",
 )
 ZH_TONES = ("1", "2", "3", "4", "5")
-EN_PHONEMES = (
-    "AA AE AH AO AW AY B CH D DH EH ER EY F G HH IH IY JH K L M N NG OW OY P R S SH T TH "
-    "UH UW V W Y Z ZH"
-).split()
 _ZH_INITIAL_SET = frozenset(ZH_INITIALS)
 
 
@@ -44,7 +41,7 @@ def inventory(lang: str) -> frozenset[str]:
             + [f"zh-tone:{t}" for t in ZH_TONES]
         )
     if lang == "en":
-        return frozenset(f"en:{p}" for p in EN_PHONEMES)
+        return frozenset(f"en:{p}" for p in ARPABET)
     raise UserInputError(f"Coverage is available for 'zh' and 'en', not '{lang}'.")
 
 
@@ -60,7 +57,7 @@ def _zh_units(phones: list[str]) -> set[str]:
 
 
 def _en_units(phones: list[str]) -> set[str]:
-    return {f"en:{p.rstrip('012')}" for p in phones if p.rstrip("012") in EN_PHONEMES}
+    return {f"en:{p.rstrip('012')}" for p in phones if p.rstrip("012") in ARPABET}
 
 
 def coverage_units(text: str, mode: str = "zh", frontend: TextFrontend | None = None
