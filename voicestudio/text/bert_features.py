@@ -26,18 +26,11 @@ MAX_CHARS = 510
 log = logging.getLogger(__name__)
 
 
-def pick_device(preferred: str | None = None) -> str:
-    """'cuda' or 'mps' when present, else 'cpu'; an explicit choice is kept."""
-    import torch
+def _device_name(preferred: str | None) -> str:
+    """'cuda', 'mps' or 'cpu' for a Settings/CLI choice (``models.devices.resolve_device``)."""
+    from voicestudio.models.devices import resolve_device
 
-    if preferred and preferred != "auto":
-        return preferred
-    if torch.cuda.is_available():
-        return "cuda"
-    mps = getattr(torch.backends, "mps", None)
-    if mps is not None and mps.is_available():
-        return "mps"
-    return "cpu"
+    return str(resolve_device(preferred or "auto").device)
 
 
 class BertFeatureExtractor:
@@ -53,7 +46,7 @@ class BertFeatureExtractor:
                 f"No BERT model in {model_dir}. Install the chinese-roberta-wwm-ext-large base "
                 "model from the Models page (or `voicestudio models`)."
             )
-        self.device = pick_device(device)
+        self.device = _device_name(device)
         # Half precision halves memory and time on CUDA; CPU and MPS stay in float32.
         self.dtype = torch.float16 if self.device == "cuda" else torch.float32
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
@@ -118,4 +111,4 @@ def _cached_extractor(model_dir: str, device: str) -> BertFeatureExtractor:
 
 def load_bert_extractor(model_dir: Path, device: str | None = None) -> BertFeatureExtractor:
     """The process-wide warm extractor for this model folder and device."""
-    return _cached_extractor(str(Path(model_dir).resolve()), pick_device(device))
+    return _cached_extractor(str(Path(model_dir).resolve()), _device_name(device))
