@@ -169,8 +169,3 @@ class EnglishG2P:
                     phones.append(phone)
             previous = token
         return phones
-
-
-def warm_up_english() -> None:
-    """Load the dictionary and neural model now (a few seconds) instead of on first use."""
-    _engine()
