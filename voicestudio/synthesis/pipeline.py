@@ -445,14 +445,20 @@ class Synthesizer:
         return audio[0, 0].float().cpu().numpy()
 
 
+def _plausible_tokens(n_phones: int) -> tuple[float, float]:
+    """The (fewest, most) sound tokens a sentence of ``n_phones`` phones plausibly takes."""
+    return MIN_TOKENS_PER_PHONE * n_phones, MAX_TOKENS_PER_PHONE * n_phones + SLACK_TOKENS
+
+
 def implausibility(result: DecodeResult, n_phones: int) -> str:
     """Why a decoded sentence's length is implausible for its phone count ("" = plausible)."""
     n = int(result.tokens.numel())
+    low, high = _plausible_tokens(n_phones)
     if not result.finished:
         return f"the model did not end the sentence ({n} sound tokens)"
-    if n < MIN_TOKENS_PER_PHONE * n_phones:
+    if n < low:
         return f"it came out too short ({n} sound tokens for {n_phones} phonemes)"
-    if n > MAX_TOKENS_PER_PHONE * n_phones + SLACK_TOKENS:
+    if n > high:
         return f"it came out too long ({n} sound tokens for {n_phones} phonemes)"
     return ""
 
@@ -462,7 +468,7 @@ def _badness(result: DecodeResult, text: PhonesAndBert) -> float:
     if not result.finished:
         return float("inf")
     n, phones = result.tokens.numel(), len(text.phone_ids)
-    low, high = MIN_TOKENS_PER_PHONE * phones, MAX_TOKENS_PER_PHONE * phones + SLACK_TOKENS
+    low, high = _plausible_tokens(phones)
     return max(low - n, n - high, 0.0) / max(phones, 1)
 
 
