@@ -17,7 +17,7 @@ Everything here is a pure function of the samples, so it is tested without model
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import numpy as np
@@ -102,9 +102,7 @@ def load_reference(
     prepared = prepare_reference(
         decoded.samples, decoded.sample_rate, transcript, trim_long, path.name
     )
-    return PreparedReference(
-        **{**prepared.__dict__, "notes": tuple(notes) + prepared.notes}  # conversions first
-    )
+    return replace(prepared, notes=tuple(notes) + prepared.notes)  # conversions first
 
 
 def prepare_reference(
