@@ -55,17 +55,14 @@ def _data_dir_option(parser: argparse.ArgumentParser) -> None:
 
 def _run_job(job) -> int:
     """Run ``job(progress, cancel)`` with a progress line and Ctrl-C as a clean stop."""
-    from voicestudio.cli.progress import ProgressLine, cancel_on_ctrl_c
+    from voicestudio.cli.progress import progress_job
 
-    line = ProgressLine()
     try:
-        with cancel_on_ctrl_c() as token:
+        with progress_job() as (line, token):
             job(line, token)
     except JobCancelled:
-        line.close()
         print(STOPPED_MESSAGE, file=sys.stderr)
         return 130
-    line.close()
     return 0
 
 

@@ -49,7 +49,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _train(args: argparse.Namespace) -> int:
-    from voicestudio.cli.progress import ProgressLine, cancel_on_ctrl_c
+    from voicestudio.cli.progress import progress_job
     from voicestudio.training.run import TrainingPlan, TrainingRun
 
     data_dir = resolve_data_dir(args.data_dir)
@@ -70,17 +70,14 @@ def _train(args: argparse.Namespace) -> int:
         )
         run = TrainingRun.start(voice, plan, data_dir)
 
-    line = ProgressLine()
     try:
-        with cancel_on_ctrl_c() as token:
+        with progress_job() as (line, token):
             version = run.run(progress=line, cancel=token)
     except JobCancelled as exc:
-        line.close()
         print(str(exc), file=sys.stderr)
         print(f"Resume with: voicestudio train \"{voice.name}\" --resume {run.version_id}",
               file=sys.stderr)
         return 130
-    line.close()
     print(f"Trained model version {version.version_id} of “{voice.name}” "
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")
