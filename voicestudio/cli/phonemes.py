@@ -69,14 +69,12 @@ def _jsonl_line(frontend: Any, line: str) -> dict[str, Any]:
 
 def _load_frontend(folders: list[Path]) -> Any:
     from voicestudio.text.frontend import TextFrontend
-    from voicestudio.text.lexicon import UserLexicon, load_lexicon
+    from voicestudio.text.lexicon import load_merged_lexicon
 
-    lexicon = UserLexicon()
     for folder in folders:
         if not folder.is_dir():
             raise UserInputError(f"No folder at {folder} (give a voice or narration folder).")
-        lexicon = lexicon.merged_with(load_lexicon(folder))
-    return TextFrontend(lexicon)
+    return TextFrontend(load_merged_lexicon(*folders))
 
 
 def run_phonemes(args: argparse.Namespace) -> int:

@@ -160,10 +160,11 @@ def save_lexicon(folder: Path, lexicon: UserLexicon) -> Path:
     return path
 
 
-def load_merged_lexicon(voice_folder: Path | None, narration_folder: Path | None) -> UserLexicon:
-    """Voice lexicon overridden by the narration's: what a narration is rendered with."""
+def load_merged_lexicon(*folders: Path | None) -> UserLexicon:
+    """The folders' lexicons, each overriding those before it: ``(voice, narration)`` gives
+    what a narration is rendered with. ``None`` folders are skipped."""
     merged = UserLexicon()
-    for folder in (voice_folder, narration_folder):
+    for folder in folders:
         if folder is not None:
             merged = merged.merged_with(load_lexicon(folder))
     return merged
