@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -16,9 +15,7 @@ import ctranslate2
 import numpy as np
 
 from voicestudio.audio.resample import resample
-from voicestudio.audio.slicer import Segment
 from voicestudio.errors import MissingModelError, UserInputError
-from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 
 WHISPER_SAMPLE_RATE = 16000
 _MODEL_FILES = ("model.bin", "config.json")
@@ -187,22 +184,3 @@ class Transcriber:
             words=words,
             no_speech_probability=float(max((p.no_speech_prob for p in pieces), default=1.0)),
         )
-
-    def transcribe_segments(
-        self,
-        samples: np.ndarray,
-        segments: Sequence[Segment],
-        language: str | None = None,
-        progress: ProgressCallback | None = None,
-        cancel: CancelToken | None = None,
-    ) -> list[Transcript]:
-        """Transcribe each segment of one recording, with progress and cancel between them."""
-        tracker = ProgressTracker(progress, cancel)
-        results = []
-        for index, segment in enumerate(segments):
-            tracker.step(
-                index, len(segments), f"Transcribing segment {index + 1} of {len(segments)}"
-            )
-            results.append(self.transcribe(segment.cut(samples), segment.sample_rate, language))
-        tracker.step(len(segments), len(segments), "Transcription finished")
-        return results
