@@ -42,10 +42,10 @@ from voicestudio.hub.registry import (
     model_state,
     nearest_existing,
     read_marker,
-    sha256_of,
     staged_install,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
+from voicestudio.project.checksums import sha256_file
 from voicestudio.project.settings import base_models_dir
 
 GPTSOVITS_IDS: tuple[str, ...] = tuple(s.id for s in SPECS.values() if s.repo_id == GPTSOVITS_REPO)
@@ -122,7 +122,7 @@ def _place(src: Path, dst: Path, link: bool, meter: ByteMeter, cancel: CancelTok
            label: str) -> str:
     """Hard-link or copy ``src`` to ``dst``; returns the sha256 of what was placed."""
     if link and _hard_link(src, dst):
-        return sha256_of(dst, lambda n: _tick(meter, cancel, n, label))
+        return sha256_file(dst, lambda n: _tick(meter, cancel, n, label))
     digest = hashlib.sha256()
     part = dst.with_name(dst.name + PART_SUFFIX)
     try:

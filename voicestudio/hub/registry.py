@@ -29,7 +29,6 @@ unfinished ``.incoming`` folder that the next attempt resumes or replaces.
 
 from __future__ import annotations
 
-import hashlib
 import json
 import os
 import re
@@ -44,6 +43,7 @@ from typing import Any
 
 from voicestudio.errors import MissingModelError, UserInputError, VoiceStudioError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
+from voicestudio.project.checksums import sha256_file
 from voicestudio.project.settings import base_models_dir
 
 MARKER_NAME = "model.json"
@@ -336,7 +336,7 @@ def verify_installed(data_dir: Path, spec_id: str,
     except ValueError as exc:
         raise MissingModelError(_missing_message(spec, str(exc))) from None
     for f in model.files:
-        if sha256_of(folder / f.name, on_bytes) != f.sha256:
+        if sha256_file(folder / f.name, on_bytes) != f.sha256:
             raise MissingModelError(_missing_message(
                 spec, f"{f.name} does not match its recorded checksum (the file was changed or "
                 "damaged on disk)"))
@@ -461,17 +461,6 @@ def require_file(data_dir: Path, spec_id: str, name: str | None = None) -> Path:
 # Installing
 
 
-def sha256_of(path: Path, on_bytes: Callable[[int], None] | None = None,
-              chunk_size: int = 1 << 20) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(chunk_size):
-            digest.update(chunk)
-            if on_bytes:
-                on_bytes(len(chunk))
-    return digest.hexdigest()
-
-
 def now_iso() -> str:
     return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
 
@@ -511,7 +500,7 @@ def finalize_install(
         path = staging / name
         files.append({
             "name": name, "size": path.stat().st_size,
-            "sha256": known.get(name) or sha256_of(path), "origin": origins.get(name, ""),
+            "sha256": known.get(name) or sha256_file(path), "origin": origins.get(name, ""),
         })
     marker = {
         "format": MARKER_FORMAT, "id": spec.id, "kind": spec.kind, "title": spec.title,

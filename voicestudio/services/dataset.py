@@ -33,6 +33,7 @@ from voicestudio.errors import (
 )
 from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 from voicestudio.text.zh_normalize import to_simplified
@@ -43,7 +44,6 @@ from voicestudio.training.dataset import (
     TakeRecord,
     WordTiming,
     quality_flags,
-    sha256_file,
 )
 from voicestudio.training.features import BuildReport, FeatureModels, build_features
 

@@ -14,7 +14,6 @@ that one segment.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import re
 import shutil
@@ -33,6 +32,7 @@ from voicestudio.audio.speakers import is_other_speaker
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, atomic_writer
+from voicestudio.project.checksums import sha256_file
 from voicestudio.project.documents import read_versioned_json
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, DatasetSummary, Voice, now_iso
 
@@ -42,15 +42,6 @@ SEGMENT_SAMPLE_RATE = 32000  # GPT-SoVITS slices and trains at 32 kHz
 # Shorter than this is not a segment but a click; the editor must not produce one.
 MIN_SEGMENT_SECONDS = 0.2
 _SLUG = re.compile(r"[^A-Za-z0-9]+")
-
-
-def sha256_file(path: Path) -> str:
-    """Content hash of a file: how a second import of the same recording is recognised."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        while chunk := fh.read(1 << 20):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 @dataclass
