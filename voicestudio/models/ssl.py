@@ -81,7 +81,6 @@ def write_tiny_hubert(folder: Path, seed: int = 0) -> None:
     """
     from transformers import HubertConfig, HubertModel
 
-    torch.manual_seed(seed)
     config = HubertConfig(
         hidden_size=SSL_DIM,
         num_hidden_layers=1,
@@ -96,4 +95,7 @@ def write_tiny_hubert(folder: Path, seed: int = 0) -> None:
         conv_bias=False,
         do_stable_layer_norm=False,
     )
-    HubertModel(config).eval().save_pretrained(str(folder))
+    with torch.random.fork_rng(devices=[]):  # seeding must not disturb the caller's RNG
+        torch.manual_seed(seed)
+        model = HubertModel(config).eval()
+    model.save_pretrained(str(folder))

@@ -88,8 +88,7 @@ def write_tiny_hubert_folder(folder: Path, seed: int = 0) -> None:
     """The tiny HuBERT plus the ``preprocessor_config.json`` that chinese-hubert-base ships."""
     from transformers import Wav2Vec2FeatureExtractor
 
-    with torch.random.fork_rng(devices=[]):
-        write_tiny_hubert(Path(folder), seed)
+    write_tiny_hubert(Path(folder), seed)
     Wav2Vec2FeatureExtractor(
         feature_size=1,
         sampling_rate=SSL_SAMPLE_RATE,
