@@ -10,11 +10,11 @@ import torch
 from tiny_training import write_features
 
 from voicestudio.errors import CorruptFileError
-from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator
+from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator, load_discriminator
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
 from voicestudio.training import batches
-from voicestudio.training.base_models import hub_base_models, load_discriminator
+from voicestudio.training.base_models import hub_base_models
 from voicestudio.training.run import TrainingPlan, TrainingRun
 
 

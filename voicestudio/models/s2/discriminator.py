@@ -10,13 +10,16 @@ conv weight-normalised (`weight_g` / `weight_v`).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
+from voicestudio.errors import CorruptFileError
 from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConv2d
+from voicestudio.models.safe_pickle import safe_load
 
 V2_PERIODS: tuple[int, ...] = (2, 3, 5, 7, 11)
 V2PRO_PERIODS: tuple[int, ...] = (2, 3, 5, 7, 11, 17, 23)  # v2Pro and v2ProPlus
@@ -131,3 +134,34 @@ class MultiPeriodDiscriminator(nn.Module):
             fake_logits.append(logits)
             fake_fmaps.append(fmap)
         return real_logits, fake_logits, real_fmaps, fake_fmaps
+
+
+def load_discriminator(path: Path) -> MultiPeriodDiscriminator:
+    """A pretrained ``s2D*.pth`` (``{"weight": ...}``) or a training ``D_*.pth``
+    (``{"model": ...}``), every key and shape checked.
+
+    The periods are not stored in the file; they follow from how many period discriminators it
+    has (v2: 2, 3, 5, 7, 11; v2Pro adds 17 and 23).
+    """
+    obj = safe_load(path)
+    weights = obj.get("weight", obj.get("model")) if isinstance(obj, Mapping) else None
+    if not isinstance(weights, Mapping):
+        raise CorruptFileError(
+            f"'{Path(path).name}' is not a SoVITS discriminator file. Reinstall the base models."
+        )
+    indices = {int(k.split(".")[1]) for k in weights if str(k).startswith("discriminators.")}
+    n_periods = len(indices) - 1
+    if not 1 <= n_periods <= len(V2PRO_PERIODS):
+        raise CorruptFileError(f"'{Path(path).name}' holds no usable discriminator.")
+    discriminator = MultiPeriodDiscriminator(V2PRO_PERIODS[:n_periods])
+    expected = discriminator.state_dict()
+    wrong = [k for k in expected if k not in weights or weights[k].shape != expected[k].shape]
+    extra = [k for k in weights if k not in expected]
+    if wrong or extra:
+        raise CorruptFileError(
+            f"'{Path(path).name}' does not match the SoVITS discriminator "
+            f"({len(wrong)} missing or resized, {len(extra)} unexpected entries, e.g. "
+            f"{(wrong + extra)[0]}). Reinstall the base models."
+        )
+    discriminator.load_state_dict({k: weights[k].float() for k in expected})
+    return discriminator
