@@ -55,3 +55,18 @@ def test_corrupt_manifest_listed_not_crashing(tmp_path, capsys):
     code, out, _ = run(capsys, "--data-dir", str(data), "voices", "list")
     assert code == 0 and "DAMAGED" in out
     assert voice.manifest_path.read_text() == "{broken"
+
+
+def test_accent_defaults_to_keep_and_can_be_changed(tmp_path, capsys):
+    data = str(tmp_path / "d")
+    run(capsys, "--data-dir", data, "voices", "create", "Rose", "--lang", "zh")
+    code, out, _ = run(capsys, "--data-dir", data, "voices", "accent", "Rose")
+    assert code == 0 and "Keep the way they speak" in out
+    code, out, _ = run(capsys, "--data-dir", data, "voices", "accent", "Rose", "standard")
+    assert code == 0 and "Standard pronunciation" in out
+    assert VoiceLibrary(tmp_path / "d").find("Rose").manifest.accent == "standard"
+    run(capsys, "--data-dir", data, "voices", "create", "Jim", "--lang", "en",
+        "--accent", "standard")
+    code, out, _ = run(capsys, "--data-dir", data, "voices", "list", "--json")
+    accents = {row["name"]: row["accent"] for row in map(json.loads, out.splitlines())}
+    assert accents == {"Rose": "standard", "Jim": "standard"}

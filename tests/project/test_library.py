@@ -138,3 +138,22 @@ def test_damaged_voice_can_be_trashed_and_restored_untouched(library):
     assert library.restore_entry(library.trash()[0]) is None
     assert (library.voices_dir / "Rose" / "voice.json").read_text() == "{broken"
     assert not entry.folder.exists()
+
+
+def test_accent_setting_survives_reopen_and_old_manifests_default_to_keep(library):
+    voice = library.create("Rose", ["zh"])
+    assert voice.manifest.accent == "keep"
+    voice.set_accent("standard")
+    assert Voice.open(voice.folder).manifest.accent == "standard"
+    with pytest.raises(UserInputError, match="Unknown accent"):
+        voice.set_accent("posh")
+
+    raw = json.loads(voice.manifest_path.read_text())
+    del raw["accent"]  # a voice made before the setting existed
+    voice.manifest_path.write_text(json.dumps(raw))
+    assert Voice.open(voice.folder).manifest.accent == "keep"
+
+    raw["accent"] = "posh"
+    voice.manifest_path.write_text(json.dumps(raw))
+    with pytest.raises(CorruptFileError, match="damaged"):
+        Voice.open(voice.folder)

@@ -1,4 +1,4 @@
-"""``voicestudio voices list|create|rename|duplicate|delete|restore|trash``."""
+"""``voicestudio voices list|create|accent|rename|duplicate|delete|restore|trash``."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import json
 
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
-from voicestudio.project.voice import ConsentRecord
+from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -25,7 +25,18 @@ def register(sub: argparse._SubParsersAction) -> None:
         help="language(s) of the voice (repeatable; default from Settings)",
     )
     create.add_argument("--consent-by", help="who gave consent to clone this voice")
+    create.add_argument(
+        "--accent", choices=tuple(ACCENT_CHOICES), default=DEFAULT_ACCENT,
+        help=_accent_help(),
+    )
     create.set_defaults(func=_create)
+
+    accent = actions.add_parser(
+        "accent", help="show or set how the voice treats the speaker's pronunciation"
+    )
+    accent.add_argument("name")
+    accent.add_argument("choice", nargs="?", choices=tuple(ACCENT_CHOICES), help=_accent_help())
+    accent.set_defaults(func=_accent)
 
     rename = actions.add_parser("rename", help="rename a voice")
     rename.add_argument("name")
@@ -49,6 +60,12 @@ def register(sub: argparse._SubParsersAction) -> None:
     trash.set_defaults(func=_trash)
 
 
+def _accent_help() -> str:
+    return "; ".join(f"{key}: {title}" for key, (title, _) in ACCENT_CHOICES.items()) + (
+        f" (default {DEFAULT_ACCENT})"
+    )
+
+
 def _library(args: argparse.Namespace) -> VoiceLibrary:
     return VoiceLibrary(resolve_data_dir(args.data_dir))
 
@@ -60,7 +77,7 @@ def _list(args: argparse.Namespace) -> int:
             row = {"name": entry.name, "folder": str(entry.folder), "problem": entry.problem}
             if entry.voice:
                 m = entry.voice.manifest
-                row |= {"languages": m.languages, "created": m.created,
+                row |= {"languages": m.languages, "created": m.created, "accent": m.accent,
                         "segments": m.dataset.segments, "models": len(m.models)}
             print(json.dumps(row, ensure_ascii=False))
         elif entry.voice:
@@ -84,7 +101,18 @@ def _create(args: argparse.Namespace) -> int:
             statement="Consent given on the command line.",
         )
     voice = _library(args).create(args.name, languages, consent)
+    if args.accent != voice.manifest.accent:
+        voice.set_accent(args.accent)
     print(f"Created voice “{voice.name}” in {voice.folder}")
+    return 0
+
+
+def _accent(args: argparse.Namespace) -> int:
+    voice = _library(args).find(args.name)
+    if args.choice:
+        voice.set_accent(args.choice)
+    title, explanation = ACCENT_CHOICES[voice.manifest.accent]
+    print(f"“{voice.name}”: {title}. {explanation}")
     return 0
 
 

@@ -22,6 +22,27 @@ FORMAT_VERSION = 1
 SUBFOLDERS = ("takes", "segments", "models", "narrations")
 SUPPORTED_LANGUAGES = ("zh", "en")
 
+ACCENT_KEEP = "keep"
+ACCENT_STANDARD = "standard"
+# The two answers to "how should the model pronounce things?", in the words the person
+# sees. Asked once per voice; the take checks and the segment importers both read it.
+ACCENT_CHOICES: dict[str, tuple[str, str]] = {
+    ACCENT_KEEP: (
+        "Keep the way they speak",
+        "Takes where a word sounds different from the standard pronunciation are kept "
+        "and labelled with the standard text, so the voice learns the speaker's own "
+        "accent (for example 福建 said as “hu jian”). Skipped or added words are still "
+        "flagged.",
+    ),
+    ACCENT_STANDARD: (
+        "Standard pronunciation",
+        "Takes where a word is pronounced differently from the standard are flagged to "
+        "record again, so the voice learns the textbook pronunciation. Skipped or added "
+        "words are flagged too.",
+    ),
+}
+DEFAULT_ACCENT = ACCENT_KEEP
+
 
 def now_iso() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
@@ -67,6 +88,7 @@ class VoiceManifest:
     consent: ConsentRecord | None = None
     dataset: DatasetSummary = field(default_factory=DatasetSummary)
     models: list[ModelVersion] = field(default_factory=list)
+    accent: str = DEFAULT_ACCENT
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -85,6 +107,7 @@ class VoiceManifest:
                 consent=ConsentRecord(**consent) if consent else None,
                 dataset=DatasetSummary(**raw.get("dataset", {})),
                 models=[ModelVersion(**m) for m in raw.get("models", [])],
+                accent=_read_accent(raw.get("accent", DEFAULT_ACCENT)),
                 format_version=int(raw["format_version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -92,6 +115,20 @@ class VoiceManifest:
                 f"{source} is damaged ({exc}). It was left untouched; restore it from a "
                 "backup or ask for help with the file."
             ) from exc
+
+
+def _read_accent(value: object) -> str:
+    if value not in ACCENT_CHOICES:
+        raise ValueError(f"unknown accent setting {value!r}")
+    return str(value)
+
+
+def validate_accent(accent: str) -> str:
+    if accent not in ACCENT_CHOICES:
+        raise UserInputError(
+            f"Unknown accent setting “{accent}”; choose {' or '.join(ACCENT_CHOICES)}."
+        )
+    return accent
 
 
 def validate_name(name: str) -> str:
@@ -150,6 +187,10 @@ class Voice:
 
     def add_model_version(self, version: ModelVersion) -> None:
         self.manifest.models.append(version)
+        self.save()
+
+    def set_accent(self, accent: str) -> None:
+        self.manifest.accent = validate_accent(accent)
         self.save()
 
     def latest_model(self) -> ModelVersion | None:
