@@ -30,6 +30,10 @@ class MissingModelError(VoiceStudioError):
     """A base model or trained model the job needs is not installed."""
 
 
+class DiskFullError(VoiceStudioError):
+    """The drive holding the data folder cannot take the files of a job; nothing was changed."""
+
+
 class JobCancelled(VoiceStudioError):
     """The user cancelled a long job; the job left a consistent state behind."""
 

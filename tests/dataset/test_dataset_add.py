@@ -243,3 +243,46 @@ def test_mandarin_transcripts_are_stored_in_simplified_characters(models_dir, ma
     segments = open_dataset(models_dir, voice.name).segments
     assert segments and all(s.text == "这是我们的语言。" for s in segments)
     assert [w.text for w in segments[0].words] == ["这是", "语言"]
+
+
+def test_a_second_add_or_a_delete_during_an_add_is_refused(models_dir, make_voice, recordings):
+    """Two adds of the same files at once would add every segment twice; a delete during an
+    add would split the voice between the trash and a damaged folder."""
+    import threading
+
+    from dataset_speech import ScriptedTranscriber
+
+    from voicestudio.project.locks import VoiceInUseError
+
+    voice = make_voice()
+    library = VoiceLibrary(models_dir)
+    refusals: list[str] = []
+
+    class MeanwhileTranscriber(ScriptedTranscriber):
+        def transcribe(self, samples, sample_rate, language=None):
+            if self.calls == 0:  # mid-add: what another window or command would try
+                def elsewhere() -> None:
+                    for attempt in (
+                        lambda: add_recordings(models_dir, voice.name, [recordings["story"]],
+                                               transcriber=ScriptedTranscriber()),
+                        lambda: library.delete(voice.name),
+                    ):
+                        try:
+                            attempt()
+                        except VoiceInUseError as exc:
+                            refusals.append(str(exc))
+                thread = threading.Thread(target=elsewhere)
+                thread.start()
+                thread.join()
+            return super().transcribe(samples, sample_rate, language)
+
+    report = add_recordings(models_dir, voice.name, [recordings["story"]],
+                            transcriber=MeanwhileTranscriber())
+    assert len(refusals) == 2 and all("adding recordings" in r for r in refusals)
+    dataset = open_dataset(models_dir, voice.name)
+    assert len(dataset.takes) == 1 and len(dataset.segments) == report.segments > 0
+    assert library.trash() == []
+    # Once the add is over the same file is recognised as added, not added again.
+    again = add_recordings(models_dir, voice.name, [recordings["story"]],
+                           transcriber=ScriptedTranscriber())
+    assert again.already_added == [recordings["story"]]

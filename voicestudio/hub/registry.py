@@ -37,14 +37,15 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicestudio.errors import MissingModelError, UserInputError, VoiceStudioError
+from voicestudio.errors import DiskFullError, MissingModelError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
 from voicestudio.project.checksums import sha256_file
+from voicestudio.project.locks import exclusive_file_lock
 from voicestudio.project.settings import base_models_dir
+from voicestudio.project.voice import now_iso
 
 MARKER_NAME = "model.json"
 MARKER_FORMAT = 1
@@ -54,10 +55,6 @@ PART_SUFFIX = ".part"
 SOURCES = ("download", "import", "tiny")
 TINY_NOTE = "tiny random weights — for tests and demos only"
 GPTSOVITS_REPO = "lj1995/GPT-SoVITS"
-
-class DiskFullError(VoiceStudioError):
-    """The drive holding the data folder cannot take the files of a job."""
-
 
 INSTALL_HINT = "Open VoiceStudio → Base models, or run `voicestudio models download`."
 
@@ -461,10 +458,6 @@ def require_file(data_dir: Path, spec_id: str, name: str | None = None) -> Path:
 # Installing
 
 
-def now_iso() -> str:
-    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
-
-
 def finalize_install(
     data_dir: Path,
     spec_id: str,
@@ -567,44 +560,11 @@ def install_lock(data_dir: Path, spec_id: str) -> Iterator[None]:
     An OS file lock, so it disappears with the process that held it: no stale lock to clear
     after a crash.
     """
-    folder = base_models_dir(Path(data_dir)) / LOCKS_DIRNAME
-    folder.mkdir(parents=True, exist_ok=True)
-    # The (empty) lock files stay: deleting them would let a waiting process lock a file
-    # that is no longer the one the next process opens.
-    fh = open(folder / f"{spec_id}.lock", "a+b")
-    try:
-        try:
-            _lock(fh)
-        except OSError:
-            raise VoiceStudioError(
-                f"{get_spec(spec_id).title} is being installed by another VoiceStudio window or "
-                "command. Wait for it to finish, then try again.") from None
-        try:
-            yield
-        finally:
-            _unlock(fh)
-    finally:
-        fh.close()
-
-
-if os.name == "nt":
-    import msvcrt
-
-    def _lock(fh: Any) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_NBLCK, 1)
-
-    def _unlock(fh: Any) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock(fh: Any) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
-
-    def _unlock(fh: Any) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    lock_path = base_models_dir(Path(data_dir)) / LOCKS_DIRNAME / f"{spec_id}.lock"
+    busy = (f"{get_spec(spec_id).title} is being installed by another VoiceStudio window or "
+            "command. Wait for it to finish, then try again.")
+    with exclusive_file_lock(lock_path, timeout=0, busy_message=busy):
+        yield
 
 
 def nearest_existing(path: Path) -> Path:

@@ -15,6 +15,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.project.locks import folder_lock, voice_lock
 from voicestudio.project.voice import (
     ConsentRecord,
     Voice,
@@ -117,14 +118,17 @@ class VoiceLibrary:
         return Voice(folder, manifest)
 
     def rename(self, name: str, new_name: str) -> Voice:
+        """Rename a voice (and its folder); refused while something else uses the voice."""
         voice = self.find(name)
         new_name = validate_name(new_name)
-        target = self._check_free(new_name, ignore=voice.folder)
-        voice.manifest.name = new_name
-        voice.save()
-        if target != voice.folder:
-            os.rename(voice.folder, target)
-            voice.folder = target
+        with voice_lock(voice, "renaming", refused_as="renamed"):
+            voice = Voice.open(voice.folder)
+            target = self._check_free(new_name, ignore=voice.folder)
+            voice.manifest.name = new_name
+            voice.save()
+            if target != voice.folder:
+                os.rename(voice.folder, target)
+                voice.folder = target
         return voice
 
     def duplicate(self, name: str, new_name: str) -> Voice:
@@ -132,7 +136,8 @@ class VoiceLibrary:
         new_name = validate_name(new_name)
         target = self._check_free(new_name)
         staging = self.voices_dir / f".copying-{uuid.uuid4().hex}"
-        shutil.copytree(source.folder, staging)
+        with voice_lock(source, "copying", refused_as="copied"):
+            shutil.copytree(source.folder, staging, ignore=shutil.ignore_patterns(".*.tmp"))
         copy = Voice.open(staging)
         copy.manifest.name = new_name
         copy.manifest.id = uuid.uuid4().hex
@@ -145,10 +150,12 @@ class VoiceLibrary:
     def delete(self, name: str) -> TrashEntry:
         """Move a voice (or a damaged voice folder) to the trash; nothing is erased."""
         entry = self.entry(name)
-        stamp = datetime.now(UTC)
-        self.trash_dir.mkdir(parents=True, exist_ok=True)
-        target = self.trash_dir / f"{entry.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
-        os.rename(entry.folder, target)
+        voice_id = entry.voice.manifest.id if entry.voice else None
+        with folder_lock(entry.folder, voice_id, entry.name, "deleting", refused_as="deleted"):
+            stamp = datetime.now(UTC)
+            self.trash_dir.mkdir(parents=True, exist_ok=True)
+            target = self.trash_dir / f"{entry.folder.name}@{stamp.strftime(_TRASH_STAMP)}"
+            os.rename(entry.folder, target)
         return TrashEntry(target, entry.name, stamp)
 
     def trash(self) -> list[TrashEntry]:

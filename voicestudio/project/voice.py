@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from voicestudio.errors import CorruptFileError, UserInputError
+from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.project.documents import read_versioned_json
 
@@ -181,8 +181,17 @@ class Voice:
         return cls(Path(folder), VoiceManifest.from_json(raw, path))
 
     def save(self) -> None:
+        """Write the manifest; a voice whose folder has gone (deleted meanwhile) is refused.
+
+        The folder itself is never created here: re-creating a deleted voice's folder would
+        leave a damaged voice beside the real one in the trash.
+        """
+        if not self.folder.is_dir():
+            raise NotFoundError(
+                f"“{self.name}” is no longer at {self.folder} (deleted or renamed meanwhile); "
+                "nothing was saved there.")
         for kind in SUBFOLDERS:
-            self.subfolder(kind).mkdir(parents=True, exist_ok=True)
+            self.subfolder(kind).mkdir(exist_ok=True)
         atomic_write_json(self.manifest_path, self.manifest.to_json())
 
     def add_model_version(self, version: ModelVersion) -> None:

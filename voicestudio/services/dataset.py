@@ -35,6 +35,7 @@ from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.locks import voice_lock
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.dataset import (
@@ -322,7 +323,22 @@ def add_recordings(
     app's warm one). Raises JobCancelled on cancel, with every finished file saved.
     """
     data_dir = Path(data_dir)
-    dataset = open_dataset(data_dir, voice_name)
+    voice = VoiceLibrary(data_dir).find(voice_name)
+    with voice_lock(voice, "adding recordings"):
+        # Opened under the lock: what an add that just finished wrote is seen, not redone.
+        dataset = Dataset.open(Voice.open(voice.folder))
+        return _add_all(data_dir, dataset, files, language, progress, cancel, transcriber)
+
+
+def _add_all(
+    data_dir: Path,
+    dataset: Dataset,
+    files: Sequence[Path | str],
+    language: str | None,
+    progress: ProgressCallback | None,
+    cancel: CancelToken | None,
+    transcriber: SpeechRecognizer | None,
+) -> AddReport:
     language = _recognition_language(dataset.voice, language)
     if transcriber is None:
         transcriber = load_transcriber(data_dir, language)
@@ -440,15 +456,17 @@ def build_dataset(
     """Compute the missing or outdated training features of a voice's kept segments."""
     from voicestudio.models.devices import resolve_device
 
-    dataset = open_dataset(Path(data_dir), voice_name)
-    if not dataset.kept_segments():
-        raise UserInputError(
-            f"{dataset.voice.name} has no segments to train on yet. Add recordings with "
-            f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…` first."
-        )
-    models = FeatureModels(Path(data_dir), str(resolve_device(device).device))
-    report = build_features(dataset, models, progress, cancel)
-    dataset.refresh()  # the manifest's summary
+    voice = VoiceLibrary(Path(data_dir)).find(voice_name)
+    with voice_lock(voice, "computing training features"):
+        dataset = Dataset.open(Voice.open(voice.folder))
+        if not dataset.kept_segments():
+            raise UserInputError(
+                f"{dataset.voice.name} has no segments to train on yet. Add recordings with "
+                f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…` first."
+            )
+        models = FeatureModels(Path(data_dir), str(resolve_device(device).device))
+        report = build_features(dataset, models, progress, cancel)
+        dataset.refresh()  # the manifest's summary
     return report
 
 

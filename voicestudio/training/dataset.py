@@ -14,10 +14,8 @@ that one segment.
 
 from __future__ import annotations
 
-import os
 import re
 import shutil
-import threading
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import asdict, dataclass, field
@@ -34,6 +32,7 @@ from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, atomic_writer
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.documents import read_versioned_json
+from voicestudio.project.locks import exclusive_file_lock
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, DatasetSummary, Voice, now_iso
 
 INDEX_NAME = "index.json"
@@ -404,45 +403,12 @@ class Dataset:
                 segment.flags = flags
 
 
-_THREAD_LOCKS: dict[str, threading.Lock] = {}
-_THREAD_LOCKS_GUARD = threading.Lock()
-
-
 @contextmanager
 def index_lock(index_path: Path) -> Iterator[None]:
-    """One change of an index at a time: across threads (a lock) and processes (a file lock).
+    """One change of an index at a time, across threads and processes.
 
     Held only for a read-modify-write of the index, never while audio is being processed, so
     waiting for it is always short.
     """
-    key = str(Path(index_path).resolve())
-    with _THREAD_LOCKS_GUARD:
-        thread_lock = _THREAD_LOCKS.setdefault(key, threading.Lock())
-    lock_path = Path(index_path).with_name(".index.lock")
-    lock_path.parent.mkdir(parents=True, exist_ok=True)
-    with thread_lock, open(lock_path, "a+b") as fh:
-        _lock_file(fh)
-        try:
-            yield
-        finally:
-            _unlock_file(fh)
-
-
-if os.name == "nt":
-    import msvcrt
-
-    def _lock_file(fh: Any) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_LOCK, 1)  # retries for up to 10 s
-
-    def _unlock_file(fh: Any) -> None:
-        fh.seek(0)
-        msvcrt.locking(fh.fileno(), msvcrt.LK_UNLCK, 1)
-else:
-    import fcntl
-
-    def _lock_file(fh: Any) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_EX)
-
-    def _unlock_file(fh: Any) -> None:
-        fcntl.flock(fh.fileno(), fcntl.LOCK_UN)
+    with exclusive_file_lock(Path(index_path).with_name(".index.lock")):
+        yield

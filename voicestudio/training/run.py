@@ -30,6 +30,7 @@ from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.models.devices import DeviceInfo, resolve_device
 from voicestudio.project.atomic import atomic_write_json
+from voicestudio.project.locks import voice_lock
 from voicestudio.project.voice import ModelVersion, Voice, now_iso
 from voicestudio.training.base_models import BaseModels, hub_base_models
 from voicestudio.training.batches import (
@@ -209,7 +210,17 @@ class TrainingRun:
     ) -> ModelVersion:
         """Train both stages (skipping what an earlier session finished) and register the
         result. Raises JobCancelled after saving, TrainingDataError for an unusable dataset,
-        MissingModelError without base models."""
+        MissingModelError without base models. The voice is locked meanwhile: it cannot be
+        renamed, deleted or trained twice at once."""
+        with voice_lock(self.voice, "training"):
+            return self._run(progress, cancel, on_update)
+
+    def _run(
+        self,
+        progress: ProgressCallback | None,
+        cancel: CancelToken | None,
+        on_update: Reporter | None,
+    ) -> ModelVersion:
         progress = progress or ignore_progress
         cancel = cancel or CancelToken()
         device_info = resolve_device(self.plan.device)
