@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 import soundfile as sf
+from voice_fakes import FakePlayer, NoOutputPlayer, add_segments, speech_like
 
 from voicestudio.app import dialogs
 from voicestudio.app.pages.try_voice import TryVoicePanel
@@ -16,60 +17,6 @@ from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ModelVersion
 
 SAMPLE_RATE = 32000
-
-
-def speech_like(seconds: float, seed: int = 0) -> np.ndarray:
-    """Voiced 'syllables' (harmonics under a smooth envelope) with pauses: enough for the
-    reference checks, which look at levels, length and clipping, not at words."""
-    rng = np.random.default_rng(seed)
-    out = np.zeros(int(seconds * SAMPLE_RATE), dtype=np.float32)
-    t = 0.0
-    while t < seconds - 0.3:
-        n = int(rng.uniform(0.12, 0.22) * SAMPLE_RATE)
-        start = int(t * SAMPLE_RATE)
-        time = np.arange(n) / SAMPLE_RATE
-        f0 = rng.uniform(110, 190)
-        tone = sum(np.sin(2 * np.pi * f0 * k * time) / k for k in range(1, 6))
-        out[start:start + n] += (0.2 * np.hanning(n) * tone).astype(np.float32)
-        t += n / SAMPLE_RATE + (0.35 if rng.random() < 0.15 else 0.03)
-    return out
-
-
-class FakePlayer:
-    """Stands in for the sound card: remembers what it was asked to play."""
-
-    def __init__(self) -> None:
-        self.played: list[tuple[np.ndarray, int]] = []
-        self.is_playing = False
-
-    def play(self, samples: np.ndarray, sample_rate: int) -> None:
-        self.played.append((samples, sample_rate))
-        self.is_playing = True
-
-    def stop(self) -> None:
-        self.is_playing = False
-
-
-class NoOutputPlayer(FakePlayer):
-    def play(self, samples: np.ndarray, sample_rate: int) -> None:
-        raise NoAudioOutputError("no default output device")
-
-
-@pytest.fixture(scope="module")
-def tiny_base_models(tmp_path_factory) -> Path:
-    """The tiny base-model set, written once for this module (about ten seconds)."""
-    from voicestudio.synthesis.tiny_models import install_tiny_base_models
-
-    data_dir = tmp_path_factory.mktemp("tiny")
-    install_tiny_base_models(data_dir)
-    return data_dir / "base-models"
-
-
-@pytest.fixture
-def with_models(isolated_user_dirs, tiny_base_models) -> Path:
-    isolated_user_dirs.mkdir(parents=True, exist_ok=True)
-    (isolated_user_dirs / "base-models").symlink_to(tiny_base_models, target_is_directory=True)
-    return isolated_user_dirs
 
 
 @pytest.fixture
@@ -218,22 +165,10 @@ def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models):
 
 
 def test_a_voice_with_recordings_offers_its_best_clip(make_window, with_models, qtbot):
-    from voicestudio.project.voice import now_iso
-    from voicestudio.training.dataset import Dataset, SegmentRecord, TakeRecord
-
     voice = VoiceLibrary(with_models).create("Auntie May", ["zh"])
-    dataset = Dataset.open(voice)
-    segments = []
-    for seg_id, seconds, text, checked in (("long", 12.0, "太长了。", True),
-                                           ("good", 5.0, "今天天气很好。", True),
-                                           ("unsure", 5.0, "也许吧。", False)):
-        path, digest = dataset.write_segment_audio(seg_id, speech_like(seconds, len(seg_id)))
-        segments.append(SegmentRecord(
-            id=seg_id, take_id="take", sample_rate=SAMPLE_RATE, start_sample=0,
-            end_sample=int(seconds * SAMPLE_RATE), audio_path=path, audio_sha256=digest,
-            text=text, lang="zh", text_checked=checked))
-    dataset.add_take(TakeRecord("take", "takes/take.wav", "take.wav", "0" * 64, now_iso(),
-                                30.0, 1.0, SAMPLE_RATE, 1), segments)
+    segments = add_segments(voice, [("long", 12.0, "太长了。", True),
+                                    ("good", 5.0, "今天天气很好。", True),
+                                    ("unsure", 5.0, "也许吧。", False)], "zh")
 
     window = make_window()
     window.show_page("voices")

@@ -4,10 +4,10 @@
                       [--seed N] -o OUT.wav
     voicestudio speak --voice NAME --text "…" -o OUT.wav
 
-Zero-shot uses the base models; ``--voice`` uses the voice's latest trained S1/S2. A trained
-GPT-SoVITS voice still copies its delivery from a reference clip: without ``--ref`` the
-voice's best clean 3-10 s segment and its transcript are used. Progress goes to stderr as
-one line; Ctrl-C cancels.
+Zero-shot uses the base models; ``--voice`` speaks as the app's Try panel does
+(``services.speech``): the voice's active trained S1/S2 (the base models while it is
+untrained) and, without ``--ref``, its best clean 3-10 s segment and that segment's
+transcript. Progress goes to stderr as one line; Ctrl-C cancels.
 """
 
 from __future__ import annotations
@@ -36,7 +36,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--lang", choices=("zh", "en", "auto", "all_zh"), default="auto",
                    help="language of the text: zh (Chinese, English words allowed), en, auto "
                    "(default) or all_zh")
-    p.add_argument("--voice", metavar="NAME", help="use this trained voice's latest model")
+    p.add_argument("--voice", metavar="NAME",
+                   help="speak in this voice (its active model version)")
     p.add_argument("--seed", type=int, help="same seed, same audio (default: random)")
     p.add_argument("--speed", type=float, default=1.0, help="speaking speed, 0.6-1.65")
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
@@ -53,6 +54,7 @@ def _speak(args: argparse.Namespace) -> int:
 
     from voicestudio.cli.progress import progress_job
     from voicestudio.project.library import VoiceLibrary
+    from voicestudio.services.speech import speech_for
     from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, speak_to_file
 
     hf_logging.disable_progress_bar()  # its per-model bars would break the progress line
@@ -67,11 +69,14 @@ def _speak(args: argparse.Namespace) -> int:
     reference, reference_text, reference_lang = args.ref, args.ref_text, args.ref_lang
     if args.voice:
         voice = VoiceLibrary(data_dir).find(args.voice)
-        files = ModelFiles.for_voice(data_dir, voice)
+        speech = speech_for(data_dir, voice)
+        files = speech.files
         if not reference:
-            reference, reference_text, reference_lang = _voice_reference(voice)
+            clip = speech.require_reference(
+                voice.name, 'Pass one with --ref FILE --ref-text "what is said in it".')
+            reference, reference_text, reference_lang = clip.path, clip.text, clip.lang
     elif not reference:
-        raise UserInputError("Give a reference clip with --ref FILE (or a trained --voice NAME).")
+        raise UserInputError("Give a reference clip with --ref FILE (or a --voice NAME).")
     else:
         files = ModelFiles.base(data_dir)
     request = SynthesisRequest(
@@ -89,16 +94,3 @@ def _speak(args: argparse.Namespace) -> int:
           f"{result.sample_rate} Hz, seed {result.seed}")
     return 0
 
-
-def _voice_reference(voice) -> tuple[str, str, str]:
-    """The voice's own best segment as (clip path, transcript, language)."""
-    from voicestudio.services.dataset import best_reference
-    from voicestudio.training.dataset import Dataset
-
-    segment = best_reference(Dataset.open(voice))
-    if segment is None:
-        raise UserInputError(
-            f"“{voice.name}” has no clean 3-10 s segment to copy the delivery from. Pass one "
-            "with --ref FILE --ref-text \"what is said in it\"."
-        )
-    return str(voice.folder / segment.audio_path), segment.text, segment.lang

@@ -77,6 +77,8 @@ class ModelVersion:
     s1_path: str
     s2_path: str
     notes: str = ""
+    # Checkpoint scores of the kept checkpoint ("similarity", "wer"); empty when unscored.
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 @dataclass
@@ -89,6 +91,8 @@ class VoiceManifest:
     dataset: DatasetSummary = field(default_factory=DatasetSummary)
     models: list[ModelVersion] = field(default_factory=list)
     accent: str = DEFAULT_ACCENT
+    # The version that speaks for the voice; None = the newest (older manifests lack it).
+    active_model: str | None = None
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -108,6 +112,7 @@ class VoiceManifest:
                 dataset=DatasetSummary(**raw.get("dataset", {})),
                 models=[ModelVersion(**m) for m in raw.get("models", [])],
                 accent=_read_accent(raw.get("accent", DEFAULT_ACCENT)),
+                active_model=raw.get("active_model"),
                 format_version=int(raw["format_version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -204,3 +209,25 @@ class Voice:
 
     def latest_model(self) -> ModelVersion | None:
         return self.manifest.models[-1] if self.manifest.models else None
+
+    def model_version(self, version_id: str) -> ModelVersion:
+        for version in self.manifest.models:
+            if version.version_id == version_id:
+                return version
+        known = ", ".join(v.version_id for v in self.manifest.models) or "none yet"
+        raise NotFoundError(f"“{self.name}” has no model version “{version_id}” ({known}).")
+
+    def active_version(self) -> ModelVersion | None:
+        """The version that speaks for this voice: the chosen one, else the newest. A chosen
+        version whose entry is gone (deleted by hand) falls back to the newest too."""
+        chosen = self.manifest.active_model
+        for version in self.manifest.models:
+            if version.version_id == chosen:
+                return version
+        return self.latest_model()
+
+    def set_active_version(self, version_id: str | None) -> None:
+        if version_id is not None:
+            self.model_version(version_id)  # NotFoundError for an unknown id
+        self.manifest.active_model = version_id
+        self.save()

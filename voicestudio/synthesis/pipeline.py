@@ -48,7 +48,7 @@ from voicestudio.models.s1 import (
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
 from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
-from voicestudio.project.voice import Voice
+from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE, plan_batches
 from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
@@ -92,10 +92,11 @@ class ModelFiles:
         )
 
     @classmethod
-    def for_voice(cls, data_dir: Path, voice: Voice) -> ModelFiles:
-        """A trained voice's latest S1/S2 (paths in its manifest are relative to its folder)
-        with the base HuBERT and BERT."""
-        latest = voice.latest_model()
+    def for_voice(cls, data_dir: Path, voice: Voice, version: ModelVersion | None = None
+                  ) -> ModelFiles:
+        """A trained voice's S1/S2 (``version``, else its active one; paths in its manifest are
+        relative to its folder) with the base HuBERT and BERT."""
+        latest = version or voice.active_version()
         if latest is None:
             raise MissingModelError(
                 f"“{voice.name}” has no trained model yet. Train it first, or speak zero-shot "

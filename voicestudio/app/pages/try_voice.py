@@ -1,8 +1,9 @@
 """The "Try this voice" panel on the Voices page: a reference clip, some text, Speak, Play, Save.
 
 It is the shortest path from "I installed the app" to hearing a voice: zero-shot from a 3-10 s
-clip with the base models, or with the voice's latest trained model once there is one (a
-trained GPT-SoVITS voice still takes its speaking style from a reference clip). The work is
+clip with the base models, or with the voice's active trained model once there is one (a
+trained GPT-SoVITS voice still takes its speaking style from a reference clip). Which model
+and which clip speak is ``services.speech``'s decision, shared with ``speak --voice``. The work is
 the synthesis pipeline's (``Synthesizer.speak``), run in a :class:`JobRunner`; the clip is
 checked with the pipeline's own reference rules as soon as it is chosen, so a silent or too
 short clip is explained before anyone waits for a synthesis.
@@ -36,15 +37,12 @@ from voicestudio.app.state import AppState
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.audio.playback import AudioPlayer, NoAudioOutputError, SoundDevicePlayer
 from voicestudio.audio.wav import write_wav
-from voicestudio.errors import MissingModelError, VoiceStudioError
-from voicestudio.hub import registry
+from voicestudio.errors import VoiceStudioError
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.voice import Voice
+from voicestudio.services.speech import missing_models, speech_for, voice_reference
 
 LANGUAGES = (("auto", "Automatic"), ("zh", "Chinese"), ("en", "English"))
-# Zero-shot speaks with these base models; a trained voice brings its own S1/S2.
-ZERO_SHOT_MODELS = ("s1-v2", "s2g-v2", "hubert", "bert")
-FEATURE_MODELS = ("hubert", "bert")
 PLAYBACK_POLL_MS = 200
 
 
@@ -63,19 +61,6 @@ class _Draft:
 def default_language(voice: Voice) -> str:
     languages = voice.manifest.languages
     return languages[0] if len(languages) == 1 and languages[0] in ("zh", "en") else "auto"
-
-
-def missing_models(data_dir: Path, voice: Voice) -> str:
-    """Why this voice cannot speak yet ("" when it can), from the registry alone, so the panel
-    can say it without importing torch."""
-    needed = FEATURE_MODELS if voice.latest_model() is not None else ZERO_SHOT_MODELS
-    for spec_id in needed:
-        try:
-            registry.require(data_dir, spec_id)
-        except MissingModelError:
-            return ("The base models are not installed yet, so this voice cannot speak. "
-                    "Install them once on the Base models page.")
-    return ""
 
 
 class TryVoicePanel(VoicePanel):
@@ -244,7 +229,7 @@ class TryVoicePanel(VoicePanel):
             self.result = None
             self.error_label.hide()
             self._load_draft(self._drafts.get(voice.manifest.id, _Draft()), voice)
-        latest = voice.latest_model()
+        latest = voice.active_version()
         if latest is None:
             self.mode_label.setText("Not trained yet")
             explanation = ("This voice is not trained yet, so the base models copy it from the "
@@ -277,23 +262,16 @@ class TryVoicePanel(VoicePanel):
         recorded or imported clips does not have to dig one out of the voice folder."""
 
         def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
-            from voicestudio.services.dataset import best_reference  # imports torch
-            from voicestudio.training.dataset import Dataset
-
-            segment = best_reference(Dataset.open(voice))
-            if segment is None:
-                return None
-            return voice.folder / segment.audio_path, segment.text, segment.lang
+            return voice_reference(voice)
 
         def suggested(found: Any) -> None:
             current = self.voice is not None and self.voice.manifest.id == voice.manifest.id
             if found is None or not current or self.reference_edit.property("path"):
                 return  # nothing usable, another voice, or the person chose a clip meanwhile
-            path, transcript, lang = found
             if not self.transcript_edit.text().strip():
-                self.transcript_edit.setText(transcript)
+                self.transcript_edit.setText(found.text)
                 self.transcript_edit.setCursorPosition(0)
-            self._set_reference(path, lang)
+            self._set_reference(found.path, found.lang)
 
         runner = JobRunner(job, self)
         runner.finished.connect(suggested)
@@ -405,15 +383,11 @@ class TryVoicePanel(VoicePanel):
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
             from voicestudio.synthesis.pipeline import (  # torch: only once someone speaks
-                ModelFiles,
                 SynthesisRequest,
                 get_synthesizer,
             )
 
-            if voice.latest_model() is not None:
-                files = ModelFiles.for_voice(data_dir, voice)
-            else:
-                files = ModelFiles.base(data_dir)
+            files = speech_for(data_dir, voice).files
             request = SynthesisRequest(text=text, reference=reference, reference_text=transcript,
                                        lang=lang, reference_lang=reference_lang)
             return get_synthesizer(files, device).speak(request, progress, cancel)

@@ -1,0 +1,96 @@
+"""What speaks for a voice: which model files and which reference clip (with its text).
+
+The Try panel, ``voicestudio speak --voice``, narration and the Train page's try-out all ask
+this module, so a voice sounds the same wherever it is heard:
+
+* model files: the voice's active model version (chosen on the Train page or with
+  ``voicestudio versions activate``, else the newest), or the base models while the voice is
+  untrained (zero-shot);
+* reference: a trained GPT-SoVITS voice still copies its delivery from a 3-10 s clip and its
+  exact transcript, so the voice's own best clean segment is used unless the caller names
+  another clip.
+
+Torch and the dataset code are imported only when a decision is asked for, so the app can
+import this module on its start-up path.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.hub import registry
+from voicestudio.project.voice import ModelVersion, Voice
+
+if TYPE_CHECKING:
+    from voicestudio.synthesis.pipeline import ModelFiles
+
+# A trained voice brings its own S1/S2; these come from the base set either way.
+FEATURE_MODELS = ("hubert", "bert")
+ZERO_SHOT_MODELS = ("s1-v2", "s2g-v2", *FEATURE_MODELS)
+
+
+@dataclass(frozen=True)
+class ReferenceClip:
+    """A clip to copy the delivery from, with exactly what is said in it."""
+
+    path: Path
+    text: str
+    lang: str | None = None  # None: unknown (the text's language is used)
+
+
+@dataclass(frozen=True)
+class VoiceSpeech:
+    """Everything a synthesis needs to know about the voice it speaks in."""
+
+    files: ModelFiles
+    version: ModelVersion | None  # None: the base models speak (not trained yet)
+    reference: ReferenceClip | None  # None: the voice has no usable clip of its own
+
+    def require_reference(
+        self, voice_name: str,
+        how: str = "Choose a clip of the person speaking and type what is said in it.",
+    ) -> ReferenceClip:
+        """The voice's own clip, or a UserInputError ending in ``how`` to give one."""
+        if self.reference is None:
+            raise UserInputError(
+                f"“{voice_name}” has no clean 3-10 s segment to copy the delivery from. {how}"
+            )
+        return self.reference
+
+def speech_for(data_dir: Path, voice: Voice, version_id: str | None = None) -> VoiceSpeech:
+    """The model files and reference clip that speak for ``voice`` (its version
+    ``version_id`` when given, for comparing versions). MissingModelError when a needed file
+    is not there."""
+    from voicestudio.synthesis.pipeline import ModelFiles  # imports torch
+
+    version = voice.model_version(version_id) if version_id else voice.active_version()
+    files = (ModelFiles.for_voice(data_dir, voice, version) if version is not None
+             else ModelFiles.base(data_dir))
+    return VoiceSpeech(files, version, voice_reference(voice))
+
+
+def voice_reference(voice: Voice) -> ReferenceClip | None:
+    """The voice's own best clean 3-10 s segment and its transcript, if it has one."""
+    from voicestudio.services.dataset import best_reference  # imports torch
+    from voicestudio.training.dataset import Dataset
+
+    segment = best_reference(Dataset.open(voice))
+    if segment is None:
+        return None
+    return ReferenceClip(voice.folder / segment.audio_path, segment.text, segment.lang)
+
+
+def missing_models(data_dir: Path, voice: Voice) -> str:
+    """Why ``voice`` cannot speak yet ("" when it can), from the registry alone (no torch), so
+    a page can say it as soon as the voice is shown."""
+    needed = FEATURE_MODELS if voice.active_version() is not None else ZERO_SHOT_MODELS
+    for spec_id in needed:
+        try:
+            registry.require(data_dir, spec_id)
+        except MissingModelError:
+            return ("The base models are not installed yet, so this voice cannot speak. "
+                    "Install them once on the Base models page.")
+    return ""
