@@ -14,11 +14,12 @@ that one segment.
 
 from __future__ import annotations
 
+import copy
 import re
 import shutil
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import asdict, dataclass, field
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -90,6 +91,11 @@ class SegmentRecord:
     # True once a person typed or confirmed the text: the ASR confidence no longer applies.
     text_checked: bool = False
     speaker_similarity: float | None = None
+    # Deleted by the person: left out of everything, but its record and audio stay so that
+    # "restore" (or undo) brings it back exactly.
+    deleted: bool = False
+    # A person's answer to "is this someone else speaking?"; None leaves it to the check.
+    other_speaker_mark: bool | None = None
 
     @property
     def start_seconds(self) -> float:
@@ -170,8 +176,10 @@ def _slug(text: str, limit: int = 24) -> str:
 class Dataset:
     """A voice's segment index plus the files it names; every change is saved at once.
 
-    This is the API the segment editor uses (``update_text``, ``update_bounds``,
-    ``set_kept``, ``remove_segment``) and the import and build jobs build on.
+    This is the API the segment editor and ``dataset edit`` use (``update_text``,
+    ``update_bounds``, ``split``, ``merge_with_next``, ``set_kept``, ``set_deleted``,
+    ``set_other_speaker``, and ``apply`` for undo/redo) and the import and build jobs
+    build on.
     """
 
     def __init__(self, voice: Voice, index: SegmentIndex) -> None:
@@ -197,7 +205,11 @@ class Dataset:
     # Reading ------------------------------------------------------------------------------
     @property
     def segments(self) -> list[SegmentRecord]:
-        return list(self.index.segments)
+        """The segments that are not deleted, in recording order."""
+        return [s for s in self.index.segments if not s.deleted]
+
+    def deleted_segments(self) -> list[SegmentRecord]:
+        return [s for s in self.index.segments if s.deleted]
 
     @property
     def takes(self) -> list[TakeRecord]:
@@ -205,7 +217,7 @@ class Dataset:
 
     def kept_segments(self) -> list[SegmentRecord]:
         """The segments training uses: kept by the person and with text to read."""
-        return [s for s in self.index.segments if s.kept and s.text.strip()]
+        return [s for s in self.index.segments if s.kept and not s.deleted and s.text.strip()]
 
     def segment(self, segment_id: str) -> SegmentRecord:
         for segment in self.index.segments:
@@ -309,26 +321,63 @@ class Dataset:
         write_wav(path, samples, SEGMENT_SAMPLE_RATE)
         return path.relative_to(self.folder).as_posix(), sha256_file(path)
 
-    def update_text(self, segment_id: str, text: str, lang: str | None = None) -> SegmentRecord:
+    # Editing ------------------------------------------------------------------------------
+    # Every edit re-reads the index under the lock, writes any new audio under a new file
+    # name, saves the index atomically, and only then removes audio nothing names any more:
+    # a crash at any moment leaves an index whose files all exist and match. Each edit
+    # returns the SegmentChange it made, so the editor's undo is ``apply(change.inverse())``.
+
+    def take_samples(self, take_id: str) -> np.ndarray:
+        """The take as its segments are cut from it: 32 kHz, loudness-normalised."""
+        from voicestudio.audio.importer import import_file
+
+        take = self.take(take_id)
+        return import_file(self.folder / take.path, SEGMENT_SAMPLE_RATE).samples
+
+    def update_text(self, segment_id: str, text: str, lang: str | None = None) -> SegmentChange:
         """A person's correction of the transcript; it is now checked, so the ASR doubt goes."""
         if lang is not None and lang not in SUPPORTED_LANGUAGES:
             raise UserInputError(f"Unsupported language {lang}; choose zh or en.")
         text = " ".join(text.split())
-        with self._changing():
-            segment = self.segment(segment_id)
+
+        def edit(segment: SegmentRecord) -> None:
             if text != segment.text:
                 segment.words = []  # the timings described the old words
             segment.text = text
             segment.lang = lang or segment.lang
             segment.text_checked = True
             segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
-        return segment
 
-    def set_kept(self, segment_id: str, kept: bool) -> SegmentRecord:
-        with self._changing():
-            segment = self.segment(segment_id)
+        return self._edit_one(segment_id, edit)
+
+    def set_kept(self, segment_id: str, kept: bool) -> SegmentChange:
+        """Include the segment in training or leave it out (it stays in the list)."""
+
+        def edit(segment: SegmentRecord) -> None:
             segment.kept = bool(kept)
-        return segment
+
+        return self._edit_one(segment_id, edit)
+
+    def set_deleted(self, segment_id: str, deleted: bool) -> SegmentChange:
+        """Delete (hide and leave out of training) or restore a segment; nothing is erased."""
+
+        def edit(segment: SegmentRecord) -> None:
+            segment.deleted = bool(deleted)
+
+        return self._edit_one(segment_id, edit)
+
+    def set_other_speaker(self, segment_id: str, marked: bool | None) -> SegmentChange:
+        """A person's call on who speaks: True leaves the segment out of training as someone
+        else's voice, False keeps it as the person's whatever the check said, None hands the
+        decision back to the speaker check."""
+
+        def edit(segment: SegmentRecord) -> None:
+            segment.other_speaker_mark = marked
+            segment.flags = speaker_flags(segment.flags, segment.speaker_similarity, marked)
+            if marked is not None:
+                segment.kept = not marked
+
+        return self._edit_one(segment_id, edit)
 
     def update_bounds(
         self,
@@ -336,71 +385,239 @@ class Dataset:
         start_seconds: float,
         end_seconds: float,
         take_samples: np.ndarray | None = None,
-    ) -> SegmentRecord:
-        """Move a segment's edges within its take: the audio is cut again from the original.
+    ) -> SegmentChange:
+        """Move a segment's edges within its take: the audio is cut again from the take.
 
         ``take_samples`` (the take as imported, at 32 kHz) saves decoding it again when an
         editor already holds it.
         """
-        from voicestudio.audio.importer import import_file
-
-        segment = self.segment(segment_id)
-        take = self.take(segment.take_id)
-        if take_samples is None:
-            take_samples = import_file(self.folder / take.path, segment.sample_rate).samples
-        rate = segment.sample_rate
+        rate = SEGMENT_SAMPLE_RATE
         start, end = round(start_seconds * rate), round(end_seconds * rate)
-        if start < 0 or end > take_samples.size or end - start < MIN_SEGMENT_SECONDS * rate:
-            raise UserInputError(
-                f"A segment must lie inside its recording (0–{take_samples.size / rate:.2f} s) "
-                f"and last at least {MIN_SEGMENT_SECONDS} s."
-            )
-        clip = take_samples[start:end]
-        with self._changing():
-            segment = self.segment(segment_id)
-            shift = (segment.start_sample - start) / rate
-            segment.words = [
-                WordTiming(w.text, w.start + shift, w.end + shift, w.probability)
-                for w in segment.words
-                if w.start + shift >= 0 and w.end + shift <= (end - start) / rate
-            ]
-            segment.start_sample, segment.end_sample = start, end
-            segment.audio_path, segment.audio_sha256 = self.write_segment_audio(segment.id, clip)
-            confidence = None if segment.text_checked else segment.asr_confidence
-            segment.flags = quality_flags(
-                clip, rate, take.gain, confidence, segment.speaker_similarity
-            )
-        return segment
-
-    def remove_segment(self, segment_id: str) -> None:
-        """Drop a segment and its audio; its take stays, so the cut can be made again."""
+        samples = self._samples_for(segment_id, take_samples)
         with self._changing() as index:
             segment = self.segment(segment_id)
-            index.segments.remove(segment)
-        (self.folder / segment.audio_path).unlink(missing_ok=True)
+            self._check_span(index, segment, start, end, samples.size)
+            before = copy.deepcopy(segment)
+            shift = (segment.start_sample - start) / rate
+            moved = replace(
+                segment,
+                start_sample=start,
+                end_sample=end,
+                words=[
+                    replace(w, start=round(w.start + shift, 3), end=round(w.end + shift, 3))
+                    for w in segment.words
+                    if w.start + shift >= 0 and w.end + shift <= (end - start) / rate
+                ],
+            )
+            change = self._swap(index, [before], [self._cut(moved, samples)])
+        self._after_change(change)
+        return change
+
+    def split(
+        self, segment_id: str, at_seconds: float, take_samples: np.ndarray | None = None
+    ) -> SegmentChange:
+        """Cut a segment in two at ``at_seconds`` (from the start of its take)."""
+        from voicestudio.training.segment_edits import split_record
+
+        samples = self._samples_for(segment_id, take_samples)
+        with self._changing() as index:
+            segment = self.segment(segment_id)
+            at = round(at_seconds * segment.sample_rate)
+            shortest = round(MIN_SEGMENT_SECONDS * segment.sample_rate)
+            if not segment.start_sample + shortest <= at <= segment.end_sample - shortest:
+                raise UserInputError(
+                    f"Split inside the segment, at least {MIN_SEGMENT_SECONDS} s from either "
+                    "end: move the playhead there first."
+                )
+            number = sum(1 for s in index.segments if s.take_id == segment.take_id) + 1
+            first, second = split_record(
+                segment, at, self.new_segment_id(segment.take_id, number))
+            change = self._swap(index, [copy.deepcopy(segment)],
+                                [self._cut(first, samples), self._cut(second, samples)])
+        self._after_change(change)
+        return change
+
+    def next_segment(self, segment_id: str) -> SegmentRecord | None:
+        """The segment after this one in the same take (not deleted), if any."""
+        segment = self.segment(segment_id)
+        later = [s for s in self.segments
+                 if s.take_id == segment.take_id and s.start_sample > segment.start_sample]
+        return min(later, key=lambda s: s.start_sample, default=None)
+
+    def merge_with_next(
+        self, segment_id: str, take_samples: np.ndarray | None = None
+    ) -> SegmentChange:
+        """Join a segment and the next one of its take into one (the gap between included)."""
+        from voicestudio.training.segment_edits import merge_records
+
+        samples = self._samples_for(segment_id, take_samples)
+        with self._changing() as index:
+            segment = self.segment(segment_id)
+            following = self.next_segment(segment_id)
+            if following is None:
+                raise UserInputError(
+                    "This is the last segment of its recording; there is nothing after it to "
+                    "merge with.")
+            merged = merge_records(segment, following)
+            change = self._swap(index, copy.deepcopy([segment, following]),
+                                [self._cut(merged, samples)])
+        self._after_change(change)
+        return change
+
+    def apply(self, change: SegmentChange, take_samples: np.ndarray | None = None) -> None:
+        """Put ``change.after`` in place of ``change.before``: how undo and redo save.
+
+        Audio removed by the change it reverses is cut again from the take (the same
+        samples, so the same file).
+        """
+        take_ids = {r.take_id for r in change.before + change.after}
+        cache: dict[str, np.ndarray] = {}
+        if take_samples is not None and len(take_ids) == 1:
+            cache[next(iter(take_ids))] = take_samples
+        with self._changing() as index:
+            current = [s for s in index.segments
+                       if s.id in {r.id for r in change.before + change.after}]
+            after = []
+            for record in copy.deepcopy(list(change.after)):
+                if not self._audio_matches(record):
+                    if record.take_id not in cache:
+                        cache[record.take_id] = self.take_samples(record.take_id)
+                    self._write_cut(record, cache[record.take_id], record.audio_path)
+                after.append(record)
+            applied = self._swap(index, current, after)
+        self._after_change(applied)
+
+    # Editing internals ------------------------------------------------------------------
+
+    def _edit_one(self, segment_id: str, edit: Callable[[SegmentRecord], None]) -> SegmentChange:
+        """A change of one segment's fields (no new audio)."""
+        with self._changing() as index:
+            segment = self.segment(segment_id)
+            before = copy.deepcopy(segment)
+            after = copy.deepcopy(segment)
+            edit(after)
+            change = self._swap(index, [before], [after])
+        self._after_change(change)
+        return change
+
+    def _samples_for(self, segment_id: str, take_samples: np.ndarray | None) -> np.ndarray:
+        """The take audio for a cut, decoded outside the lock when the caller has none."""
+        if take_samples is not None:
+            return take_samples
+        return self.take_samples(self.segment(segment_id).take_id)
+
+    def _check_span(
+        self, index: SegmentIndex, segment: SegmentRecord, start: int, end: int, size: int
+    ) -> None:
+        rate = segment.sample_rate
+        if start < 0 or end > size or end - start < MIN_SEGMENT_SECONDS * rate:
+            raise UserInputError(
+                f"A segment must lie inside its recording (0–{size / rate:.2f} s) "
+                f"and last at least {MIN_SEGMENT_SECONDS} s."
+            )
+        for other in index.segments:
+            if (other.take_id == segment.take_id and other.id != segment.id
+                    and not other.deleted
+                    and other.start_sample < end and start < other.end_sample):
+                raise UserInputError(
+                    f"That would overlap segment {other.id}. Move the edge less far, or merge "
+                    "the two segments.")
+
+    def _cut(self, record: SegmentRecord, take_samples: np.ndarray) -> SegmentRecord:
+        """Give ``record`` audio for its bounds under a new file name and re-check it."""
+        name = f"segments/{record.id}.{record.start_sample}-{record.end_sample}.wav"
+        clip = self._write_cut(record, take_samples, name)
+        take = self.take(record.take_id)
+        confidence = None if record.text_checked else record.asr_confidence
+        flags = quality_flags(clip, record.sample_rate, take.gain, confidence,
+                              record.speaker_similarity)
+        record.flags = speaker_flags(flags, record.speaker_similarity,
+                                      record.other_speaker_mark)
+        return record
+
+    def _write_cut(self, record: SegmentRecord, take_samples: np.ndarray, name: str) -> np.ndarray:
+        clip = take_samples[record.start_sample:record.end_sample]
+        path = self.folder / name
+        write_wav(path, clip, record.sample_rate)
+        record.audio_path, record.audio_sha256 = name, sha256_file(path)
+        return clip
+
+    def _audio_matches(self, record: SegmentRecord) -> bool:
+        path = self.folder / record.audio_path
+        return path.is_file() and sha256_file(path) == record.audio_sha256
+
+    def _swap(
+        self, index: SegmentIndex, before: list[SegmentRecord], after: list[SegmentRecord]
+    ) -> SegmentChange:
+        """Replace ``before`` by ``after`` in the index, in recording order."""
+        gone = {r.id for r in before} | {r.id for r in after}
+        order = {t.id: n for n, t in enumerate(index.takes)}
+        index.segments = sorted(
+            [s for s in index.segments if s.id not in gone] + list(after),
+            key=lambda s: (order.get(s.take_id, len(order)), s.start_sample, s.id),
+        )
+        return SegmentChange(tuple(copy.deepcopy(before)), tuple(copy.deepcopy(after)))
+
+    def _after_change(self, change: SegmentChange) -> None:
+        """Once the index is saved: drop audio nothing names and features that went stale."""
+        from voicestudio.training.feature_store import FeatureStore
+
+        named = {s.audio_path for s in self.index.segments}
+        for record in change.before:
+            if record.audio_path not in named:
+                (self.folder / record.audio_path).unlink(missing_ok=True)
+        now = {r.id: r for r in change.after}
+        store = FeatureStore(self.folder)
+        for record in change.before:
+            new = now.get(record.id)
+            if new is None or (new.audio_sha256, new.text, new.lang) != (
+                    record.audio_sha256, record.text, record.lang):
+                store.remove(record.id)
 
     def add_take(self, take: TakeRecord, segments: Sequence[SegmentRecord]) -> None:
         """Record a take and its segments (files already written) and save the index."""
+        self.add_takes([(take, segments)])
+
+    def add_takes(self, takes: Sequence[tuple[TakeRecord, Sequence[SegmentRecord]]]) -> None:
+        """Record several takes with one save (importers of many short clips)."""
         with self._changing() as index:
-            index.takes.append(take)
-            index.segments.extend(segments)
+            for take, segments in takes:
+                index.takes.append(take)
+                index.segments.extend(segments)
 
     def set_speaker_similarities(self, similarities: Mapping[str, float | None]) -> None:
         """Store the majority-speaker check: segment id -> similarity to the majority voice.
 
         Segments missing from ``similarities`` (added while the check ran) keep their values.
         """
-        other = str(QualityFlag.OTHER_SPEAKER)
         with self._changing() as index:
             for segment in index.segments:
                 if segment.id not in similarities:
                     continue
                 similarity = similarities[segment.id]
                 segment.speaker_similarity = None if similarity is None else float(similarity)
-                flags = [f for f in segment.flags if f != other]
-                if similarity is not None and is_other_speaker(float(similarity)):
-                    flags.append(other)
-                segment.flags = flags
+                segment.flags = speaker_flags(segment.flags, segment.speaker_similarity,
+                                               segment.other_speaker_mark)
+
+
+@dataclass(frozen=True)
+class SegmentChange:
+    """What one edit did: the records it replaced and the records it put in their place."""
+
+    before: tuple[SegmentRecord, ...]
+    after: tuple[SegmentRecord, ...]
+
+    def inverse(self) -> SegmentChange:
+        return SegmentChange(self.after, self.before)
+
+
+def speaker_flags(flags: list[str], similarity: float | None, mark: bool | None) -> list[str]:
+    """The OTHER_SPEAKER flag follows a person's mark when there is one, else the check."""
+    other = str(QualityFlag.OTHER_SPEAKER)
+    rest = [f for f in flags if f != other]
+    if mark is None:
+        mark = similarity is not None and is_other_speaker(float(similarity))
+    return rest + [other] if mark else rest
 
 
 @contextmanager
