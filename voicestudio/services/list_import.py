@@ -28,6 +28,7 @@ from voicestudio.errors import (
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.locks import voice_lock
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 from voicestudio.training.dataset import (
     SEGMENT_SAMPLE_RATE,
@@ -126,8 +127,6 @@ def import_list(
     Clips of a speaker other than the list's main one are kept apart as another speaker, so
     a list with an interviewer's lines does not teach the voice the interviewer.
     """
-    from voicestudio.audio.importer import import_file
-
     list_file = Path(list_file).expanduser()
     audio_dir = Path(audio_dir).expanduser() if audio_dir else None
     entries, report_skips = [], []
@@ -140,9 +139,24 @@ def import_list(
                              "audio|speaker|language|text).")
     voice, created = _voice_for(VoiceLibrary(Path(data_dir)), voice_name, langs)
     report = ListImportReport(voice.name, created, skipped=report_skips)
+    with voice_lock(voice, "importing a training list"):
+        _import_entries(Dataset.open(Voice.open(voice.folder)), entries, list_file, audio_dir,
+                        report, ProgressTracker(progress, cancel))
+    report.skipped.sort()
+    return report
+
+
+def _import_entries(
+    dataset: Dataset,
+    entries: list[ListEntry],
+    list_file: Path,
+    audio_dir: Path | None,
+    report: ListImportReport,
+    tracker: ProgressTracker,
+) -> None:
+    from voicestudio.audio.importer import import_file
+
     main_speaker = Counter(e.speaker for e in entries).most_common(1)[0][0]
-    dataset = Dataset.open(voice)
-    tracker = ProgressTracker(progress, cancel)
     pending: list[tuple[TakeRecord, list[SegmentRecord]]] = []
     written = []
     seen = {t.sha256 for t in dataset.takes}
@@ -203,9 +217,7 @@ def import_list(
             path.unlink(missing_ok=True)
         raise
     _save(dataset, pending, report)
-    report.skipped.sort()
     tracker.step(1, 1, f"{len(report.imported)} clips imported")
-    return report
 
 
 def _save(dataset: Dataset, pending: list, report: ListImportReport) -> None:
