@@ -58,21 +58,33 @@ def join_fragments(
     breaks = list(paragraph_breaks or [False] * len(fragments))
     if len(breaks) != len(fragments):
         raise ValueError("one paragraph flag per fragment")
+    gaps = [pauses.paragraph_seconds if flag else pauses.sentence_seconds for flag in breaks]
+    audio, spans = join_with_gaps(fragments, sample_rate, gaps[:-1], pauses.fade_seconds)
+    return JoinedAudio(audio, spans)
+
+
+def join_with_gaps(
+    fragments: Sequence[np.ndarray], sample_rate: int, gaps: Sequence[float],
+    fade_seconds: float = FADE_SECONDS,
+) -> tuple[np.ndarray, list[tuple[int, int]]]:
+    """Concatenate ``fragments`` with ``gaps[i]`` seconds of silence after fragment i (a
+    narration sets each pause on its own); returns the audio and each fragment's span."""
+    if len(fragments) and len(gaps) != len(fragments) - 1:
+        raise ValueError("one gap between each pair of fragments")
     pieces: list[np.ndarray] = []
     spans: list[tuple[int, int]] = []
     position = 0
     for index, fragment in enumerate(fragments):
         if index:
-            seconds = pauses.paragraph_seconds if breaks[index - 1] else pauses.sentence_seconds
-            gap = np.zeros(round(seconds * sample_rate), dtype=np.float32)
+            gap = np.zeros(round(gaps[index - 1] * sample_rate), dtype=np.float32)
             pieces.append(gap)
             position += gap.size
-        clean = _faded(_limited(fragment), round(pauses.fade_seconds * sample_rate))
+        clean = _faded(_limited(fragment), round(fade_seconds * sample_rate))
         pieces.append(clean)
         spans.append((position, position + clean.size))
         position += clean.size
     audio = np.concatenate(pieces) if pieces else np.zeros(0, dtype=np.float32)
-    return JoinedAudio(audio, spans)
+    return audio, spans
 
 
 def _limited(fragment: np.ndarray) -> np.ndarray:

@@ -53,7 +53,7 @@ from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE, plan_batches
 from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
 from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
-from voicestudio.text.frontend import MODES, PhonesAndBert, get_phones_and_bert
+from voicestudio.text.frontend import MODES, PhonesAndBert, TextFrontend, get_phones_and_bert
 from voicestudio.text.synthesis_text import SynthesisPiece, close_sentence, pieces_for_synthesis
 
 log = logging.getLogger(__name__)
@@ -165,6 +165,27 @@ class SentenceAudio:
     seed: int  # S1 seed of the attempt used
     attempts: int
     problem: str = ""  # non-empty when no attempt had a plausible length
+
+
+@dataclass(frozen=True)
+class SentenceSpec:
+    """One sentence as a narration renders it: what to read, its own seed, its speed."""
+
+    text: str
+    seed: int
+    speed: float = 1.0
+
+
+@dataclass
+class RenderedSentence:
+    """One sentence's raw S2 audio (not yet levelled or faded) and how the decode went."""
+
+    audio: np.ndarray  # (N,) float32 at SAMPLE_RATE; empty when nothing could be read
+    n_phones: int
+    n_tokens: int
+    seed: int  # S1 seed of the attempt used
+    attempts: int
+    problem: str  # non-empty: no attempt had a plausible length, or nothing to read
 
 
 @dataclass
@@ -292,8 +313,11 @@ class Synthesizer:
         assert self._s1 is not None
         return self._s1.config.bert_dim
 
-    def _phones_and_bert(self, text: str, lang: str) -> PhonesAndBert:
-        return get_phones_and_bert(text, lang, self._bert)
+    def _phones_and_bert(self, text: str, lang: str,
+                         frontend: TextFrontend | None = None) -> PhonesAndBert:
+        if frontend is None:
+            return get_phones_and_bert(text, lang, self._bert)
+        return frontend.phones_and_bert(text, lang, self._bert)
 
     # Speaking --------------------------------------------------------------------------
     def speak(
@@ -324,13 +348,78 @@ class Synthesizer:
                 raise ValueError(f"piece {piece.text!r} lies outside the text")
         tracker = ProgressTracker(progress, cancel)
         with self._lock:
-            self._load(tracker.sub(0.0, 0.05))
-            tracker.report(0.05, "Preparing the reference clip")
-            prompt = self.voice_prompt(
-                request.reference, request.reference_text,
-                request.reference_lang or request.lang, request.trim_long_reference,
-            )
+            prompt = self._request_prompt(request, tracker)
             return self._render(request, prompt, pieces, tracker.sub(0.1, 1.0))
+
+    def _request_prompt(self, request: SynthesisRequest, tracker: ProgressTracker
+                        ) -> VoicePrompt:
+        """Models loaded and the request's reference prepared (the first tenth of a job)."""
+        self._load(tracker.sub(0.0, 0.05))
+        tracker.report(0.05, "Preparing the reference clip")
+        return self.voice_prompt(
+            request.reference, request.reference_text,
+            request.reference_lang or request.lang, request.trim_long_reference,
+        )
+
+    def render_sentences(
+        self,
+        request: SynthesisRequest,
+        sentences: Sequence[SentenceSpec],
+        frontend: TextFrontend | None = None,
+        progress: ProgressCallback | None = None,
+        cancel: CancelToken | None = None,
+    ) -> list[RenderedSentence]:
+        """Each sentence on its own seed and speed (``request`` gives the reference and the
+        other settings; its ``text`` and ``seed`` are not used), in S1 batches.
+
+        A sentence's audio depends only on its text, seed, speed and the settings, never on
+        the other sentences in the call: the narration renderer caches sentences one by one
+        and may re-render any of them alone. ``frontend`` carries a user lexicon. A sentence
+        with nothing readable comes back without audio and with the reason in ``problem``.
+        """
+        request.validate()
+        tracker = ProgressTracker(progress, cancel)
+        with self._lock:
+            prompt = self._request_prompt(request, tracker)
+            return self._render_specs(request, prompt, sentences, frontend,
+                                      tracker.sub(0.1, 1.0))
+
+    def _render_specs(
+        self,
+        request: SynthesisRequest,
+        prompt: VoicePrompt,
+        sentences: Sequence[SentenceSpec],
+        frontend: TextFrontend | None,
+        tracker: ProgressTracker,
+    ) -> list[RenderedSentence]:
+        readable: list[tuple[int, PhonesAndBert]] = []
+        results = [RenderedSentence(np.zeros(0, np.float32), 0, 0, spec.seed, 0, "")
+                   for spec in sentences]
+        for index, spec in enumerate(sentences):
+            tracker.sub(0.0, 0.1).step(index, len(sentences), "Reading the text")
+            try:
+                readable.append((index, self._phones_and_bert(spec.text, request.lang,
+                                                              frontend)))
+            except UserInputError as exc:
+                results[index].problem = str(exc)
+        if not readable:
+            return results
+        decoded = self._decode_all(
+            request, prompt, [text for _, text in readable],
+            [sentences[index].seed for index, _ in readable], tracker.sub(0.1, 0.7),
+        )
+        s2_tracker = tracker.sub(0.7, 1.0)
+        for done, ((index, text), item) in enumerate(zip(readable, decoded, strict=True)):
+            s2_tracker.step(done, len(readable), f"Making audio for sentence {done + 1}")
+            spec = sentences[index]
+            audio = self._vocalize(request, prompt, text, item.result.tokens,
+                                   _mix(spec.seed, 3), spec.speed)
+            results[index] = RenderedSentence(
+                audio, len(text.phone_ids), int(item.result.tokens.numel()),
+                item.result.seed, item.attempts, item.problem,
+            )
+        tracker.report(1.0, "Done")
+        return results
 
     def _render(
         self,
@@ -341,42 +430,36 @@ class Synthesizer:
     ) -> SynthesisResult:
         seed = secrets.randbelow(_SEED_SPACE) if request.seed is None else int(request.seed)
         warnings = list(prompt.reference.warnings)
-        spoken: list[tuple[SynthesisPiece, PhonesAndBert]] = []
-        for done, piece in enumerate(pieces):
-            tracker.sub(0.0, 0.1).step(done, len(pieces), "Reading the text")
-            try:
-                spoken.append((piece, self._phones_and_bert(piece.text, request.lang)))
-            except UserInputError as exc:
-                warnings.append(f"Skipped “{request.text[piece.start:piece.end]}”: {exc}")
+        specs = [SentenceSpec(piece.text, _mix(seed, 1, index), request.speed)
+                 for index, piece in enumerate(pieces)]
+        rendered = self._render_specs(request, prompt, specs, None, tracker)
+        spoken = []
+        for piece, item in zip(pieces, rendered, strict=True):
+            if item.n_phones:
+                spoken.append((piece, item))
+            else:
+                warnings.append(f"Skipped “{request.text[piece.start:piece.end]}”: "
+                                f"{item.problem}")
         if not spoken:
             raise UserInputError("There is nothing to speak in this text (no words found).")
-
-        decoded = self._decode_all(request, prompt, [pb for _, pb in spoken], seed,
-                                   tracker.sub(0.1, 0.7))
-        fragments = []
-        s2_tracker = tracker.sub(0.7, 1.0)
-        for index, ((_, text), item) in enumerate(zip(spoken, decoded, strict=True)):
-            s2_tracker.step(index, len(spoken), f"Making audio for sentence {index + 1}")
-            fragments.append(self._vocalize(request, prompt, text, item.result.tokens,
-                                            _mix(seed, 3, index)))
         breaks = [
             "\n" in request.text[chunk.end:nxt.start]
             for (chunk, _), (nxt, _) in zip(spoken, [*spoken[1:], spoken[-1]], strict=True)
         ]
-        joined = join_fragments(fragments, SAMPLE_RATE, breaks, request.pauses)
+        joined = join_fragments([item.audio for _, item in spoken], SAMPLE_RATE, breaks,
+                                request.pauses)
         sentences = []
-        for (piece, text), item, (start, end) in zip(spoken, decoded, joined.spans, strict=True):
+        for (piece, item), (start, end) in zip(spoken, joined.spans, strict=True):
             words = request.text[piece.start:piece.end]
             sentences.append(SentenceAudio(
-                words, piece.start, piece.end, start, end, len(text.phone_ids),
-                int(item.result.tokens.numel()), item.result.seed, item.attempts, item.problem,
+                words, piece.start, piece.end, start, end, item.n_phones, item.n_tokens,
+                item.seed, item.attempts, item.problem,
             ))
             if item.problem:
                 warnings.append(
                     f"Sentence {len(sentences)} (“{words}”) may be garbled: {item.problem} "
                     f"after {item.attempts} attempts. Generate it again or rephrase it."
                 )
-        tracker.report(1.0, "Done")
         return SynthesisResult(joined.audio, SAMPLE_RATE, sentences, seed, prompt.reference,
                                warnings, list(prompt.reference.notes))
 
@@ -385,10 +468,14 @@ class Synthesizer:
         request: SynthesisRequest,
         prompt: VoicePrompt,
         texts: Sequence[PhonesAndBert],
-        seed: int,
+        seeds: Sequence[int],
         tracker: ProgressTracker,
     ) -> list[_Decoded]:
-        """S1 for every sentence, in length-sorted batches, then retries of implausible ones."""
+        """S1 for every sentence, in length-sorted batches, then retries of implausible ones.
+
+        Every sentence decodes on its own seed (its retries on seeds derived from it), so the
+        batching changes how fast, never what comes out.
+        """
         assert self._s1 is not None
         model = self._s1.model
         rows = [
@@ -403,7 +490,8 @@ class Synthesizer:
                                                f"{len(batches)})")
             outputs = decode_batch(
                 model, [rows[i][0] for i in batch], [rows[i][1] for i in batch],
-                prompt.prompt_tokens, request.sampling, _mix(seed, 1, number), tracker.cancel,
+                prompt.prompt_tokens, request.sampling, [seeds[i] for i in batch],
+                tracker.cancel,
             )
             for index, output in zip(batch, outputs, strict=True):
                 problem = implausibility(output, len(texts[index].phone_ids))
@@ -415,7 +503,8 @@ class Synthesizer:
                 tracker.cancel.raise_if_cancelled()
                 log.info("sentence %d: %s; retrying with another seed", index + 1, item.problem)
                 output = decode(model, rows[index][0], rows[index][1], prompt.prompt_tokens,
-                                request.sampling, _mix(seed, 2, index, attempt), tracker.cancel)
+                                request.sampling, _mix(seeds[index], 2, attempt),
+                                tracker.cancel)
                 attempt += 1
                 problem = implausibility(output, len(texts[index].phone_ids))
                 better = _badness(output, texts[index]) < _badness(item.result, texts[index])
@@ -429,7 +518,7 @@ class Synthesizer:
     @torch.inference_mode()
     def _vocalize(
         self, request: SynthesisRequest, prompt: VoicePrompt, text: PhonesAndBert,
-        tokens: torch.Tensor, seed: int,
+        tokens: torch.Tensor, seed: int, speed: float,
     ) -> np.ndarray:
         """S2: one sentence's tokens (N,) -> (N * 1280 / speed,) float32 samples."""
         assert self._s2 is not None
@@ -442,7 +531,7 @@ class Synthesizer:
             # upstream runs S2 in half precision on CUDA; the VQ and spectrogram stay fp32
             with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
                 audio = generator.decode(codes, phones, prompt.refer_spec,
-                                         request.noise_scale, request.speed)  # (1, 1, samples)
+                                         request.noise_scale, speed)  # (1, 1, samples)
         return audio[0, 0].float().cpu().numpy()
 
 

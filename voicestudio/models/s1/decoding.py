@@ -85,18 +85,23 @@ def decode_batch(
     bert: Sequence[torch.Tensor],
     prompt_tokens: torch.Tensor | None,
     params: SamplingParams | None = None,
-    seed: int | None = None,
+    seed: int | Sequence[int] | None = None,
     cancel: CancelToken | None = None,
 ) -> list[DecodeResult]:
     """Several sentences at once, all continuing the same reference prompt (as in TTS use).
 
-    Greedy results (top_k=1) equal decoding each sentence alone; sampled results depend on the
-    batch because the rows share one random stream. ``seed`` None picks a fresh one; the seed
-    used is in every result.
+    Greedy results (top_k=1) equal decoding each sentence alone. With one ``seed`` the rows
+    share one random stream, so sampled results depend on the batch; with one seed per row
+    each row draws from its own stream and gets the tokens it gets decoded alone with that
+    seed (what a narration needs: re-rendering one sentence reproduces its batched take).
+    ``seed`` None picks a fresh one; the seed used is in every result.
     """
     params = params or SamplingParams()
     params.validate()
-    seed = secrets.randbelow(2**62) if seed is None else int(seed)
+    if seed is None:
+        seed = secrets.randbelow(2**62)
+    if not isinstance(seed, int) and len(seed) != len(phone_ids):
+        raise ValueError("give one seed per sentence, or one for the batch")
     was_training = model.training
     model.eval()
     try:
@@ -112,7 +117,7 @@ def _decode_rows(
     bert_rows: Sequence[torch.Tensor],
     prompt_tokens: torch.Tensor | None,
     params: SamplingParams,
-    seed: int,
+    seed: int | Sequence[int],
     cancel: CancelToken | None,
 ) -> list[DecodeResult]:
     cfg = model.config
@@ -141,8 +146,12 @@ def _decode_rows(
     history = torch.zeros(n_rows, prompt_len, dtype=torch.long, device=device)  # (B, P + new)
     if prompt is not None:
         history[:] = prompt.to(device)
-    generator = torch.Generator(device=device)
-    generator.manual_seed(seed)
+    seeds = [int(seed)] * n_rows if isinstance(seed, int) else [int(s) for s in seed]
+    streams: torch.Generator | list[torch.Generator]
+    if isinstance(seed, int):
+        streams = torch.Generator(device=device).manual_seed(seeds[0])
+    else:
+        streams = [torch.Generator(device=device).manual_seed(s) for s in seeds]
 
     cache = KVCache(cfg.n_layer)
     logits = model.prefill(phone_ids, bert, text_ok, history if prompt_len else None, cache)
@@ -156,7 +165,7 @@ def _decode_rows(
             logits = logits[:, : cfg.eos]  # (B, V - 1): EOS cannot be chosen yet
         penalize_repeats(logits, history, params.repetition_penalty)
         greedy = logits.argmax(dim=-1)
-        tokens = draw_tokens(logits, params, generator)  # (B,)
+        tokens = draw_tokens(logits, params, streams)  # (B,)
         history = torch.cat([history, tokens.unsqueeze(1)], dim=1)
         n_new = step + 1
 
@@ -169,7 +178,8 @@ def _decode_rows(
                 continue
             end = history.shape[1] - (1 if reason is StopReason.EOS else 0)
             results[original] = DecodeResult(
-                history[row, prompt_len:end].clone(), reason, step, caps[original], seed
+                history[row, prompt_len:end].clone(), reason, step, caps[original],
+                seeds[original],
             )
         if not keep:
             break
@@ -180,6 +190,8 @@ def _decode_rows(
                 all_keys_ok = all_keys_ok[rows]
             cache.keep_rows(rows)
             live = [live[row] for row in keep]
+            if isinstance(streams, list):
+                streams = [streams[row] for row in keep]
 
         keys_ok = None if all_keys_ok is None else all_keys_ok[:, : width + prompt_len + n_new]
         logits = model.step(history[:, -1:], prompt_len + step, keys_ok, cache)

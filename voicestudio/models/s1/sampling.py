@@ -10,6 +10,7 @@ penalised logits, as upstream's does.
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -93,12 +94,22 @@ def keep_top_k(logits: torch.Tensor, top_k: int) -> torch.Tensor:
 
 
 def draw_tokens(
-    penalized: torch.Tensor, params: SamplingParams, generator: torch.Generator
+    penalized: torch.Tensor,
+    params: SamplingParams,
+    generator: torch.Generator | Sequence[torch.Generator],
 ) -> torch.Tensor:
-    """(B, V) logits, already repetition-penalised -> (B,) sampled token ids."""
+    """(B, V) logits, already repetition-penalised -> (B,) sampled token ids.
+
+    ``generator`` is one random stream for the whole batch, or one per row: with a stream per
+    row a row's draws do not depend on which other rows share its batch.
+    """
     logits = keep_top_p(penalized, params.top_p)
     logits = logits / max(params.temperature, 1e-5)
     logits = keep_top_k(logits, params.top_k)
     probs = torch.softmax(logits, dim=-1)
-    race = torch.empty_like(probs).exponential_(1.0, generator=generator)
+    if isinstance(generator, torch.Generator):
+        race = torch.empty_like(probs).exponential_(1.0, generator=generator)
+    else:
+        race = torch.stack([torch.empty_like(row).exponential_(1.0, generator=stream)
+                            for row, stream in zip(probs, generator, strict=True)])
     return torch.argmax(probs / race, dim=-1)
