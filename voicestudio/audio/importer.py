@@ -54,8 +54,8 @@ def import_file(
     decoded = decode_file(path, sample_rate)
     loudness = integrated_loudness(decoded.samples, decoded.sample_rate)
     samples, gain = normalize_loudness(
-        decoded.samples, decoded.sample_rate, target_lufs, loudness=loudness
-    )
+        decoded.samples, decoded.sample_rate, target_lufs, loudness=loudness, in_place=True
+    )  # the decoded signal is ours alone: scaling it in place saves a copy of the recording
     return ImportedRecording(
         source=decoded.source,
         samples=samples,

@@ -15,6 +15,8 @@ import math
 import numpy as np
 from scipy.signal import lfilter
 
+from voicestudio.audio.energy import cumulative_energy_at
+
 # −23 LUFS (EBU R128's programme level): speech peaks sit 18–22 dB above its loudness
 # (Piper's voice: 20.6 dB), so at −23 LUFS nearly every recording fits under the −1 dBFS
 # ceiling with one plain gain, and speech stays ~10 dB above the slicer's −34 dB silence
@@ -57,21 +59,21 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     """Gated integrated loudness of a mono signal in LUFS (−120 for silence).
 
     Signals shorter than one 400 ms block are measured as a single ungated block, so short
-    takes still get a usable number.
+    takes still get a usable number. The signal is filtered chunk by chunk (the filter state
+    carries over), so an hour-long file costs a few MB here, not float64 copies of it.
     """
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     if x.size == 0:
         return _SILENCE_LUFS
-    for b, a in k_weighting_filters(sample_rate):
-        x = lfilter(b, a, x)
     block = int(round(_BLOCK_SECONDS * sample_rate))
     if x.size < block:
-        power = np.array([np.mean(x * x)])
+        power = np.array([np.mean(_k_weighted(x, sample_rate) ** 2)])
     else:
         step = max(1, int(round(block * (1.0 - _BLOCK_OVERLAP))))
-        energy = np.concatenate([[0.0], np.cumsum(x * x)])
         starts = np.arange(0, x.size - block + 1, step)
-        power = (energy[starts + block] - energy[starts]) / block
+        energy = cumulative_energy_at(x, np.concatenate([starts, starts + block]),
+                                      k_weighting_filters(sample_rate))
+        power = (energy[starts.size:] - energy[:starts.size]) / block
     with np.errstate(divide="ignore"):
         block_lufs = -0.691 + 10.0 * np.log10(power)
     gated = power[block_lufs > _ABSOLUTE_GATE_LUFS]
@@ -83,12 +85,20 @@ def integrated_loudness(samples: np.ndarray, sample_rate: int) -> float:
     return max(_SILENCE_LUFS, -0.691 + 10.0 * math.log10(gated.mean()))
 
 
+def _k_weighted(x: np.ndarray, sample_rate: int) -> np.ndarray:
+    y = np.asarray(x, dtype=np.float64)
+    for b, a in k_weighting_filters(sample_rate):
+        y = lfilter(b, a, y)
+    return y
+
+
 def normalize_loudness(
     samples: np.ndarray,
     sample_rate: int,
     target_lufs: float = TARGET_LUFS,
     peak_ceiling_dbfs: float = PEAK_CEILING_DBFS,
     loudness: float | None = None,
+    in_place: bool = False,
 ) -> tuple[np.ndarray, float]:
     """Scale to ``target_lufs``, lowered if needed so the peak stays under the ceiling.
 
@@ -96,18 +106,27 @@ def normalize_loudness(
     checks that concern the original recording (clipping, "too quiet") can undo it. A plain
     gain, never a limiter: compression would change the voice the model learns.
     ``loudness`` is the samples' integrated loudness when the caller has measured it already
-    (filtering an hour-long file takes seconds).
+    (filtering an hour-long file takes seconds); ``in_place`` scales the caller's float32
+    array itself instead of a copy (an importer that owns the decoded signal).
     """
     x = np.asarray(samples, dtype=np.float32)
     if loudness is None:
         loudness = integrated_loudness(x, sample_rate)
-    peak = float(np.max(np.abs(x))) if x.size else 0.0
+    peak = sample_peak(x)
     if peak == 0.0 or loudness <= _SILENCE_LUFS:
-        return x.copy(), 1.0
+        return (x if in_place else x.copy()), 1.0
     gain = 10.0 ** ((target_lufs - loudness) / 20.0)
     ceiling = 10.0 ** (peak_ceiling_dbfs / 20.0)
     gain = min(gain, ceiling / peak)
-    return (x * np.float32(gain)).astype(np.float32), float(gain)
+    out = x if in_place else np.empty_like(x)
+    np.multiply(x, np.float32(gain), out=out)
+    return out, float(gain)
+
+
+def sample_peak(samples: np.ndarray) -> float:
+    """Largest absolute sample, without an ``abs`` copy of the whole signal."""
+    x = np.asarray(samples)
+    return max(float(x.max()), -float(x.min())) if x.size else 0.0
 
 
 def peak_dbfs(samples: np.ndarray) -> float:

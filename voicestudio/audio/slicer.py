@@ -21,6 +21,7 @@ from pathlib import Path
 
 import numpy as np
 
+from voicestudio.audio.energy import cumulative_energy_at
 from voicestudio.audio.voice_activity import (
     SPEECH_THRESHOLD,
     VAD_WINDOW_SECONDS,
@@ -86,12 +87,13 @@ class Segment:
 
 def frame_rms_db(samples: np.ndarray, hop: int, window: int) -> np.ndarray:
     """RMS in dBFS of windows centred on every ``hop``-th sample (zero-padded edges)."""
-    x = np.asarray(samples, dtype=np.float64)
+    x = np.asarray(samples)
     half = window // 2
-    padded = np.concatenate([np.zeros(half), x, np.zeros(window - half)])
-    energy = np.concatenate([[0.0], np.cumsum(padded * padded)])
-    starts = np.arange(0, x.size // hop + 1) * hop
-    power = (energy[starts + window] - energy[starts]) / window
+    # Window k covers [k*hop - half, k*hop - half + window) of the zero-padded signal.
+    starts = np.arange(0, x.size // hop + 1) * hop - half
+    edges = np.clip(np.concatenate([starts, starts + window]), 0, x.size)
+    energy = cumulative_energy_at(x, edges)
+    power = (energy[starts.size:] - energy[:starts.size]) / window
     return 10.0 * np.log10(np.maximum(power, 1e-12))
 
 

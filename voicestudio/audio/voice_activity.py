@@ -49,14 +49,17 @@ class VoiceActivityDetector:
         """One probability per 32 ms window (window k covers k*32 ms .. (k+1)*32 ms)."""
         x = resample(samples, sample_rate, VAD_SAMPLE_RATE)
         n = int(np.ceil(x.size / VAD_WINDOW))
-        padded = np.zeros(n * VAD_WINDOW, dtype=np.float32)
-        padded[: x.size] = x
+        if n == 0:
+            return np.zeros(0, dtype=np.float32)
+        tail = np.zeros(VAD_WINDOW, dtype=np.float32)  # the last window, zero-padded
+        tail[: x.size - (n - 1) * VAD_WINDOW] = x[(n - 1) * VAD_WINDOW:]
         probs = np.zeros(n, dtype=np.float32)
         self._model.reset_states()
         with torch.inference_mode():
             for k in range(n):
                 if cancel is not None and k % 1000 == 0:
                     cancel.raise_if_cancelled()
-                window = torch.from_numpy(padded[k * VAD_WINDOW : (k + 1) * VAD_WINDOW])
+                chunk = x[k * VAD_WINDOW : (k + 1) * VAD_WINDOW] if k < n - 1 else tail
+                window = torch.from_numpy(np.ascontiguousarray(chunk))
                 probs[k] = float(self._model(window, VAD_SAMPLE_RATE))
         return probs
