@@ -9,6 +9,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "gptsovits_v2"
+DEFAULT_V2PRO_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "gptsovits_v2pro"
 
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -31,4 +32,14 @@ def fixtures_dir() -> Path:
     folder = Path(os.environ.get("VOICESTUDIO_FIXTURES", DEFAULT_FIXTURES))
     if not folder.is_dir():
         pytest.skip(f"fixture folder not found: {folder}")
+    return folder
+
+
+@pytest.fixture(scope="session")
+def v2pro_fixtures_dir() -> Path:
+    """v2Pro/v2ProPlus fixture folder (VOICESTUDIO_FIXTURES_V2PRO, default
+    ../shared/fixtures/gptsovits_v2pro)."""
+    folder = Path(os.environ.get("VOICESTUDIO_FIXTURES_V2PRO", DEFAULT_V2PRO_FIXTURES))
+    if not folder.is_dir():
+        pytest.skip(f"v2Pro fixture folder not found: {folder}")
     return folder

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from voicestudio.errors import CorruptFileError
 from voicestudio.models import checkpoint_format
 from voicestudio.models.checkpoint_format import (
     CheckpointKind,
@@ -73,6 +74,10 @@ def test_version_tags_replace_the_zip_magic(tag: bytes, tiny_file: Path, tmp_pat
     )
     if tag == b"01":
         assert load_s2_checkpoint(path).kind.version == "v2"  # tagged v2 still opens
+    elif version in ("v2Pro", "v2ProPlus"):
+        # a v2 file under a v2Pro marker: the weights and settings contradict the marker
+        with pytest.raises(CorruptFileError, match=f"marked as {version}"):
+            load_s2_checkpoint(path)
     else:
         with pytest.raises(UnsupportedModelError, match=version):
             load_s2_checkpoint(path)
@@ -84,7 +89,7 @@ def test_released_base_models_are_known_by_md5(
     digest = hashlib.md5(tiny_file.read_bytes()[:8192]).hexdigest()
     monkeypatch.setitem(checkpoint_format.PRETRAINED_S2_MD5, digest, "v2ProPlus")
     kind = detect_checkpoint_version(tiny_file)
-    assert (kind.version, kind.detected_by, kind.supported) == ("v2ProPlus", "md5", False)
+    assert (kind.version, kind.detected_by, kind.supported) == ("v2ProPlus", "md5", True)
 
 
 def test_v1_generator_is_recognised_and_refused(tmp_path: Path) -> None:
@@ -120,6 +125,13 @@ def test_untagged_newer_generators_are_recognised_by_content(
     path = tmp_path / "newer.pth"
     path.write_bytes(dump_checkpoint_bytes(payload))
     kind = detect_checkpoint_version(path)
-    assert (kind.stage, kind.version, kind.supported) == ("s2", expected, False)
-    with pytest.raises(UnsupportedModelError):
-        load_s2_checkpoint(path)
+    assert (kind.stage, kind.version) == ("s2", expected)
+    if expected.startswith("v2Pro"):
+        # supported, but without its marker upstream would drop the SV weights: refused
+        assert kind.supported
+        with pytest.raises(CorruptFileError, match="lacks the v2Pro marker"):
+            load_s2_checkpoint(path)
+    else:
+        assert not kind.supported
+        with pytest.raises(UnsupportedModelError):
+            load_s2_checkpoint(path)

@@ -14,42 +14,19 @@ from pathlib import Path
 import numpy as np
 import pytest
 import torch
+from fixture_checks import as_tensor as _t
+from fixture_checks import assert_audio, assert_intermediate
+from fixture_checks import scaled as _scaled
 
 from voicestudio.models.s2 import load_generator_weights, load_s2_checkpoint
 from voicestudio.models.s2.generator import SoVITSGenerator
 
 pytestmark = pytest.mark.fixtures
 
-INTERMEDIATE_TOL = 1e-4  # atol and rtol for ge, m_p, logs_p, z, quantized, m_q, logs_q
-
 
 @pytest.fixture(scope="module")
 def loaded(fixtures_dir: Path):
     return load_s2_checkpoint(fixtures_dir / "s2G_small.pth")
-
-
-def _t(array: np.ndarray) -> torch.Tensor:
-    return torch.from_numpy(np.ascontiguousarray(array))
-
-
-def assert_intermediate(name: str, got: torch.Tensor, want: np.ndarray) -> None:
-    got_np = got.detach().cpu().numpy()
-    assert got_np.shape == want.shape, name
-    np.testing.assert_allclose(
-        got_np, want, atol=INTERMEDIATE_TOL, rtol=INTERMEDIATE_TOL, err_msg=name
-    )
-
-
-def assert_audio(name: str, got: torch.Tensor, want: np.ndarray) -> None:
-    got_np = got.detach().cpu().numpy()
-    assert got_np.shape == want.shape, name
-    atol = 2e-4 * float(np.abs(want).max())
-    np.testing.assert_allclose(got_np, want, atol=atol, rtol=0, err_msg=name)
-
-
-def _scaled(digits: str) -> float:
-    """'05' -> 0.5, '0' -> 0.0, '125' -> 1.25: the fixture's number-in-name convention."""
-    return int(digits) / 10 ** (len(digits) - 1)
 
 
 def test_extract_latent_codes_and_reference_embedding(loaded, fixtures_dir: Path) -> None:

@@ -48,7 +48,9 @@ PRETRAINED_S2_MD5: dict[str, str] = {
     "66b313e39455b57ab1b0bc0b239c9d0a": "v2ProPlus",  # v2Pro/s2Gv2ProPlus.pth
 }
 
-SUPPORTED: frozenset[tuple[str, str]] = frozenset({("s1", "v2"), ("s2", "v2")})
+SUPPORTED: frozenset[tuple[str, str]] = frozenset(
+    {("s1", "v2"), ("s2", "v2"), ("s2", "v2Pro"), ("s2", "v2ProPlus")}
+)
 
 
 class UnsupportedModelError(VoiceStudioError):
@@ -83,8 +85,9 @@ class CheckpointKind:
             )
         if not self.supported:
             raise UnsupportedModelError(
-                f"This file is a {self.describe()}. VoiceStudio runs GPT-SoVITS v2 models "
-                "only for now; choose a v2 model (SoVITS_weights_v2 / GPT_weights_v2)."
+                f"This file is a {self.describe()}. VoiceStudio runs GPT-SoVITS v2, v2Pro and "
+                "v2ProPlus models; choose one of those (SoVITS_weights_v2, "
+                "SoVITS_weights_v2Pro, SoVITS_weights_v2ProPlus / GPT_weights_v2)."
             )
 
 
@@ -114,6 +117,15 @@ def weight_table(obj: Any) -> Mapping[str, torch.Tensor]:
     ):
         raise CorruptFileError("This file is not a GPT-SoVITS model (no weight table inside).")
     return weights
+
+
+def layout_mismatch(
+    expected: Mapping[str, torch.Tensor], weights: Mapping[str, torch.Tensor]
+) -> tuple[list[str], list[str]]:
+    """(keys missing or of another shape, keys unexpected) of `weights` against a module's
+    state dict; both empty when the file fits the network exactly."""
+    wrong = [k for k in expected if k not in weights or weights[k].shape != expected[k].shape]
+    return wrong, [k for k in weights if k not in expected]
 
 
 def kind_from_content(obj: Any) -> CheckpointKind:

@@ -16,11 +16,12 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field, fields, replace
 from typing import Any
 
-from voicestudio.errors import CorruptFileError
+from voicestudio.errors import CorruptFileError, UserInputError
 from voicestudio.models.safe_pickle import plain_tree
 
 V2_SYMBOL_COUNT = 732  # len(symbols_v2); v1 files have 322
 V1_SYMBOL_COUNT = 322
+SV_VERSIONS = ("v2Pro", "v2ProPlus")  # generators conditioned on a speaker-verification vector
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,10 @@ class S2Config:
     wavenet_kernel_size: int = 5
     flow_layers: int = 4
     n_flows: int = 4
+    # v2Pro / v2ProPlus only: the speaker-verification vector (ERes2NetV2 forward3, 20480 wide
+    # upstream) and the fixed width its fusion is projected to for the text encoder
+    sv_dim: int = 20480
+    sv_text_width: int = 512
     extra_model_fields: dict[str, Any] = field(default_factory=dict, compare=False)
 
     def __post_init__(self) -> None:
@@ -72,7 +77,7 @@ class S2Config:
             problems.append(f"resblock '{self.resblock}' (only the v2 type '1' is supported)")
         if self.semantic_frame_rate not in ("25hz", "50hz"):
             problems.append(f"semantic_frame_rate '{self.semantic_frame_rate}'")
-        if self.hidden_channels % self.n_heads or self.gin_channels % self.mrte_heads:
+        if self.hidden_channels % self.n_heads or self.mrte_hidden % self.mrte_heads:
             problems.append("channel counts that the attention heads do not divide")
         if len(self.upsample_rates) != len(self.upsample_kernel_sizes):
             problems.append("upsample_rates and upsample_kernel_sizes of different lengths")
@@ -95,9 +100,15 @@ class S2Config:
         return self.segment_size // self.hop_length
 
     @property
+    def uses_sv(self) -> bool:
+        """v2Pro/v2ProPlus: the voice vector is fused with a speaker-verification embedding."""
+        return self.version in SV_VERSIONS
+
+    @property
     def mrte_hidden(self) -> int:
-        """MRTE works at the width of `ge` because it adds `ge` inside (512 in real v2)."""
-        return self.gin_channels
+        """MRTE works at the width of the voice vector it adds inside: `ge` itself in v2
+        (512 real), v2Pro's fixed 512-wide projection of it otherwise."""
+        return self.sv_text_width if self.uses_sv else self.gin_channels
 
     # HParams round trip --------------------------------------------------------------------
     @classmethod
@@ -142,7 +153,7 @@ class S2Config:
 
     def to_hparams(self, base: Mapping[str, Any] | None = None) -> dict[str, Any]:
         """A full hparams tree: `base` (or the v2 defaults) with this config's sizes written in."""
-        tree = plain_tree(base) if base is not None else copy.deepcopy(DEFAULT_V2_HPARAMS)
+        tree = plain_tree(base) if base is not None else default_hparams(self.version)
         tree.setdefault("model", {}).update(self.model_section())
         data = tree.setdefault("data", {})
         data.update(
@@ -202,6 +213,25 @@ def v2_s2_config() -> S2Config:
     return S2Config()
 
 
+def v2pro_s2_config(version: str = "v2Pro") -> S2Config:
+    """The released v2Pro / v2ProPlus generators (s2Gv2Pro.pth, s2Gv2ProPlus.pth).
+
+    Both double v2's voice width (gin 1024) and drop dropout; Plus widens the vocoder
+    (768 channels, a 20-tap first upsampler), which is all that tells the two apart.
+    """
+    if version not in SV_VERSIONS:
+        raise UserInputError(f"'{version}' is not a v2Pro family name ({', '.join(SV_VERSIONS)}).")
+    plus = version == "v2ProPlus"
+    return replace(
+        S2Config(),
+        version=version,
+        gin_channels=1024,
+        p_dropout=0.0,
+        upsample_initial_channel=768 if plus else 512,
+        upsample_kernel_sizes=(20 if plus else 16, 16, 8, 2, 2),
+    )
+
+
 def tiny_s2_config(**overrides: Any) -> S2Config:
     """A few-hundred-kilobyte-of-tunables generator for tests and the tiny base-model set.
 
@@ -219,8 +249,28 @@ def tiny_s2_config(**overrides: Any) -> S2Config:
         gin_channels=16,
         p_dropout=0.0,
     )
+    if overrides.get("version") in SV_VERSIONS:
+        sizes["sv_dim"] = TINY_SV_DIM
     sizes.update(overrides)
     return replace(S2Config(), **sizes)
+
+
+TINY_SV_DIM = 640  # forward3 width of the tiny speaker-verification model (m_channels 2)
+
+
+def default_hparams(version: str = "v2") -> dict[str, Any]:
+    """Upstream's hparams tree for a fresh file of `version` (configs/s2<version>.json)."""
+    tree = copy.deepcopy(DEFAULT_V2_HPARAMS)
+    if version in SV_VERSIONS:
+        tree["train"].update(
+            pretrained_s2G=f"GPT_SoVITS/pretrained_models/v2Pro/s2G{version}.pth",
+            pretrained_s2D=f"GPT_SoVITS/pretrained_models/v2Pro/s2D{version}.pth",
+            lora_rank="32",
+        )
+        tree["model"] = v2pro_s2_config(version).model_section()
+        tree["save_weight_dir"] = f"SoVITS_weights_{version}"
+        tree["version"] = version
+    return tree
 
 
 # GPT_SoVITS/configs/s2.json (v2) plus the fields webui.py adds; paths are placeholders the

@@ -18,6 +18,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from voicestudio.errors import CorruptFileError
+from voicestudio.models.checkpoint_format import layout_mismatch
 from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConv2d
 from voicestudio.models.safe_pickle import safe_load
 
@@ -155,8 +156,7 @@ def load_discriminator(path: Path) -> MultiPeriodDiscriminator:
         raise CorruptFileError(f"'{Path(path).name}' holds no usable discriminator.")
     discriminator = MultiPeriodDiscriminator(V2PRO_PERIODS[:n_periods])
     expected = discriminator.state_dict()
-    wrong = [k for k in expected if k not in weights or weights[k].shape != expected[k].shape]
-    extra = [k for k in weights if k not in expected]
+    wrong, extra = layout_mismatch(expected, weights)
     if wrong or extra:
         raise CorruptFileError(
             f"'{Path(path).name}' does not match the SoVITS discriminator "

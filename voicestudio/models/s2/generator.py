@@ -28,6 +28,8 @@ from voicestudio.models.s2.text_encoder import TextEncoder
 from voicestudio.models.s2.vocoder import HiFiGANGenerator
 from voicestudio.models.s2.wavenet import CouplingFlow, PosteriorEncoder
 
+SVInput = torch.Tensor | Sequence[torch.Tensor] | None  # one (1, sv_dim) vector per reference
+
 
 @dataclass
 class DecodeTrace:
@@ -157,13 +159,41 @@ class SoVITSGenerator(nn.Module):
         mask = sequence_mask(lengths, spec.size(2), spec.dtype)
         return self.ref_enc(spec, mask)
 
-    def _mean_reference(self, refer: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor:
-        if isinstance(refer, torch.Tensor):
-            return self.reference_embedding(refer)
-        if not refer:
+    def fuse_voice(self, ge: torch.Tensor, sv: torch.Tensor | None) -> torch.Tensor:
+        """Combine a reference-encoder vector with a speaker-verification vector (v2Pro);
+        v2 has none and keeps `ge` as it is."""
+        return ge
+
+    def text_voice(self, ge: torch.Tensor) -> torch.Tensor:
+        """The voice vector the text encoder's MRTE adds (v2: `ge` itself)."""
+        return ge
+
+    @staticmethod
+    def _references(refer: torch.Tensor | Sequence[torch.Tensor]) -> list[torch.Tensor]:
+        refs = [refer] if isinstance(refer, torch.Tensor) else list(refer)
+        if not refs:
             raise UserInputError("At least one reference recording is needed to set the voice.")
-        # several references: average their voice vectors
-        return torch.stack([self.reference_embedding(r) for r in refer]).mean(0)
+        return refs
+
+    def _pair_references(
+        self, refer: torch.Tensor | Sequence[torch.Tensor], sv: SVInput
+    ) -> list[tuple[torch.Tensor, torch.Tensor | None]]:
+        # v2 has no use for speaker-verification vectors
+        return [(r, None) for r in self._references(refer)]
+
+    def voice(
+        self, refer: torch.Tensor | Sequence[torch.Tensor], sv: SVInput = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Reference spectrogram(s) -> (ge for flow and vocoder, voice vector for MRTE).
+
+        Several references are fused one by one and their vectors averaged.
+        """
+        ges = [
+            self.fuse_voice(self.reference_embedding(r), s)
+            for r, s in self._pair_references(refer, sv)
+        ]
+        ge = ges[0] if len(ges) == 1 else torch.stack(ges).mean(0)
+        return ge, self.text_voice(ge)
 
     # Synthesis -----------------------------------------------------------------------------
     @torch.no_grad()
@@ -175,17 +205,21 @@ class SoVITSGenerator(nn.Module):
         noise_scale: float = 0.5,
         speed: float = 1.0,
         noise: torch.Tensor | None = None,
+        sv: SVInput = None,
     ) -> DecodeTrace:
         """codes (n_q, 1, Tc) from S1, text (1, Tt) phone ids, refer (1, 1025, Tr) or a list.
 
-        `noise` (1, inter, T') replaces the standard-normal prior sample.
+        `noise` (1, inter, T') replaces the standard-normal prior sample. `sv`: the
+        speaker-verification vector (1, sv_dim) of each reference (v2Pro/v2ProPlus only).
         """
         self._check_decode_inputs(codes, text, speed)
-        ge = self._mean_reference(refer)
+        ge, ge_text = self.voice(refer, sv)
         quantized = self._upsample_codes(self.quantizer.decode(codes))  # (1, 768, 2*Tc)
         y_lengths = torch.tensor([quantized.size(2)], device=codes.device)
         text_lengths = torch.tensor([text.size(-1)], device=text.device)
-        x, m_p, logs_p, y_mask = self.enc_p(quantized, y_lengths, text, text_lengths, ge, speed)
+        x, m_p, logs_p, y_mask = self.enc_p(
+            quantized, y_lengths, text, text_lengths, ge_text, speed
+        )
         if noise is None:
             noise = torch.randn_like(m_p)
         z_p = m_p + noise.to(m_p) * torch.exp(logs_p) * noise_scale
@@ -201,9 +235,10 @@ class SoVITSGenerator(nn.Module):
         noise_scale: float = 0.5,
         speed: float = 1.0,
         noise: torch.Tensor | None = None,
+        sv: SVInput = None,
     ) -> torch.Tensor:
         """Semantic codes + phones in the voice of `refer` -> audio (1, 1, samples) at 32 kHz."""
-        return self.decode_with_trace(codes, text, refer, noise_scale, speed, noise).audio
+        return self.decode_with_trace(codes, text, refer, noise_scale, speed, noise, sv).audio
 
     def _check_decode_inputs(self, codes: torch.Tensor, text: torch.Tensor, speed: float) -> None:
         if codes.dim() != 3 or codes.size(2) == 0:
@@ -235,12 +270,14 @@ class SoVITSGenerator(nn.Module):
         text_lengths: torch.Tensor,
         posterior_noise: torch.Tensor | None = None,
         slice_rand: torch.Tensor | None = None,
+        sv: torch.Tensor | None = None,
     ) -> TrainStepOutput:
         """One training step's generator pass.
 
         ssl (B, 768, T) at 50 Hz, spec (B, 1025, T) linear magnitude, text (B, Tt).
         `posterior_noise` (B, inter, T) and `slice_rand` (B,) uniform in [0, 1) replace the
         random draws; slice start = floor(slice_rand * (length - segment_frames + 1)).
+        `sv` (B, sv_dim): each clip's speaker-verification vector (v2Pro/v2ProPlus only).
         """
         if self.enc_q is None:
             raise UserInputError(
@@ -256,13 +293,15 @@ class SoVITSGenerator(nn.Module):
             )
         spec = spec.to(self.weight_dtype)
         y_mask = sequence_mask(spec_lengths, spec.size(2), spec.dtype)
-        ge = self.ref_enc(spec, y_mask)  # (B, gin, 1)
+        ge = self.fuse_voice(self.ref_enc(spec, y_mask), sv)  # (B, gin, 1)
 
         _, quantized = self._quantize(ssl)  # frozen: no gradient, no codebook update
         commit_loss = quantized.new_zeros(())
         quantized = self._upsample_codes(quantized)  # (B, 768, T)
 
-        _, m_p, logs_p, y_mask = self.enc_p(quantized, spec_lengths, text, text_lengths, ge)
+        _, m_p, logs_p, y_mask = self.enc_p(
+            quantized, spec_lengths, text, text_lengths, self.text_voice(ge)
+        )
         z, m_q, logs_q, y_mask = self.enc_q(spec, spec_lengths, g=ge, noise=posterior_noise)
         z_p = self.flow(z, y_mask, g=ge)
 
