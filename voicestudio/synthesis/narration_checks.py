@@ -130,13 +130,14 @@ def repeat_problem(audio: np.ndarray, sample_rate: int) -> str:
     total = features.shape[0]
     for lag in range(shortest, total // 2 + 1):
         similar = np.einsum("td,td->t", features[:-lag], features[lag:]) > REPEAT_SIMILARITY
-        similar &= sound[:-lag] & sound[lag:]
-        run = longest = 0
-        for flag in similar:
-            run = run + 1 if flag else 0
-            longest = max(longest, run)
-        if longest >= max(shortest, int(0.8 * lag)):
-            return f"a stretch of {lag * FRAME_SECONDS:.1f} s is said twice in a row"
+        both_sound = sound[:-lag] & sound[lag:]
+        # the gaps between syllables repeat too: silent in both places counts as matching
+        matching = (similar & both_sound) | (~sound[:-lag] & ~sound[lag:])
+        run = voiced = 0
+        for same, heard in zip(matching, both_sound, strict=True):
+            run, voiced = (run + 1, voiced + int(heard)) if same else (0, 0)
+            if run >= max(shortest, int(0.8 * lag)) and voiced >= shortest:
+                return f"a stretch of {lag * FRAME_SECONDS:.1f} s is said twice in a row"
     return ""
 
 
@@ -164,15 +165,20 @@ def compare_words(expected: Sequence[str], heard: Sequence[str]
     repeated: list[str] = []
     i, j = n, m
     while i > 0 or j > 0:
-        if i > 0 and j > 0 and cost[i, j] == cost[i - 1, j - 1] + (expected[i - 1] != heard[j - 1]):
+        same = i > 0 and j > 0 and expected[i - 1] == heard[j - 1]
+        echo = j > 0 and ((j >= 2 and heard[j - 2] == heard[j - 1])
+                          or (j < m and heard[j] == heard[j - 1]))
+        if same and cost[i, j] == cost[i - 1, j - 1]:
             i, j = i - 1, j - 1
+        elif echo and cost[i, j] == cost[i, j - 1] + 1:
+            repeated.append(heard[j - 1])
+            j -= 1
         elif i > 0 and cost[i, j] == cost[i - 1, j] + 1:
             missing.append(expected[i - 1])
             i -= 1
+        elif i > 0 and j > 0 and cost[i, j] == cost[i - 1, j - 1] + 1:
+            i, j = i - 1, j - 1
         else:
-            word = heard[j - 1]
-            if (j >= 2 and heard[j - 2] == word) or (j < m and heard[j] == word):
-                repeated.append(word)
             j -= 1
     rate = float(cost[n, m]) / max(n, 1)
     return rate, missing[::-1], repeated[::-1]
