@@ -11,6 +11,7 @@ import time
 
 import pytest
 
+from voicestudio.errors import DiskFullError
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
 
@@ -30,9 +31,10 @@ def test_failure_at_each_step_keeps_previous_manifest(voice, monkeypatch, step):
 
     monkeypatch.setattr(target, fail)
     voice.manifest.name = "Changed"
-    with pytest.raises(OSError):
+    with pytest.raises(DiskFullError) as caught:
         voice.save()
     monkeypatch.undo()
+    assert "is full" in str(caught.value) and "Nothing was changed" in str(caught.value)
     assert voice.manifest_path.read_bytes() == before
     assert Voice.open(voice.folder).name == "Rose"
     leftovers = [p.name for p in voice.folder.iterdir() if p.name.endswith(".tmp")]

@@ -69,3 +69,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("cancelled", file=sys.stderr)
         return 130
+    except OSError as exc:
+        # Every save is atomic, so a full disk mid-command changed nothing: say so plainly.
+        # Any other OSError is a bug to report, so it keeps its traceback.
+        from voicestudio.project.disk import disk_full_error, is_disk_full
+        from voicestudio.project.settings import resolve_data_dir
+
+        folder = resolve_data_dir(getattr(args, "data_dir", None))
+        if not is_disk_full(exc, folder):
+            raise
+        log.info("command %s failed: %s", args.command, exc)
+        print(f"error: {disk_full_error(folder)}", file=sys.stderr)
+        return 2

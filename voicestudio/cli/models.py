@@ -98,7 +98,8 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def _list(args: argparse.Namespace) -> int:
-    from voicestudio.hub.registry import format_bytes, installed_summary, list_models
+    from voicestudio.hub.registry import installed_summary, list_models
+    from voicestudio.project.disk import format_bytes
 
     data_dir = resolve_data_dir(args.data_dir)
     states = list_models(data_dir)

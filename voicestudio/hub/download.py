@@ -32,18 +32,15 @@ from huggingface_hub import get_hf_file_metadata, hf_hub_url
 from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
-from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
+from voicestudio.errors import DiskFullError, JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub.meter import ByteMeter
 from voicestudio.hub.registry import (
     PART_SUFFIX,
     REQUIRED_IDS,
     BaseModelSpec,
-    DiskFullError,
     InstalledModel,
     ModelFile,
-    ensure_free_space,
     finalize_install,
-    format_bytes,
     get_spec,
     install_lock,
     model_state,
@@ -51,6 +48,7 @@ from voicestudio.hub.registry import (
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.atomic import fsync_dir
+from voicestudio.project.disk import ensure_free_space, format_bytes
 from voicestudio.project.settings import base_models_dir
 
 CHUNK_SIZE = 1 << 20

@@ -25,27 +25,25 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
-from voicestudio.errors import JobCancelled, NotFoundError, UserInputError
+from voicestudio.errors import DiskFullError, JobCancelled, NotFoundError, UserInputError
 from voicestudio.hub.meter import ByteMeter
 from voicestudio.hub.registry import (
     GPTSOVITS_REPO,
     PART_SUFFIX,
     SPECS,
     BaseModelSpec,
-    DiskFullError,
     InstalledModel,
     ModelFile,
     asr_spec_id,
-    ensure_free_space,
     get_spec,
     install_dir,
     model_state,
-    nearest_existing,
     read_marker,
     staged_install,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.checksums import sha256_file
+from voicestudio.project.disk import ensure_free_space, nearest_existing
 from voicestudio.project.settings import base_models_dir
 
 GPTSOVITS_IDS: tuple[str, ...] = tuple(s.id for s in SPECS.values() if s.repo_id == GPTSOVITS_REPO)

@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 
-from voicestudio.hub.registry import format_bytes
 from voicestudio.jobs import Progress, ProgressCallback
+from voicestudio.project.disk import format_bytes
 
 
 class ByteMeter:

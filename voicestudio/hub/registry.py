@@ -43,6 +43,7 @@ from typing import Any
 from voicestudio.errors import DiskFullError, MissingModelError, UserInputError
 from voicestudio.project.atomic import atomic_write_json, fsync_dir
 from voicestudio.project.checksums import sha256_file
+from voicestudio.project.disk import disk_full_error, is_disk_full
 from voicestudio.project.locks import exclusive_file_lock
 from voicestudio.project.settings import base_models_dir
 from voicestudio.project.voice import now_iso
@@ -548,6 +549,11 @@ def staged_install(
             yield staging
             finalize_install(data_dir, spec_id, staging, source, origin=origin, note=note,
                              sha256=sha256, file_origins=file_origins)
+        except (OSError, RuntimeError, DiskFullError) as exc:
+            if isinstance(exc, DiskFullError) or is_disk_full(exc, staging):
+                raise disk_full_error(base_models_dir(Path(data_dir)), _bytes_in(staging),
+                                      f": {get_spec(spec_id).title} was not installed") from exc
+            raise
         finally:
             if staging.exists():
                 shutil.rmtree(staging, ignore_errors=True)
@@ -567,24 +573,6 @@ def install_lock(data_dir: Path, spec_id: str) -> Iterator[None]:
         yield
 
 
-def nearest_existing(path: Path) -> Path:
-    """``path`` or its closest existing parent (the drive a not-yet-created folder will be on)."""
-    while not path.exists() and path != path.parent:
-        path = path.parent
-    return path
-
-
-def ensure_free_space(folder: Path, needed: int, what: str) -> None:
-    """Refuse to start a job that cannot fit, instead of failing near the end of it."""
-    free = shutil.disk_usage(nearest_existing(Path(folder))).free
-    margin = 50 * _MB  # room for the marker, logs and whatever else runs meanwhile
-    if needed + margin > free:
-        raise DiskFullError(
-            f"Not enough disk space for {what}: {format_bytes(needed)} are needed but only "
-            f"{format_bytes(free)} are free on the drive holding {folder}. Free some space, "
-            "or choose another data folder in Settings.")
-
-
 def _bytes_in(folder: Path) -> int:
     try:
         return sum(p.stat().st_size for p in folder.iterdir() if p.is_file())
@@ -592,10 +580,3 @@ def _bytes_in(folder: Path) -> int:
         return 0
 
 
-def format_bytes(n: float) -> str:
-    """Sizes as people read them (decimal units, like file managers and the hub)."""
-    for unit in ("B", "kB", "MB", "GB"):
-        if abs(n) < 1000 or unit == "GB":
-            return f"{n:.0f} {unit}" if unit == "B" else f"{n:.1f} {unit}"
-        n /= 1000
-    return f"{n:.1f} GB"

@@ -15,6 +15,8 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from voicestudio.project.disk import as_disk_full
+
 
 def _read_umask() -> int:
     umask = os.umask(0o022)
@@ -34,29 +36,48 @@ def atomic_writer(path: Path) -> Iterator[BinaryIO]:
 
     Large saves (a training state of a gigabyte, a copied recording) stream through this
     instead of being built in memory first. If the block raises, the temporary file is
-    removed and ``path`` is untouched.
+    removed and ``path`` is untouched. A full disk becomes a DiskFullError that says so,
+    with how much was being written, instead of an ``OSError`` traceback.
     """
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    written = 0
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp_name = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise as_disk_full(exc, path, 0) from exc
     try:
         tmp = os.fdopen(fd, "wb")
-    except BaseException:
+    except BaseException as exc:
         os.close(fd)
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, OSError):
+            raise as_disk_full(exc, path, 0) from exc
         raise
     try:
         with tmp:
             if hasattr(os, "fchmod"):
                 os.fchmod(tmp.fileno(), _FILE_MODE)
-            yield tmp
-            tmp.flush()
-            os.fsync(tmp.fileno())
+            try:
+                yield tmp
+                tmp.flush()
+                os.fsync(tmp.fileno())
+            finally:
+                written = _position(tmp)
         os.replace(tmp_name, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp_name).unlink(missing_ok=True)
+        if isinstance(exc, Exception):
+            raise as_disk_full(exc, path, written) from exc
         raise
     fsync_dir(path.parent)
+
+
+def _position(handle: BinaryIO) -> int:
+    try:
+        return handle.tell()
+    except (OSError, ValueError):
+        return 0
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:

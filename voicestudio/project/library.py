@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
-from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.errors import CorruptFileError, DiskFullError, NotFoundError, UserInputError
+from voicestudio.project.disk import disk_full_error, is_disk_full
 from voicestudio.project.locks import folder_lock, voice_lock
 from voicestudio.project.voice import (
     ConsentRecord,
@@ -51,6 +52,16 @@ class TrashEntry:
 def folder_name_for(name: str) -> str:
     """A readable, portable folder name for a voice name (Unicode letters are kept)."""
     return re.sub(r"\s+", "-", name.strip()).strip(".-") or "voice"
+
+
+def _folder_bytes(folder: Path) -> int:
+    return sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+
+
+def _any_disk_full(exc: BaseException) -> bool:
+    """copytree gathers per-file errors into one shutil.Error of (src, dst, reason) rows."""
+    rows = exc.args[0] if isinstance(exc, shutil.Error) and exc.args else []
+    return any("No space left" in str(row[-1]) for row in rows if isinstance(row, tuple))
 
 
 class VoiceLibrary:
@@ -112,9 +123,16 @@ class VoiceLibrary:
         # Build the voice in a hidden folder and rename it into place, so a crash never
         # leaves a half-made voice that shows up in the library.
         staging = self.voices_dir / f".creating-{uuid.uuid4().hex}"
-        staging.mkdir(parents=True)
-        Voice(staging, manifest).save()
-        os.rename(staging, folder)
+        try:
+            staging.mkdir(parents=True)
+            Voice(staging, manifest).save()
+            os.rename(staging, folder)
+        except Exception as exc:
+            shutil.rmtree(staging, ignore_errors=True)  # no half-made voice is left behind
+            if isinstance(exc, DiskFullError) or is_disk_full(exc, self.voices_dir):
+                raise disk_full_error(self.voices_dir, what=f": “{name}” was not created") \
+                    from exc
+            raise
         return Voice(folder, manifest)
 
     def rename(self, name: str, new_name: str) -> Voice:
@@ -137,7 +155,14 @@ class VoiceLibrary:
         target = self._check_free(new_name)
         staging = self.voices_dir / f".copying-{uuid.uuid4().hex}"
         with voice_lock(source, "copying", refused_as="copied"):
-            shutil.copytree(source.folder, staging, ignore=shutil.ignore_patterns(".*.tmp"))
+            try:
+                shutil.copytree(source.folder, staging, ignore=shutil.ignore_patterns(".*.tmp"))
+            except (OSError, shutil.Error) as exc:
+                shutil.rmtree(staging, ignore_errors=True)
+                if is_disk_full(exc, self.voices_dir) or _any_disk_full(exc):
+                    raise disk_full_error(self.voices_dir, _folder_bytes(source.folder),
+                                          f": “{source.name}” was not copied") from exc
+                raise
         copy = Voice.open(staging)
         copy.manifest.name = new_name
         copy.manifest.id = uuid.uuid4().hex

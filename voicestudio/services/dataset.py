@@ -26,6 +26,7 @@ import numpy as np
 
 from voicestudio.errors import (
     CorruptFileError,
+    DiskFullError,
     JobCancelled,
     MissingModelError,
     UserInputError,
@@ -35,7 +36,7 @@ from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.locks import voice_lock
+from voicestudio.project.locks import VoiceInUseError, voice_lock
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.dataset import (
@@ -356,8 +357,8 @@ def _add_all(
                 continue
             report.added.append((path, _add_one(dataset, path, sha256, transcriber, language,
                                                 part)))
-        except (JobCancelled, MissingModelError):
-            raise  # a stop or a missing model ends the whole job, not just this file
+        except (JobCancelled, MissingModelError, DiskFullError, VoiceInUseError):
+            raise  # a stop, a missing model or a full disk ends the whole job, not one file
         except VoiceStudioError as exc:
             _skip(report, path, str(exc))
         except OSError as exc:

@@ -36,6 +36,7 @@ from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.hub import registry
 from voicestudio.jobs import CancelToken, ProgressCallback
+from voicestudio.project.disk import format_bytes
 from voicestudio.project.settings import base_models_dir
 
 STATE_TEXT = {
@@ -183,7 +184,7 @@ class BaseModelsPage(BasePage):
             f"VoiceStudio builds every voice on {len(required)} public models from the "
             "GPT-SoVITS project. They already know how Chinese and English speech sounds, "
             "which is why about a minute of someone's voice is enough. Together they are "
-            f"about {registry.format_bytes(total)} and are kept in "
+            f"about {format_bytes(total)} and are kept in "
             f"{base_models_dir(self.state.data_dir)}."
         )
         self.tree.clear()
@@ -198,7 +199,7 @@ class BaseModelsPage(BasePage):
         busy = self.runner is not None and self.runner.is_running
         if left or any(s.state != "installed" for s in required):
             verb = "Resume download" if resumable else "Download"
-            self.download_button.setText(f"{verb} (≈{registry.format_bytes(left)})")
+            self.download_button.setText(f"{verb} (≈{format_bytes(left)})")
             self.download_button.setEnabled(not busy)
             self.download_hint.setText(
                 "Downloads come from the Hugging Face hub, with a check of every file. You can "
@@ -212,16 +213,16 @@ class BaseModelsPage(BasePage):
 
     def _row(self, s: registry.ModelState) -> QTreeWidgetItem:
         if s.model is not None:
-            size = registry.format_bytes(s.model.total_bytes)
+            size = format_bytes(s.model.total_bytes)
         elif s.spec.approx_bytes:
-            size = f"≈{registry.format_bytes(s.spec.approx_bytes)}"
+            size = f"≈{format_bytes(s.spec.approx_bytes)}"
         else:
             size = ""
         state = STATE_TEXT.get(s.state, s.state)
         if s.state == "damaged":
             state = f"Damaged: {s.problem}"
         elif s.state == "missing" and s.resumable_bytes:
-            state = f"Partly downloaded ({registry.format_bytes(s.resumable_bytes)})"
+            state = f"Partly downloaded ({format_bytes(s.resumable_bytes)})"
         item = QTreeWidgetItem([s.spec.title, size, state])
         item.setData(0, Qt.ItemDataRole.UserRole, s.spec.id)
         item.setTextAlignment(1, Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)

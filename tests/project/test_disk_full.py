@@ -1,0 +1,98 @@
+"""A full disk: a plain message that says so and that nothing changed, never a traceback.
+
+The simulated tests make every fsync fail with ENOSPC (what a full drive does to a write that
+is being made durable); the command tests fill a real, tiny tmpfs when this machine lets
+the tests mount one (root, as in CI).
+"""
+
+from __future__ import annotations
+
+import errno
+import json
+import subprocess
+import uuid
+from pathlib import Path
+
+import pytest
+
+from voicestudio.cli import main
+from voicestudio.errors import DiskFullError
+from voicestudio.project import atomic
+from voicestudio.project.atomic import atomic_write_json
+from voicestudio.project.library import VoiceLibrary
+
+
+@pytest.fixture
+def enospc_on_fsync(monkeypatch):
+    def full(fd: int) -> None:
+        raise OSError(errno.ENOSPC, "No space left on device")
+
+    monkeypatch.setattr(atomic.os, "fsync", full)
+
+
+def test_a_save_on_a_full_disk_says_so_and_keeps_the_old_file(tmp_path, enospc_on_fsync):
+    target = tmp_path / "voice.json"
+    target.write_text('{"old": true}')
+    with pytest.raises(DiskFullError) as caught:
+        atomic_write_json(target, {"new": True})
+    message = str(caught.value)
+    assert "is full" in message and "Nothing was changed" in message and "voice.json" in message
+    assert json.loads(target.read_text()) == {"old": True}
+    assert [p.name for p in tmp_path.iterdir()] == ["voice.json"]  # no temporary left
+
+
+def test_a_voice_not_created_for_lack_of_space_leaves_no_half_made_folder(tmp_path,
+                                                                          enospc_on_fsync):
+    library = VoiceLibrary(tmp_path / "data")
+    with pytest.raises(DiskFullError, match="was not created"):
+        library.create("Rose", ["en"])
+    assert list(library.voices_dir.iterdir()) == []
+    assert library.entries() == []
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 3 MB tmpfs as the data folder, or a skip where mounting is not allowed."""
+    mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
+    mount.mkdir()
+    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
+                          capture_output=True, text=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
+    try:
+        yield mount
+    finally:
+        subprocess.run(["umount", "-l", str(mount)], check=False)
+
+
+def _fill(folder: Path) -> None:
+    with open(folder / "filler.bin", "wb", buffering=0) as out:
+        try:
+            while True:
+                out.write(b"\0" * 65536)
+        except OSError as exc:
+            assert exc.errno == errno.ENOSPC
+
+
+def _run(capsys, *argv: str) -> tuple[int, str]:
+    code = main(list(argv))
+    return code, capsys.readouterr().err
+
+
+def test_commands_on_a_full_disk_give_one_line_and_change_nothing(small_disk, capsys):
+    data = str(small_disk / "data")
+    assert main(["--data-dir", data, "voices", "create", "Rose", "--lang", "en"]) == 0
+    manifest = (small_disk / "data" / "voices" / "Rose" / "voice.json").read_text()
+    _fill(small_disk)
+    for argv in (["voices", "create", "Lily", "--lang", "en"],
+                 ["voices", "rename", "Rose", "Rosie"],
+                 ["models", "install-tiny"]):
+        code, err = _run(capsys, "--data-dir", data, *argv)
+        assert code == 2, (argv, err)
+        last = err.strip().splitlines()[-1]  # after the progress line, if any
+        assert last.startswith("error: The disk holding") and "is full" in last, (argv, err)
+        assert "Nothing was changed" in last and "Traceback" not in err, err
+    voices = small_disk / "data" / "voices"
+    assert sorted(p.name for p in voices.iterdir() if not p.name.startswith(".locks")) == \
+        ["Rose"]  # no .creating-… folder, no Lily
+    assert (voices / "Rose" / "voice.json").read_text() == manifest
