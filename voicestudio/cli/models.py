@@ -43,7 +43,16 @@ def add_download(actions: argparse._SubParsersAction) -> None:
                    help="hub or mirror to download from (default: HF_ENDPOINT or "
                    "https://huggingface.co)")
     p.add_argument("--force", action="store_true", help="download again even if installed")
+    _family_option(p)
     p.set_defaults(func=_download)
+
+
+def _family_option(p: argparse.ArgumentParser) -> None:
+    from voicestudio.hub.families import FAMILIES
+
+    p.add_argument("--family", choices=list(FAMILIES), default=None,
+                   help="model family: " + "; ".join(f.label for f in FAMILIES.values())
+                   + " (default: the one chosen in Settings)")
 
 
 def add_import(actions: argparse._SubParsersAction) -> None:
@@ -85,6 +94,7 @@ def add_install_tiny(actions: argparse._SubParsersAction) -> None:
                    help="folder holding voices and base models")
     p.add_argument("--force", action="store_true",
                    help="replace real (downloaded or imported) base models too")
+    _family_option(p)
     p.set_defaults(func=_install_tiny)
 
 
@@ -129,12 +139,13 @@ def _list(args: argparse.Namespace) -> int:
 
 def _download(args: argparse.Namespace) -> int:
     from voicestudio.hub.download import download
-    from voicestudio.hub.registry import install_dir
+    from voicestudio.hub.registry import install_dir, required_ids
 
     data_dir = resolve_data_dir(args.data_dir)
+    ids = args.ids or (required_ids(args.family) if args.family else None)
     with progress_job() as (line, token):
         # download() defaults to the required models and rejects unknown ids before fetching.
-        installed = download(data_dir, args.ids, endpoint=args.endpoint, progress=line,
+        installed = download(data_dir, ids, endpoint=args.endpoint, progress=line,
                              cancel=token, force=args.force)
     if installed:
         for model in installed:
@@ -208,13 +219,15 @@ def _verify(args: argparse.Namespace) -> int:
 
 
 def _install_tiny(args: argparse.Namespace) -> int:
+    from voicestudio.hub.families import chosen_family
     from voicestudio.hub.registry import TINY_NOTE, install_dir
     from voicestudio.synthesis.tiny_models import install_tiny_base_models
 
     data_dir = resolve_data_dir(args.data_dir)
+    family = args.family or chosen_family().id
     with progress_job() as (line, token):
         installed = install_tiny_base_models(data_dir, progress=line, cancel=token,
-                                             force=args.force)
+                                             force=args.force, family=family)
     for model in installed:
         print(f"Installed {model.id} in {install_dir(data_dir, model.id)}")
     print(f"Base models: {TINY_NOTE}. They make noise, not speech; run "

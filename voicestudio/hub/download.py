@@ -36,7 +36,6 @@ from voicestudio.errors import DiskFullError, JobCancelled, UserInputError, Voic
 from voicestudio.hub.meter import ByteMeter
 from voicestudio.hub.registry import (
     PART_SUFFIX,
-    REQUIRED_IDS,
     BaseModelSpec,
     InstalledModel,
     ModelFile,
@@ -44,6 +43,7 @@ from voicestudio.hub.registry import (
     get_spec,
     install_lock,
     model_state,
+    required_ids,
     staging_dir,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
@@ -452,7 +452,8 @@ def download(
     cancel: CancelToken | None = None,
     force: bool = False,
 ) -> list[InstalledModel]:
-    """The first-run job: download the given models (default: every required base model)."""
-    specs = [get_spec(i) for i in (spec_ids or REQUIRED_IDS)]
+    """The first-run job: download the given models (default: every base model the family
+    chosen in Settings needs)."""
+    specs = [get_spec(i) for i in (spec_ids or required_ids())]
     return download_specs(data_dir, specs, endpoint=endpoint, progress=progress, cancel=cancel,
                           force=force)

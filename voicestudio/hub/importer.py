@@ -39,6 +39,7 @@ from voicestudio.hub.registry import (
     install_dir,
     model_state,
     read_marker,
+    required_ids,
     staged_install,
 )
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
@@ -88,7 +89,7 @@ def check_file(path: Path, display: str | None = None) -> None:
 
 
 def _check_torch_file(path: Path, head: bytes, display: str) -> None:
-    if head.startswith(b"PK"):
+    if head.startswith(b"PK") or head[2:4] == b"\x03\x04":  # v2Pro marks "PK" with "05"
         try:
             with zipfile.ZipFile(path) as archive:
                 names = archive.namelist()
@@ -224,9 +225,11 @@ def import_gptsovits(
     link: bool = True,
     force: bool = False,
 ) -> ImportReport:
-    """Install the v2 base models found in a GPT-SoVITS folder.
+    """Install the v2, v2Pro and v2ProPlus base models found in a GPT-SoVITS folder.
 
-    Models already installed are kept unless ``force``; a tiny test set is replaced. Every
+    Without ``ids`` every family's models found are installed, and those of the family
+    chosen in Settings that are absent are reported. Models already installed are kept
+    unless ``force``; a tiny test set is replaced. Every
     file is checked before anything is placed, so a bad file stops the import with nothing
     half-installed.
     """
@@ -236,6 +239,7 @@ def import_gptsovits(
     root = find_pretrained_root(folder)
     plans: list[tuple[BaseModelSpec, dict[str, Path]]] = []
     already, not_found = [], {}
+    expected = required_ids()
     for spec_id in ids or GPTSOVITS_IDS:
         spec = get_spec(spec_id)
         if spec.repo_id != GPTSOVITS_REPO:
@@ -246,7 +250,9 @@ def import_gptsovits(
         found = {f: _locate(root, f) for f in spec.files}
         lost = [f.repo_path for f, path in found.items() if path is None]
         if lost:
-            not_found[spec_id] = ", ".join(lost)
+            # other families' models are picked up when present, only reported when asked for
+            if ids or spec_id in expected:
+                not_found[spec_id] = ", ".join(lost)
             continue
         sources = {}
         for f, path in found.items():

@@ -6,6 +6,10 @@ Layout (Transformers-like: a folder per model and a small JSON that says what it
         s1-v2/s1.ckpt                   GPT-SoVITS v2 S1 (text -> semantic tokens)
         s2g-v2/s2G.pth                  GPT-SoVITS v2 S2 generator (SoVITS)
         s2d-v2/s2D.pth                  GPT-SoVITS v2 S2 discriminator (fine-tuning only)
+        s1-v2pro/s1.ckpt                v2Pro/v2ProPlus S1 (upstream s1v3.ckpt)
+        s2g-v2pro/, s2d-v2pro/          v2Pro S2 generator / discriminator (s2G.pth, s2D.pth)
+        s2g-v2proplus/, s2d-v2proplus/  the same for v2ProPlus
+        sv/sv.ckpt                      ERes2NetV2 speaker verification (v2Pro families)
         hubert/{config.json, preprocessor_config.json, pytorch_model.bin}
         bert/{config.json, tokenizer.json, pytorch_model.bin}
         whisper-base/{config.json, model.bin, tokenizer.json, vocabulary.txt}
@@ -93,7 +97,7 @@ class BaseModelSpec:
 
     id: str
     title: str
-    kind: str  # "s1", "s2g", "s2d", "ssl", "bert" or "asr"
+    kind: str  # "s1", "s2g", "s2d", "sv", "ssl", "bert" or "asr"
     repo_id: str
     revision: str
     files: tuple[ModelFile, ...]
@@ -178,6 +182,36 @@ SPECS: dict[str, BaseModelSpec] = {
             ),
             approx_bytes=650 * _MB, required=True,
         ),
+        BaseModelSpec(
+            "s1-v2pro", "GPT-SoVITS v2Pro/v2ProPlus S1 (text to semantic tokens)", "s1",
+            GPTSOVITS_REPO, "main", (ModelFile("s1.ckpt", "s1v3.ckpt"),),
+            approx_bytes=155 * _MB,
+        ),
+        BaseModelSpec(
+            "s2g-v2pro", "GPT-SoVITS v2Pro S2 generator (SoVITS)", "s2g", GPTSOVITS_REPO,
+            "main", (ModelFile("s2G.pth", "v2Pro/s2Gv2Pro.pth"),), approx_bytes=162 * _MB,
+        ),
+        BaseModelSpec(
+            "s2d-v2pro", "GPT-SoVITS v2Pro S2 discriminator (for training)", "s2d",
+            GPTSOVITS_REPO, "main", (ModelFile("s2D.pth", "v2Pro/s2Dv2Pro.pth"),),
+            approx_bytes=127 * _MB,
+        ),
+        BaseModelSpec(
+            "s2g-v2proplus", "GPT-SoVITS v2ProPlus S2 generator (SoVITS)", "s2g",
+            GPTSOVITS_REPO, "main", (ModelFile("s2G.pth", "v2Pro/s2Gv2ProPlus.pth"),),
+            approx_bytes=200 * _MB,
+        ),
+        BaseModelSpec(
+            "s2d-v2proplus", "GPT-SoVITS v2ProPlus S2 discriminator (for training)", "s2d",
+            GPTSOVITS_REPO, "main", (ModelFile("s2D.pth", "v2Pro/s2Dv2ProPlus.pth"),),
+            approx_bytes=127 * _MB,
+        ),
+        BaseModelSpec(
+            "sv", "ERes2NetV2 speaker verification (v2Pro/v2ProPlus likeness)", "sv",
+            GPTSOVITS_REPO, "main",
+            (ModelFile("sv.ckpt", "sv/pretrained_eres2netv2w24s4ep4.ckpt"),),
+            approx_bytes=108 * _MB,
+        ),
         _whisper("tiny", 75),
         _whisper("base", 145),
         _whisper("small", 484),
@@ -187,6 +221,15 @@ SPECS: dict[str, BaseModelSpec] = {
 }
 
 REQUIRED_IDS: tuple[str, ...] = tuple(s.id for s in SPECS.values() if s.required)
+
+
+def required_ids(family: str | None = None) -> tuple[str, ...]:
+    """The base models a family needs (None: the family chosen in Settings); REQUIRED_IDS is
+    the v2 family's set."""
+    from voicestudio.hub.families import chosen_family, get_family
+
+    chosen = get_family(family) if family else chosen_family()
+    return chosen.required_ids
 
 # A faster-whisper folder imported under a name the registry does not know gets the same
 # files as the registered sizes; the vocabulary may be .txt or .json depending on the model.
@@ -407,10 +450,13 @@ class InstallSummary:
         return "Base models ready."
 
 
-def installed_summary(data_dir: Path) -> InstallSummary:
+def installed_summary(data_dir: Path, family: str | None = None) -> InstallSummary:
+    """The required set of `family` (None: the one chosen in Settings)."""
     states = list_models(data_dir)  # one pass: each model.json is read once
     usable = ("installed", "tiny")
-    required = [s for s in states if s.spec.required]
+    wanted = required_ids(family)
+    required = sorted((s for s in states if s.spec.id in wanted),
+                      key=lambda s: wanted.index(s.spec.id))
     return InstallSummary(
         present=tuple(s.spec.id for s in required if s.state in usable),
         missing=tuple(s.spec.id for s in required if s.state not in usable),

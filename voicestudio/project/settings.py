@@ -20,6 +20,8 @@ from voicestudio.project.atomic import atomic_write_json
 APP_NAME = "VoiceStudio"
 DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
 LANGUAGE_CHOICES = ("zh", "en", "auto")
+# GPT-SoVITS model families (hub.families says what each is)
+MODEL_FAMILY_CHOICES = ("v2", "v2Pro", "v2ProPlus")
 
 
 def config_dir() -> Path:
@@ -44,6 +46,8 @@ class Settings:
     data_dir: str = ""
     default_language: str = "zh"
     last_voice: str = ""
+    # the base-model family zero-shot speech and new trainings use
+    model_family: str = MODEL_FAMILY_CHOICES[0]
 
     @classmethod
     def load(cls) -> Settings:
@@ -61,6 +65,8 @@ class Settings:
             settings.compute_device = "auto"
         if settings.default_language not in LANGUAGE_CHOICES:
             settings.default_language = "zh"
+        if settings.model_family not in MODEL_FAMILY_CHOICES:
+            settings.model_family = MODEL_FAMILY_CHOICES[0]
         return settings
 
     def save(self) -> None:

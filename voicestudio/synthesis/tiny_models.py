@@ -13,6 +13,7 @@ writes these files is exercised as with the real ones.
 
 from __future__ import annotations
 
+import functools
 import io
 from collections import OrderedDict
 from pathlib import Path
@@ -25,6 +26,7 @@ from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.models.s1 import random_s1_model, save_s1_checkpoint, tiny_s1_config
 from voicestudio.models.s2 import write_tiny_s2_base_model
 from voicestudio.models.ssl import SSL_SAMPLE_RATE, write_tiny_hubert
+from voicestudio.models.sv import write_tiny_sv_model
 from voicestudio.project.atomic import atomic_write_bytes
 from voicestudio.project.settings import base_models_dir
 
@@ -107,17 +109,18 @@ def write_tiny_s1(path: Path, seed: int = 0) -> None:
     save_s1_checkpoint(path, model, info="tiny-base")
 
 
-def write_tiny_s2_discriminator(path: Path, seed: int = 0) -> None:
+def write_tiny_s2_discriminator(path: Path, seed: int = 0, version: str = "v2") -> None:
     """A random discriminator in the ``s2D*.pth`` layout (``{"weight": fp16 state dict}``).
 
     The multi-period discriminator has no size settings upstream (every channel count is
-    fixed), so this one is full size (about 93 MB); only its weights are random.
+    fixed), so this one is full size (about 93 MB; v2Pro's two extra periods make it 127 MB);
+    only its weights are random.
     """
-    from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator
+    from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator, periods_for_version
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        disc = MultiPeriodDiscriminator()
+        disc = MultiPeriodDiscriminator(periods_for_version(version))
     weights = OrderedDict((k, v.detach().to(torch.float16)) for k, v in disc.state_dict().items())
     buffer = io.BytesIO()
     torch.save({"weight": weights}, buffer)
@@ -130,14 +133,17 @@ def install_tiny_base_models(
     cancel: CancelToken | None = None,
     seed: int = 0,
     force: bool = False,
+    family: str = "v2",
 ) -> list[registry.InstalledModel]:
-    """Install the tiny set under ``<data_dir>/base-models/``, replacing earlier tiny ones.
+    """Install the tiny set of model ``family`` under ``<data_dir>/base-models/``, replacing
+    earlier tiny ones.
 
     Real (downloaded or imported) base models are never replaced unless ``force``: they may
     have taken an hour to download. Each model goes through the registry's staged install, so
     a crash leaves every model either fully installed or untouched.
     """
-    real = [spec_id for spec_id in registry.REQUIRED_IDS
+    wanted = registry.required_ids(family)
+    real = [spec_id for spec_id in wanted
             if registry.model_state(Path(data_dir), spec_id).state == "installed"]
     if real and not force:
         raise UserInputError(
@@ -149,19 +155,37 @@ def install_tiny_base_models(
         "s1-v2": lambda folder: write_tiny_s1(folder / "s1.ckpt", seed),
         "s2g-v2": lambda folder: write_tiny_s2_base_model(folder / "s2G.pth", seed),
         "s2d-v2": lambda folder: write_tiny_s2_discriminator(folder / "s2D.pth", seed),
+        "s1-v2pro": lambda folder: write_tiny_s1(folder / "s1.ckpt", seed),
+        "sv": lambda folder: write_tiny_sv_model(folder / "sv.ckpt", seed),
+        **{
+            f"s2g-{version.lower()}": functools.partial(_tiny_s2g, version=version, seed=seed)
+            for version in ("v2Pro", "v2ProPlus")
+        },
+        **{
+            f"s2d-{version.lower()}": functools.partial(_tiny_s2d, version=version, seed=seed)
+            for version in ("v2Pro", "v2ProPlus")
+        },
         "hubert": lambda folder: write_tiny_hubert_folder(folder, seed),
         "bert": lambda folder: write_tiny_bert(folder, seed),
     }
-    missing = set(registry.REQUIRED_IDS) - set(writers)
+    missing = set(wanted) - set(writers)
     if missing:  # the registry grew a required model this writer does not know
         raise RuntimeError(f"no tiny writer for required base models {sorted(missing)}")
     tracker = ProgressTracker(progress, cancel)
     installed = []
-    for done, spec_id in enumerate(registry.REQUIRED_IDS):
-        tracker.step(done, len(registry.REQUIRED_IDS), f"Writing tiny {spec_id}")
+    for done, spec_id in enumerate(wanted):
+        tracker.step(done, len(wanted), f"Writing tiny {spec_id}")
         origin = {"writer": "voicestudio.synthesis.tiny_models", "seed": seed}
         with registry.staged_install(Path(data_dir), spec_id, "tiny", origin=origin) as folder:
             writers[spec_id](folder)
         installed.append(registry.read_marker(registry.install_dir(Path(data_dir), spec_id)))
     tracker.step(1, 1, "Tiny base models installed")
     return installed
+
+
+def _tiny_s2g(folder: Path, version: str, seed: int) -> None:
+    write_tiny_s2_base_model(folder / "s2G.pth", seed, version=version)
+
+
+def _tiny_s2d(folder: Path, version: str, seed: int) -> None:
+    write_tiny_s2_discriminator(folder / "s2D.pth", seed, version=version)
