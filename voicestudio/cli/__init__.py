@@ -47,7 +47,22 @@ def build_parser() -> argparse.ArgumentParser:
                 raise
             continue
         module.register(sub)
+    _accept_data_dir_everywhere(sub)
     return parser
+
+
+def _accept_data_dir_everywhere(sub: argparse._SubParsersAction) -> None:
+    """``--data-dir`` after the command too (``voices list --data-dir DIR``), on every command.
+
+    Its default is suppressed so that a value given before the command is kept.
+    """
+    for parser in sub.choices.values():
+        if "--data-dir" not in parser._option_string_actions:
+            parser.add_argument("--data-dir", default=argparse.SUPPRESS,
+                                help="folder holding voices and base models")
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                _accept_data_dir_everywhere(action)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -12,6 +12,7 @@ import json
 import sys
 from pathlib import Path
 
+from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import JobCancelled
 from voicestudio.project.settings import Settings, resolve_data_dir
 
@@ -125,7 +126,7 @@ def _list(args: argparse.Namespace) -> int:
         return 0
     if not dataset.segments:
         print(f"{dataset.voice.name} has no segments yet. Add recordings with "
-              f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…`.")
+              f"`{follow_up(args, 'dataset', 'add', quoted(dataset.voice.name), 'FILE…')}`.")
         return 0
     width = max(len(s.id) for s in dataset.segments)
     print(f"{'ID':<{width}}  {'LENGTH':>6}  KEPT  {'FLAGS':<24}  TEXT")

@@ -15,6 +15,7 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+from voicestudio.cli.follow_up import follow_up
 from voicestudio.cli.progress import progress_job
 from voicestudio.project.settings import resolve_data_dir
 
@@ -169,8 +170,8 @@ def _import(args: argparse.Namespace) -> int:
     for spec_id, files in report.not_found.items():
         print(f"Not found: {spec_id} (missing {files})")
     if report.not_found:
-        print("Download the rest with: voicestudio models download "
-              + " ".join(report.not_found))
+        print("Download the rest with: "
+              + follow_up(args, "models", "download", *report.not_found))
     return 0
 
 
@@ -231,5 +232,5 @@ def _install_tiny(args: argparse.Namespace) -> int:
     for model in installed:
         print(f"Installed {model.id} in {install_dir(data_dir, model.id)}")
     print(f"Base models: {TINY_NOTE}. They make noise, not speech; run "
-          "`voicestudio models download` for the real ones.")
+          f"`{follow_up(args, 'models', 'download')}` for the real ones.")
     return 0

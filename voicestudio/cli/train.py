@@ -10,6 +10,7 @@ from __future__ import annotations
 import argparse
 import sys
 
+from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import JobCancelled
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import DEVICE_CHOICES, Settings, resolve_data_dir
@@ -61,8 +62,9 @@ def _train(args: argparse.Namespace) -> int:
         print(f"Resuming training run {run.version_id} of “{voice.name}”.", file=sys.stderr)
     else:
         for pending in TrainingRun.unfinished(voice):
-            print(f"Note: run {pending} is unfinished; `voicestudio train \"{voice.name}\" "
-                  f"--resume {pending}` continues it.", file=sys.stderr)
+            print(f"Note: run {pending} is unfinished; "
+                  f"`{follow_up(args, 'train', quoted(voice.name), '--resume', pending)}` "
+                  "continues it.", file=sys.stderr)
         plan = TrainingPlan(
             preset=args.preset, s2_epochs=args.epochs_s2, s1_epochs=args.epochs_s1,
             device=device, s2_batch_size=args.batch_size_s2, s1_batch_size=args.batch_size_s1,
@@ -75,12 +77,14 @@ def _train(args: argparse.Namespace) -> int:
             version = run.run(progress=line, cancel=token)
     except JobCancelled as exc:
         print(str(exc), file=sys.stderr)
-        print(f"Resume with: voicestudio train \"{voice.name}\" --resume {run.version_id}",
+        print("Resume with: "
+              + follow_up(args, "train", quoted(voice.name), "--resume", run.version_id),
               file=sys.stderr)
         return 130
     print(f"Trained model version {version.version_id} of “{voice.name}” "
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")
     print(f"  {voice.folder / version.s1_path}")
-    print(f"Use it: voicestudio speak --voice \"{voice.name}\" --text \"…\" -o out.wav")
+    print("Use it: " + follow_up(args, "speak", "--voice", quoted(voice.name), "--text", '"…"',
+                                 "-o", "out.wav"))
     return 0

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 
+from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
 from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
@@ -87,7 +88,7 @@ def _list(args: argparse.Namespace) -> int:
         else:
             print(f"{entry.name}\tDAMAGED: {entry.problem}")
     if not entries and not args.json:
-        print("No voices yet. Create one with: voicestudio voices create NAME")
+        print("No voices yet. Create one with: " + follow_up(args, "voices", "create", "NAME"))
     return 0
 
 
@@ -130,8 +131,8 @@ def _duplicate(args: argparse.Namespace) -> int:
 
 def _delete(args: argparse.Namespace) -> int:
     entry = _library(args).delete(args.name)
-    print(f"Moved “{entry.name}” to the trash. Undo with: voicestudio voices restore "
-          f"\"{entry.name}\"")
+    print(f"Moved “{entry.name}” to the trash. Undo with: "
+          + follow_up(args, "voices", "restore", quoted(entry.name)))
     return 0
 
 
