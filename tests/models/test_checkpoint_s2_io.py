@@ -94,8 +94,11 @@ def test_resaving_the_fixture_reproduces_its_pickle_and_tensors(
 def test_written_file_loads_in_upstream_like_the_fixture(
     fixtures_dir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
+    # Sizes come from the fixture's own config, so any folder of this format is judged alike.
+    fixture_config = load_s2_checkpoint(fixtures_dir / "s2G_small.pth").config
     target = tmp_path / "voice_e4_s100.pth"
-    save_s2_checkpoint(target, random_s2_generator(seed=3), info="4epoch_100iteration")
+    generator = random_s2_generator(fixture_config, seed=3)
+    save_s2_checkpoint(target, generator, info="4epoch_100iteration")
     with zipfile.ZipFile(target) as archive:
         pickle_bytes = archive.read(next(n for n in archive.namelist() if n.endswith("data.pkl")))
     with zipfile.ZipFile(fixtures_dir / "s2G_small.pth") as archive:
@@ -106,6 +109,7 @@ def test_written_file_loads_in_upstream_like_the_fixture(
 
     ours = load_like_upstream(target, monkeypatch)
     theirs = load_like_upstream(fixtures_dir / "s2G_small.pth", monkeypatch)
+    read_sizes = []
     for payload in (ours, theirs):
         assert type(payload) is OrderedDict
         assert list(payload) == ["weight", "config", "info"]
@@ -118,8 +122,14 @@ def test_written_file_loads_in_upstream_like_the_fixture(
         # what upstream's TTS.init_vits_weights reads
         spec_channels = hps.data.filter_length // 2 + 1
         segment = hps.train.segment_size // hps.data.hop_length
-        assert (spec_channels, segment) == (1025, 32)
+        read_sizes.append((spec_channels, segment, dict(**hps.model)))
         assert dict(**hps.model)["version"] == "v2"
+    config = generator.config
+    assert read_sizes[0][:2] == read_sizes[1][:2] == (
+        config.filter_length // 2 + 1, config.segment_size // config.hop_length
+    )
+    for size in ("hidden_channels", "inter_channels", "filter_channels", "gin_channels"):
+        assert read_sizes[0][2][size] == read_sizes[1][2][size], size
     assert ours["info"] == "4epoch_100iteration"
     assert list(ours["weight"]) == list(theirs["weight"])
     ours_tree, theirs_tree = _hparams_tree(ours["config"]), _hparams_tree(theirs["config"])

@@ -70,9 +70,9 @@ def test_lexicon_overrides_dictionary():
 @pytest.mark.parametrize(
     ("text", "reading"),
     [
-        ("The meeting starts at 9:30 a.m. on Jan. 5th.", "nine thirty a.m. on January fifth"),
-        ("Call me at 9:30am sharp.", "nine thirty a.m. sharp"),
-        ("The train leaves at 14:05.", "two oh five p.m."),
+        ("The meeting starts at 9:30 a.m. on Jan. 5th.", "nine thirty A M on January fifth"),
+        ("Call me at 9:30am sharp.", "nine thirty A M sharp"),
+        ("The train leaves at 14:05.", "fourteen oh five."),
         ("They won 3:1.", "three to one"),
     ],
 )

@@ -35,7 +35,7 @@ from voicestudio.text.zh_numbers import read_cardinal, read_digits, read_number
         ("￥100", "一百元"),  # a range before a measure word, not a subtraction
         ("1990-2000年", "一九九零年到二零零零年"),
         ("3-5", "三减五"),
-        ("第2名", "第两名"),  # upstream reads 2 before a measure word as 两 (kept)
+        ("第2名", "第二名"),  # an ordinal never takes 两
     ],
 )
 def test_normalize_zh_reads_numbers_units_and_symbols(text, expected):

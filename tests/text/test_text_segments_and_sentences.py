@@ -14,8 +14,8 @@ def _runs(text):
 
 
 def test_mixed_text_splits_at_script_changes():
-    assert _runs("我用iPhone 15拍了一张照片。") == [
-        ("zh", "我用"), ("en", "iPhone 15"), ("zh", "拍了一张照片。")
+    assert _runs("我用iPhone拍了一张照片。") == [
+        ("zh", "我用"), ("en", "iPhone"), ("zh", "拍了一张照片。")
     ]
     assert _runs("Hello，你好，nice to meet you！") == [
         ("en", "Hello，"), ("zh", "你好，"), ("en", "nice to meet you！")
@@ -30,12 +30,26 @@ def test_digits_and_units_stay_with_their_sentence():
 
 def test_metric_units_after_numbers_stay_chinese():
     assert _runs("跑了5km，累了") == [("zh", "跑了5km，累了")]
-    assert _runs("等了200ms。") == [("zh", "等了200"), ("en", "ms。")]  # 毫秒 is not read from ms
+    assert _runs("等了200ms。") == [("zh", "等了200ms。")]  # read 二百毫秒
+    assert _runs("体温38.5°C，时速60 km/h") == [("zh", "体温38.5°C，时速60 km/h")]
     assert _runs("5G手机") == [("en", "5G"), ("zh", "手机")]  # leading digits join the first run
 
 
-def test_money_is_read_by_the_english_normaliser():
-    assert _runs("花了$5，很便宜") == [("zh", "花了"), ("en", "$5"), ("zh", "，很便宜")]
+def test_numbers_and_money_in_a_mandarin_sentence_are_read_in_mandarin():
+    assert _runs("花了$5，很便宜") == [("zh", "花了$5，很便宜")]
+    assert _runs("价格¥1,250。") == [("zh", "价格¥1,250。")]
+    assert _runs("我用iPhone 15拍了照片。") == [
+        ("zh", "我用"), ("en", "iPhone "), ("zh", "15拍了照片。")
+    ]
+    assert _runs("我买了Windows 10。") == [("zh", "我买了"), ("en", "Windows "), ("zh", "10。")]
+
+
+def test_numbers_and_money_in_an_english_phrase_stay_english():
+    assert _runs("他说I paid $5 for it就走了") == [
+        ("zh", "他说"), ("en", "I paid $5 for it"), ("zh", "就走了")
+    ]
+    assert _runs("It cost $3.2 billion.") == [("en", "It cost $3.2 billion.")]
+    assert _runs("I have 3 apples。") == [("en", "I have 3 apples。")]
 
 
 def test_offsets_cover_the_text():

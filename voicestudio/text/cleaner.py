@@ -50,11 +50,19 @@ class LanguageCleaner:
     def clean(self, text: str, lang: str) -> CleanedText:
         """Normalised text and phones of ``text`` read as ``lang`` ('zh' or 'en')."""
         if lang == "zh":
-            norm_text = normalize_zh(text)
+            return self.phonemize_normalized(normalize_zh(text), lang)
+        if lang == "en":
+            return self.phonemize_normalized(
+                normalize_en(self._protect_lexicon_words(text)), lang
+            )
+        raise UserInputError(f"Language '{lang}' is not supported; use one of: zh, en.")
+
+    def phonemize_normalized(self, norm_text: str, lang: str) -> CleanedText:
+        """Phones of text that is already normalised (the G2P stage alone)."""
+        if lang == "zh":
             result = self._zh(norm_text)
             phones, word2ph = result.phones, result.word2ph
         elif lang == "en":
-            norm_text = normalize_en(self._protect_lexicon_words(text))
             phones = self._en(norm_text)
             if len(phones) < _MIN_EN_PHONES:
                 phones = [","] + phones

@@ -2,13 +2,16 @@
 
 A Latin letter starts or continues an English run; a Chinese character (or any other
 letter) a Chinese run. Digits, spaces and punctuation belong to the run before them, so
-"iPhone 15" stays English, "下午3点，" stays Chinese, and a sentence's final mark stays with
-its last words; marks at the very start join the first run. A currency sign with its amount
-("$5", "¥100") is an English run of its own: the English normaliser reads money; only the
-full-width ￥ of Chinese keyboards stays Chinese ("￥100" -> 一百元).
-Unlike upstream's statistical language detector this never labels Chinese as Japanese and
-never moves "5℃" out of the Chinese sentence it belongs to; likewise a metric unit right
-after a number in Chinese text ("跑了5km") stays Chinese and reads 五千米.
+"下午3点，" stays Chinese and a sentence's final mark stays with its last words; marks at
+the very start join the first run. Unlike upstream's statistical language detector this
+never labels Chinese as Japanese, and it keeps what a Mandarin sentence says in Mandarin:
+
+- a number that ends an English run inside Chinese text is read in Mandarin
+  ("我用iPhone 15拍的" -> "iPhone" + "15拍的", read 十五);
+- a currency sign with its amount ("$5", "¥1,250") is read in the language of the words
+  around it: Mandarin in "花了$5，很便宜" (五美元), English in "I paid $5 for it";
+- a unit right after a number in Chinese text stays Chinese ("跑了5km" -> 五千米,
+  "38.5°C" -> 三十八点五度, "200ms" -> 二百毫秒).
 """
 
 from __future__ import annotations
@@ -17,13 +20,16 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
+from voicestudio.text.zh_normalize import UNIT_ABBREVIATIONS
+
 ZH = "zh"
 EN = "en"
+_MONEY = "money"  # decided by the words around it, see _place_money
 _AMOUNT = re.compile(r"\d[\d,]*(\.\d+)?")
-# Unit abbreviations the Mandarin normaliser reads (km -> 千米); "ms" is not one of them.
-_ZH_UNITS = frozenset("cm2 cm3 cm db kg km m2 m3 ml m mm s".split())
-_UNIT_RUN = re.compile(r"([A-Za-z]+[23]?)(?![A-Za-z])")
-_MARKS = " ,.;:!?，。；：！？"
+_UNIT_RUN = re.compile(r"([A-Za-z]+(?:/[A-Za-z]+)?[23]?)(?![A-Za-z])")
+_NUMBER_BEFORE = re.compile(r"\d\s?°?\s?$")
+_TRAILING_NUMBER = re.compile(r"(?<![A-Za-z])[-+]?\d[\d,.:]*[%‰]?[\s,.;:!?，。；：！？、]*$")
+_SENTENCE_END = re.compile(r"[.!?。！？]")
 
 
 @dataclass(frozen=True)
@@ -49,60 +55,110 @@ def _script(char: str) -> str | None:
 
 def _money_end(text: str, index: int) -> int | None:
     """End of a 'sign + amount' such as '$3.50' starting at ``index``, if there is one."""
-    if unicodedata.category(text[index]) != "Sc" or text[index] == "￥":
-        return None  # full-width ￥ is typed in Chinese text and read 元 by the zh normaliser
-    amount = _AMOUNT.match(text, index + 1)
+    if unicodedata.category(text[index]) != "Sc":
+        return None
+    amount = _AMOUNT.match(text, index + 1 + (text[index + 1:index + 2] == " "))
     return amount.end() if amount else None
 
 
-def _keep_units_in_chinese(text: str, runs: list[list]) -> list[list]:
-    """Fold 'digits + unit' English runs back into the Chinese run before them."""
-    merged: list[list] = []
+def _unit_end(text: str, index: int, runs: list[list]) -> int | None:
+    """End of a unit abbreviation at ``index`` that follows a number in a Chinese run."""
+    if not runs or runs[-1][0] != ZH or not _NUMBER_BEFORE.search(text, 0, index):
+        return None
+    unit = _UNIT_RUN.match(text, index)
+    if unit is None:
+        return None
+    after_degree = text[:index].rstrip().endswith("°")
+    known = unit.group(1) in UNIT_ABBREVIATIONS or (after_degree and unit.group(1) in "CF")
+    return unit.end() if known else None
+
+
+def _script_runs(text: str) -> list[list]:
+    """[lang, start, end] runs by script; money is its own run, units stay Chinese."""
+    runs: list[list] = []
+    index = 0
+    while index < len(text):
+        money_end = _money_end(text, index)
+        if money_end is not None:
+            runs.append([_MONEY, index, money_end])
+            index = money_end
+            continue
+        unit_end = _unit_end(text, index, runs)
+        if unit_end is not None:
+            runs[-1][2] = index = unit_end
+            continue
+        script = _script(text[index])
+        last = runs[-1] if runs else None
+        if last and last[0] != _MONEY and (script is None or script == last[0]):
+            last[2] = index + 1
+        elif last and last[0] is None:  # leading marks join the first real run
+            last[0], last[2] = script, index + 1
+        else:
+            runs.append([script, index, index + 1])
+        index += 1
+    return runs
+
+
+def _letter_near(text: str, start: int, end: int, forward: bool) -> str | None:
+    """Script of the nearest letter after ``start`` (or before ``end``) in the same sentence."""
+    span = range(start, end) if forward else range(end - 1, start - 1, -1)
+    for index in span:
+        if _SENTENCE_END.match(text[index]) and not text[index - 1:index].isdigit():
+            return None
+        script = _script(text[index])
+        if script is not None:
+            return script
+    return None
+
+
+def _place_money(text: str, runs: list[list]) -> None:
+    """Money reads in the language of the next word, else of the word before it."""
     for run in runs:
+        if run[0] == _MONEY:
+            after = _letter_near(text, run[2], len(text), forward=True)
+            before = _letter_near(text, 0, run[1], forward=False)
+            run[0] = after or before or EN
+
+
+def _numbers_read_in_mandarin(text: str, runs: list[list]) -> list[list]:
+    """Move a number that ends an English run into the Chinese run after it (or, at the
+    end of the text, into Chinese when Chinese came before)."""
+    result: list[list] = []
+    for position, run in enumerate(runs):
         lang, start, end = run
-        after_number = start > 0 and text[start - 1].isdigit()
-        if lang == EN and merged and merged[-1][0] == ZH and after_number:
-            unit = _UNIT_RUN.match(text, start)
-            rest = text[unit.end():end] if unit else "x"
-            if unit and unit.group(1) in _ZH_UNITS and not rest.strip(_MARKS):
-                merged[-1][2] = end
-                continue
-        if merged and lang == merged[-1][0]:
+        following = runs[position + 1][0] if position + 1 < len(runs) else None
+        in_chinese = following == ZH or (
+            following is None and any(r[0] == ZH for r in runs[:position])
+        )
+        number = _TRAILING_NUMBER.search(text, start, end) if lang == EN and in_chinese else None
+        if number and number.start() > start:
+            result.append([EN, start, number.start()])
+            result.append([ZH, number.start(), end])
+        else:
+            result.append(list(run))
+    return result
+
+
+def _merge(runs: list[list], default: str) -> list[list]:
+    merged: list[list] = []
+    for lang, start, end in runs:
+        if end <= start:
+            continue
+        if lang is None:  # marks only: they belong to the run before (or the default)
+            lang = merged[-1][0] if merged else default
+        if merged and merged[-1][0] == lang:
             merged[-1][2] = end
         else:
-            merged.append(list(run))
+            merged.append([lang, start, end])
     return merged
 
 
 def split_languages(text: str, default: str = ZH) -> list[LangSegment]:
     """Language runs of ``text``; text without letters is one run in ``default``."""
-    runs: list[list] = []  # [lang, start, end]
-    money_until = -1
-    for index, char in enumerate(text):
-        if index < money_until:
-            continue
-        money_end = _money_end(text, index)
-        if money_end is not None and not (runs and runs[-1][0] == EN):
-            runs.append([EN, index, money_end])
-            runs.append([None, money_end, money_end])  # what follows joins the next run
-            money_until = money_end
-            continue
-        script = _script(char)
-        if runs and runs[-1][0] is None and runs[-1][1] == runs[-1][2]:
-            runs.pop()  # an empty placeholder after a money run
-            runs.append([None, index, index + 1] if script is None else [script, index, index + 1])
-            continue
-        if runs and (script is None or script == runs[-1][0]):
-            runs[-1][2] = index + 1
-        elif script is None:
-            runs.append([None, index, index + 1])
-        elif runs and runs[-1][0] is None:  # leading marks join the first real run
-            runs[-1][0] = script
-            runs[-1][2] = index + 1
-        else:
-            runs.append([script, index, index + 1])
-    runs = _keep_units_in_chinese(text, [r for r in runs if r[2] > r[1]])
-    return [LangSegment(lang or default, text[s:e], s, e) for lang, s, e in runs]
+    runs = _script_runs(text)
+    _place_money(text, runs)
+    runs = _merge(_numbers_read_in_mandarin(text, _merge(runs, default)), default)
+    return [LangSegment(lang, text[s:e], s, e) for lang, s, e in runs]
 
 
 def segments_for_mode(text: str, mode: str) -> list[LangSegment]:

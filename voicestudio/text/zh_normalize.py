@@ -4,6 +4,13 @@ The acoustic models were trained on text normalised by GPT-SoVITS' (PaddleSpeech
 rules, so the order and coverage here follow what those rules produce: a checkpoint reads
 "2024年" well only as 二零二四年, the way its training text spelled it. The output keeps
 Chinese characters and the v2 punctuation only (see ``zh_punctuation``).
+
+Where those rules make a listener hear a broken sentence we read as a careful narrator
+does instead (each departure is a rule the fixture test checks, see
+``tests/text/upstream_departures.py``): money in any currency sign (¥1,250 -> 一千二百五十元,
+$3亿 -> 三亿美元), numbers with thousands separators as quantities, ranges with 到 on both
+sides (100-200人 -> 一百到二百人), ordinals without 两 (第二名), 两点 for two o'clock, scores
+with 比 (3:1 -> 三比一), decades (80年代 -> 八十年代) and °C/°F and units after a number.
 """
 
 from __future__ import annotations
@@ -45,6 +52,20 @@ _UNIT_WORDS = (
     ("m", "米"), ("mm", "毫米"), ("s", "秒"),
 )
 _UNIT_PATTERN = "%|°C|℃|度|摄氏度|cm2|cm²|cm3|cm³|cm|db|ds|kg|km|m2|m²|m³|m3|ml|m|mm|s"
+# Units read only right after a number, so that letters elsewhere are not touched.
+_UNITS_AFTER_NUMBER = (
+    ("km/h", "千米每小时"), ("m/s", "米每秒"), ("kWh", "千瓦时"), ("kW", "千瓦"), ("ms", "毫秒"),
+    ("mg", "毫克"), ("mL", "毫升"), ("min", "分钟"), ("GB", "吉字节"), ("MB", "兆字节"),
+    ("TB", "太字节"), ("Hz", "赫兹"), ("g", "克"), ("L", "升"), ("h", "小时"),
+)
+_UNIT_AFTER_NUMBER = re.compile(
+    r"(?<=\d)(" + "|".join(re.escape(u) for u, _ in _UNITS_AFTER_NUMBER) + r")(?![A-Za-z])"
+)
+# Every unit abbreviation the Mandarin reading covers (the language splitter keeps a number
+# and such a unit together in Chinese text).
+UNIT_ABBREVIATIONS = frozenset(u for u, _ in _UNIT_WORDS) | frozenset(
+    u for u, _ in _UNITS_AFTER_NUMBER
+)
 _SYMBOL_WORDS = (
     ("/", "每"), ("①", "一"), ("②", "二"), ("③", "三"), ("④", "四"), ("⑤", "五"), ("⑥", "六"),
     ("⑦", "七"), ("⑧", "八"), ("⑨", "九"), ("⑩", "十"), ("α", "阿尔法"), ("β", "贝塔"),
@@ -86,8 +107,14 @@ def _time_part(digits: str) -> str:
     return "零" + words if digits.startswith("0") else words
 
 
+def _hour(digits: str) -> str:
+    """Two o'clock is 两点, as every speaker says it; other hours read as numbers."""
+    words = read_number(digits)
+    return "两" if words == "二" else words
+
+
 def _clock(hour: str, minute: str, second: str | None, half_check: str) -> str:
-    words = f"{read_number(hour)}点"
+    words = f"{_hour(hour)}点"
     if minute.lstrip("0"):
         words += "半" if int(half_check) == 30 else f"{_time_part(minute)}分"
     if second and second.lstrip("0"):
@@ -114,13 +141,20 @@ def _date(m: re.Match[str]) -> str:
     return words
 
 
+def _month_day(m: re.Match[str]) -> str:
+    words = f"{read_cardinal(m.group(1))}月"
+    if m.group(2):
+        words += f"{read_cardinal(m.group(2))}{m.group(3)}"
+    return words
+
+
 def _numeric_date(m: re.Match[str]) -> str:
     return (f"{read_digits(m.group(1))}年{read_cardinal(m.group(3))}月"
             f"{read_cardinal(m.group(4))}日")
 
 
 def _temperature(m: re.Match[str]) -> str:
-    unit = "摄氏度" if m.group(4) == "摄氏度" else "度"
+    unit = {"摄氏度": "摄氏度", "°F": "华氏度"}.get(m.group(4), "度")
     return f"{'零下' if m.group(1) else ''}{read_number(m.group(2))}{unit}"
 
 
@@ -169,7 +203,7 @@ def _version(m: re.Match[str]) -> str:
 
 def _count(m: re.Match[str]) -> str:
     words = read_number(m.group(1))
-    words = "两" if words == "二" else words
+    words = "两" if words == "二" and m.group(3) not in _CALENDAR_COUNTERS else words
     approx = "多" if m.group(2) == "+" else (m.group(2) or "")
     return f"{words}{approx}{m.group(3)}"
 
@@ -187,27 +221,91 @@ def _year_range(m: re.Match[str]) -> str:
 
 
 def _count_range(m: re.Match[str]) -> str:
-    return f"{m.group(1)}到{m.group(2)}"
+    return f"{read_number(m.group(1))}到{read_number(m.group(2))}"
 
 
+def _bare_year_range(m: re.Match[str]) -> str:
+    return f"{read_digits(m.group(1))}到{read_digits(m.group(2))}"
+
+
+def _money_words(amount: str) -> str:
+    """'1,250.50' -> 一千二百五十点五: separators go, and so do trailing decimal zeros."""
+    amount = amount.replace(",", "")
+    if "." in amount:
+        amount = amount.rstrip("0").rstrip(".")
+    return read_number(amount)
+
+
+def _money(m: re.Match[str]) -> str:
+    sign, currency, first, second, scale, written = m.groups()
+    words = ("负" if sign else "") + _money_words(first)
+    if second:
+        words += "到" + _money_words(second)
+    return words + (scale or "") + (written or _CURRENCY_WORDS[currency])
+
+
+def _grouped_number(m: re.Match[str]) -> str:
+    return ("负" if m.group(1) else "") + _money_words(m.group(2))
+
+
+def _grouped_range(m: re.Match[str]) -> str:
+    return f"{_money_words(m.group(1))}到{_money_words(m.group(2))}"
+
+
+def _score(m: re.Match[str]) -> str:
+    return f"{read_cardinal(m.group(1))}比{read_cardinal(m.group(2))}"
+
+
+def _ordinal(m: re.Match[str]) -> str:
+    return m.group(1) + read_number(m.group(2))
+
+
+def _clock_hour(m: re.Match[str]) -> str:
+    return _hour(m.group(1))
+
+
+# Counters after which 2 is 二, not 两: dates and ordinals (二月, 二日, 二世纪, 二年级).
+_CALENDAR_COUNTERS = frozenset("月 日 世 代 号".split())
+_CURRENCY_WORDS = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑", "₩": "韩元"}
+_AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
+_GROUPED = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
+# Rules on the whole text, before it is cut at commas: "1,400,000" must stay one number.
+_TEXT_RULES: list[Rule] = [
+    (re.compile(r"[−－﹣]"), lambda m: "-"),
+    (re.compile(r"(?<=\d)\s?[–—]\s?(?=\d)"), lambda m: "~"),
+    (re.compile(rf"(-?)([¥￥$€£₩])\s?({_AMOUNT})(?:\s?[-~～到至]\s?({_AMOUNT}))?"
+                r"(万亿|亿|千万|百万|万|千|百)?(元|块|美元|欧元|英镑)?"), _money),
+    (re.compile(rf"(?<![\d.])({_GROUPED})\s?[-~～]\s?({_AMOUNT})"), _grouped_range),
+    (re.compile(rf"(?<![\d.])(?<![\d.]\d)({_AMOUNT})\s?[-~～]\s?({_GROUPED})"),
+     _grouped_range),
+    (re.compile(rf"(?<![\w.])(-?)({_GROUPED})"), _grouped_number),
+]
 _TIME = r"([0-1]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?"
 # "￥100" is an amount of yuan. "1990-2000年", "3~5个": a dash or tilde between numbers
 # before a date or measure word is a range (到), not a subtraction.
 _RANGE_RULES: list[Rule] = [
     (re.compile(r"￥(\d+(?:\.\d+)?)"), lambda m: f"{read_number(m.group(1))}元"),
     (re.compile(r"(?<![\d.])(\d{4})[-~～](\d{4})年"), _year_range),
+    (re.compile(r"(?<![\d.])(1\d{3}|20\d{2})~(1\d{3}|20\d{2})(?![\d.])"), _bare_year_range),
     (re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)[-~～](\d+(?:\.\d+)?)"
                 r"(?=[多余几]?(?:" + _QUANTIFIERS + "))"), _count_range),
 ]
 _NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
+    (re.compile(r"(第)(\d+(?:\.\d+)?)"), _ordinal),
+    (re.compile(r"(?<!\d)(\d0)(?=年代)"), lambda m: read_cardinal(m.group(1))),
     (re.compile(r"(\d{4}|\d{2})年((0?[1-9]|1[0-2])月)?(((0?[1-9])|((1|2)[0-9])|30|31)([日号]))?"),
      _date),
+    (re.compile(r"(?<![\d.])(0?[1-9]|1[0-2])月(?:(0?[1-9]|[12][0-9]|3[01])([日号]))?"),
+     _month_day),
+    (re.compile(r"(?<![\d.])(\d+)(?=世纪|年级|届|期|楼|路)"), lambda m: read_cardinal(m.group(1))),
     (re.compile(r"(\d{4})([- /.])(0[1-9]|1[012])\2(0[1-9]|[12][0-9]|3[01])"), _numeric_date),
     (re.compile(_TIME + r"(~|-)" + _TIME), _time_range),
     (re.compile(_TIME), _time),
+    (re.compile(r"(?<![\d.:])(\d+):(\d+)(?![\d:])"), _score),
+    (re.compile(r"(?<![\d.])([01]?[0-9]|2[0-4])(?=点(?![\d]))"), _clock_hour),
     (re.compile(rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})[~]"
                 rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})"), _unit_range),
-    (re.compile(r"(-?)(\d+(\.\d+)?)(°C|℃|度|摄氏度)"), _temperature),
+    (re.compile(r"(-?)(\d+(\.\d+)?)(°C|℃|°F|°|度|摄氏度)"), _temperature),
 ]
 _NUMBER_RULES_AFTER_UNITS: list[Rule] = [
     (re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]+"), _power),
@@ -235,6 +333,8 @@ def split_clauses(text: str) -> list[str]:
 
 
 def _replace_units(clause: str) -> str:
+    units_after_number = dict(_UNITS_AFTER_NUMBER)
+    clause = _UNIT_AFTER_NUMBER.sub(lambda m: units_after_number[m.group(1)], clause)
     for abbreviation, word in _UNIT_WORDS:
         clause = clause.replace(abbreviation, word)
     return clause
@@ -261,5 +361,8 @@ def verbalize_clause(clause: str) -> str:
 
 def normalize_zh(text: str) -> str:
     """Text as the Mandarin G2P expects it: Chinese characters and v2 punctuation only."""
+    text = to_simplified(text).translate(_FULLWIDTH)
+    for pattern, replace in _TEXT_RULES:
+        text = pattern.sub(replace, text)
     spoken = "".join(keep_spoken_characters(verbalize_clause(c)) for c in split_clauses(text))
     return collapse_repeated_punctuation(spoken)
