@@ -56,6 +56,12 @@ class ConsentRecord:
     given_by: str
     statement: str
     date: str = field(default_factory=now_iso)
+    # When someone consents on the speaker's behalf: how they are related ("daughter").
+    relation: str = ""
+    # The spoken consent, when it was recorded: the WAV (relative to the voice folder) and
+    # the sha256 of its bytes, so a later copy can be shown to be the same recording.
+    audio_path: str = ""
+    audio_sha256: str = ""
 
 
 @dataclass
