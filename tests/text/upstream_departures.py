@@ -95,7 +95,7 @@ def _match(pattern: str) -> Callable[[str], bool]:
 _ZH_NUMBER_ONLY = _match(_ZH_NUMBER)
 # What we read after a number; the first character alone when upstream kept the second
 # ("米秒" for ms: the stretch is then just 米 -> 毫).
-_ZH_UNIT_WORDS = "毫秒?|千米每小时|米每秒|千瓦时?|毫克|毫升|分钟|[吉兆太]字节|赫兹|克|升|小时"
+_ZH_UNIT_WORDS = "毫秒?|千米每小时|米每秒|千瓦时?|毫克|毫升|分钟|赫兹|克|升|小时"
 _CURRENCY_WORDS = r"(?:dollars?|cents?|euros?|pounds?|pence|penny|yen)"
 _MONTHS = (
     "January|February|March|April|May|June|July|August|September|October|November|December"
@@ -193,6 +193,11 @@ DEPARTURES: tuple[Departure, ...] = (
         lambda up, ours: "两" in up and ours == up.replace("两", "二"),
     ),
     Departure(
+        "upstream says 二 before measure words it does not list (2次 -> 二次)",
+        re.compile(r"(?<![\d.])2(?:次|遍|倍|种|样|份)"),
+        lambda up, ours: "二" in up and ours == up.replace("二", "两", 1),
+    ),
+    Departure(
         "upstream says 二点 for two o'clock",
         re.compile(r"(?<!\d)0?2(:\d\d|点)"),
         lambda up, ours: "二点" in up and ours == up.replace("二点", "两点", 1),
@@ -214,7 +219,7 @@ DEPARTURES: tuple[Departure, ...] = (
     ),
     Departure(
         "upstream does not read a unit abbreviation after a number (ms, km/h)",
-        re.compile(r"\d\s?(?:ms|km/h|m/s|kWh|kW|mg|mL|min|GB|MB|TB|Hz|g|L|h)(?![A-Za-z])"),
+        re.compile(r"\d\s?(?:ms|km/h|m/s|kWh|kW|mg|mL|min|Hz|g|L|h)(?![A-Za-z])"),
         lambda up, ours: re.fullmatch(rf"(?:{_ZH_DIGITS}|{_ZH_NUMBER})?[A-Za-z米秒每 ]*", up)
         is not None
         and re.fullmatch(rf"(?:{_ZH_NUMBER})?(?:{_ZH_UNIT_WORDS})", ours) is not None,

@@ -188,7 +188,7 @@ _MONTH_DAY = re.compile(
 )
 _ISO_DATE = re.compile(r"(?<![\d-])([12]\d{3})-(0[1-9]|1[0-2])-(0[1-9]|[12]\d|3[01])(?![\d-])")
 _DAY_MONTH = re.compile(
-    r"\b(?:the\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + "|".join(_MONTH_NAMES) + r")\b"
+    r"\b([Tt]he\s+)?(\d{1,2})(?:st|nd|rd|th)?\s+(?:of\s+)?(" + "|".join(_MONTH_NAMES) + r")\b"
 )
 _COUNTED_WORDS = (
     "Chapter|Book|Part|Volume|Act|Scene|Section|Article|Appendix|Phase|Stage|Round|Level|"
@@ -297,6 +297,8 @@ def _decade(m: re.Match[str]) -> str:
 
 def _measure(m: re.Match[str]) -> str:
     words, plural = _quantity(m.group(1), m.group(2), m.group(3))
+    if re.search(r"\b[Aa]n? $", m.string[:m.start()]):
+        plural = False  # "a 5 km walk" is a five kilometer walk
     unit = m.group(4).replace(" ", "")
     return f"{words} {_UNITS[unit][int(plural)]}"
 
@@ -312,8 +314,9 @@ def _iso_date(m: re.Match[str]) -> str:
 
 
 def _day_month(m: re.Match[str]) -> str:
-    day = int(m.group(1))
-    return f"the {read_ordinal(day)} of {m.group(2)}" if 1 <= day <= 31 else m.group(0)
+    day = int(m.group(2))
+    article = m.group(1) or "the "
+    return f"{article}{read_ordinal(day)} of {m.group(3)}" if 1 <= day <= 31 else m.group(0)
 
 
 def _counted_roman(m: re.Match[str]) -> str:

@@ -41,7 +41,7 @@ _QUANTIFIERS = (
     "户|层|丝|毫|厘|分|钱|两|斤|铢|石|钧|锱|忽|(千|毫|微)克|(公)分|寸|尺|丈|里|寻|常|铺|程|"
     "(千|分|厘|毫|微)米|米|撮|勺|合|升|斗|盘|碗|碟|叠|桶|笼|盆|盒|杯|斛|锅|簋|篮|罐|瓶|壶|卮|盏|箩|"
     "箱|煲|啖|袋|钵|年|月|日|季|刻|时|周|天|秒|小时|旬|纪|岁|世|更|夜|春|夏|秋|冬|代|伏|辈|丸|泡|粒|"
-    "幢|堆|根|道|面|片|块|元|(亿|千万|百万|万|千|百)|(亿|千万|百万|万|千|百|美|)元|"
+    "幢|堆|根|道|面|片|块|元|次|遍|倍|种|样|份|(亿|千万|百万|万|千|百)|(亿|千万|百万|万|千|百|美|)元|"
     "(亿|千万|百万|万|千|百|十|)吨|(亿|千万|百万|万|千|百|)块|角|毛"
 )
 # Unit abbreviations as written after numbers; longer spellings are tried first by order.
@@ -55,8 +55,8 @@ _UNIT_PATTERN = "%|°C|℃|度|摄氏度|cm2|cm²|cm3|cm³|cm|db|ds|kg|km|m2|m²
 # Units read only right after a number, so that letters elsewhere are not touched.
 _UNITS_AFTER_NUMBER = (
     ("km/h", "千米每小时"), ("m/s", "米每秒"), ("kWh", "千瓦时"), ("kW", "千瓦"), ("ms", "毫秒"),
-    ("mg", "毫克"), ("mL", "毫升"), ("min", "分钟"), ("GB", "吉字节"), ("MB", "兆字节"),
-    ("TB", "太字节"), ("Hz", "赫兹"), ("g", "克"), ("L", "升"), ("h", "小时"),
+    ("mg", "毫克"), ("mL", "毫升"), ("min", "分钟"), ("Hz", "赫兹"), ("g", "克"), ("L", "升"),
+    ("h", "小时"),
 )
 _UNIT_AFTER_NUMBER = re.compile(
     r"(?<=\d)(" + "|".join(re.escape(u) for u, _ in _UNITS_AFTER_NUMBER) + r")(?![A-Za-z])"
@@ -233,7 +233,8 @@ def _money_words(amount: str) -> str:
     amount = amount.replace(",", "")
     if "." in amount:
         amount = amount.rstrip("0").rstrip(".")
-    return read_number(amount)
+    words = read_number(amount)
+    return "两" + words[1:] if re.match("二[千万亿]", words) else words  # 两千, as said
 
 
 def _money(m: re.Match[str]) -> str:
@@ -278,7 +279,7 @@ _TEXT_RULES: list[Rule] = [
     (re.compile(rf"(?<![\d.])({_GROUPED})\s?[-~～]\s?({_AMOUNT})"), _grouped_range),
     (re.compile(rf"(?<![\d.])(?<![\d.]\d)({_AMOUNT})\s?[-~～]\s?({_GROUPED})"),
      _grouped_range),
-    (re.compile(rf"(?<![\w.])(-?)({_GROUPED})"), _grouped_number),
+    (re.compile(rf"(?<![\d.])(-?)({_GROUPED})"), _grouped_number),
 ]
 _TIME = r"([0-1]?[0-9]|2[0-3]):([0-5][0-9])(:([0-5][0-9]))?"
 # "￥100" is an amount of yuan. "1990-2000年", "3~5个": a dash or tilde between numbers
@@ -307,13 +308,16 @@ _NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
                 rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})"), _unit_range),
     (re.compile(r"(-?)(\d+(\.\d+)?)(°C|℃|°F|°|度|摄氏度)"), _temperature),
 ]
+# Phone numbers before arithmetic, so that the dash of "010-12345678" is not 减.
+_PHONE_RULES: list[Rule] = [
+    (re.compile(r"(?<!\d)((\+?86 ?)?1([38]\d|5[0-35-9]|7[678]|9[89])\d{8})(?!\d)"), _mobile),
+    (re.compile(r"(?<!\d)((0(10|2[1-3]|[3-9]\d{2})-?)?[1-9]\d{6,7})(?!\d)"), _landline),
+    (re.compile(r"(400)(-)?\d{3}(-)?\d{4}"), _landline),
+]
 _NUMBER_RULES_AFTER_UNITS: list[Rule] = [
     (re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]+"), _power),
     (re.compile(r"(-?)(\d+)/(\d+)"), _fraction),
     (re.compile(r"(-?)(\d+(\.\d+)?)%"), _percentage),
-    (re.compile(r"(?<!\d)((\+?86 ?)?1([38]\d|5[0-35-9]|7[678]|9[89])\d{8})(?!\d)"), _mobile),
-    (re.compile(r"(?<!\d)((0(10|2[1-3]|[3-9]\d{2})-?)?[1-9]\d{6,7})(?!\d)"), _landline),
-    (re.compile(r"(400)(-)?\d{3}(-)?\d{4}"), _landline),
     (re.compile(r"(?<![\d\+\-\×÷=])((-?)((\d+)(\.\d+)?))[-~]((-?)((\d+)(\.\d+)?))(?![\d\+\-\×÷=])"),
      _number_range),
     (re.compile(r"(-)(\d+)"), _negative),
@@ -352,6 +356,8 @@ def verbalize_clause(clause: str) -> str:
     for pattern, replace in _RANGE_RULES + _NUMBER_RULES_BEFORE_UNITS:
         clause = pattern.sub(replace, clause)
     clause = _replace_units(clause)
+    for pattern, replace in _PHONE_RULES:
+        clause = pattern.sub(replace, clause)
     while _ARITHMETIC.search(clause):
         clause = _ARITHMETIC.sub(_arithmetic, clause)
     for pattern, replace in _NUMBER_RULES_AFTER_UNITS:
