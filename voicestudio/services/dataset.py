@@ -156,8 +156,9 @@ def _add_one(
     transcriber: SpeechRecognizer,
     language: str | None,
     tracker: ProgressTracker,
+    cleaning: str = "",
 ) -> int:
-    """Import, slice, transcribe and check one file; returns its number of segments.
+    """Import, (clean,) slice, transcribe and check one file; returns its segment count.
 
     Files are written first and the index last; if anything stops this file (cancel, an
     error) the files written for it are removed, so the folder matches the index.
@@ -176,6 +177,12 @@ def _add_one(
         raise CorruptFileError(
             f"‘{path.name}’ could not be imported ({type(exc).__name__}). It was skipped."
         ) from exc
+    if cleaning:
+        from voicestudio.audio.denoise import apply_cleaning
+
+        tracker.report(0.05, f"{path.name}: reducing background noise")
+        recording = replace(recording, samples=apply_cleaning(
+            recording.samples, recording.sample_rate, cleaning))
     take_id = dataset.new_take_id(path.name)
     written: list[Path] = []
     try:
@@ -236,6 +243,7 @@ def _add_one(
             gain=recording.gain,
             original_sample_rate=recording.original_sample_rate,
             original_channels=recording.original_channels,
+            cleaning=cleaning,
         )
         dataset.add_take(take, segments)
     except BaseException:
@@ -316,19 +324,23 @@ def add_recordings(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
     transcriber: SpeechRecognizer | None = None,
+    cleaning: str = "",
 ) -> AddReport:
     """Add recordings to a voice's dataset; bad files are skipped with their message.
 
     ``language`` (zh, en or auto) is what Whisper listens for; by default the voice's language
     (detection when it has two). ``transcriber`` replaces the registry's model (tests, the
-    app's warm one). Raises JobCancelled on cancel, with every finished file saved.
+    app's warm one). ``cleaning`` (``audio.denoise.DENOISE_RECIPE``) reduces background
+    noise before slicing; the originals stay as they are. Raises JobCancelled on cancel,
+    with every finished file saved.
     """
     data_dir = Path(data_dir)
     voice = VoiceLibrary(data_dir).find(voice_name)
     with voice_lock(voice, "adding recordings"):
         # Opened under the lock: what an add that just finished wrote is seen, not redone.
         dataset = Dataset.open(Voice.open(voice.folder))
-        return _add_all(data_dir, dataset, files, language, progress, cancel, transcriber)
+        return _add_all(data_dir, dataset, files, language, progress, cancel, transcriber,
+                        cleaning)
 
 
 def _add_all(
@@ -339,6 +351,7 @@ def _add_all(
     progress: ProgressCallback | None,
     cancel: CancelToken | None,
     transcriber: SpeechRecognizer | None,
+    cleaning: str,
 ) -> AddReport:
     language = _recognition_language(dataset.voice, language)
     if transcriber is None:
@@ -356,7 +369,7 @@ def _add_all(
                 report.already_added.append(path)
                 continue
             report.added.append((path, _add_one(dataset, path, sha256, transcriber, language,
-                                                part)))
+                                                part, cleaning)))
         except (JobCancelled, MissingModelError, DiskFullError, VoiceInUseError):
             raise  # a stop, a missing model or a full disk ends the whole job, not one file
         except VoiceStudioError as exc:

@@ -59,6 +59,9 @@ class TakeRecord:
     gain: float
     original_sample_rate: int
     original_channels: int
+    # How the decoded take was cleaned before cutting (audio.denoise's recipe; "" for none):
+    # every later cut of this take applies the same, so its segments stay alike.
+    cleaning: str = ""
 
 
 @dataclass
@@ -328,11 +331,14 @@ class Dataset:
     # returns the SegmentChange it made, so the editor's undo is ``apply(change.inverse())``.
 
     def take_samples(self, take_id: str) -> np.ndarray:
-        """The take as its segments are cut from it: 32 kHz, loudness-normalised."""
+        """The take as its segments are cut from it: 32 kHz, loudness-normalised, cleaned
+        the way it was on import."""
+        from voicestudio.audio.denoise import apply_cleaning
         from voicestudio.audio.importer import import_file
 
         take = self.take(take_id)
-        return import_file(self.folder / take.path, SEGMENT_SAMPLE_RATE).samples
+        samples = import_file(self.folder / take.path, SEGMENT_SAMPLE_RATE).samples
+        return apply_cleaning(samples, SEGMENT_SAMPLE_RATE, take.cleaning)
 
     def update_text(self, segment_id: str, text: str, lang: str | None = None) -> SegmentChange:
         """A person's correction of the transcript; it is now checked, so the ASR doubt goes."""

@@ -55,8 +55,8 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec(
         "edit", "Edit", SP.SP_FileDialogDetailedView,
-        "Coming soon: import old recordings and fix each clip and its transcript.",
-        None,
+        "Import old recordings and fix each clip and its transcript.",
+        "voicestudio.app.pages.edit:EditPage",
     ),
     PageSpec(
         "train", "Train", SP.SP_ComputerIcon,
