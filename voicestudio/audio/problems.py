@@ -9,59 +9,68 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError, VoiceStudioError
 
 
 def _name(path: Path | str) -> str:
     return f"‘{Path(path).name}’"
 
 
-class AudioNotFoundError(NotFoundError):
+SKIPPED = " It was skipped."
+
+
+class AudioProblem(VoiceStudioError):
+    """``reason`` is the message without "It was skipped.", for callers that do not skip
+    (a reference clip for ``speak``: there the person must choose another file)."""
+
+    reason: str
+
+    def _say(self, reason: str) -> str:
+        self.reason = reason
+        return reason + SKIPPED
+
+
+class AudioNotFoundError(AudioProblem, NotFoundError):
     """The file the person chose is gone (moved, deleted, unplugged drive)."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(
-            f"{_name(path)} was not found. It may have been moved or deleted. It was skipped."
-        )
+        super().__init__(self._say(
+            f"{_name(path)} was not found. It may have been moved or deleted."))
         self.path = Path(path)
 
 
-class UnreadableAudioError(CorruptFileError):
+class UnreadableAudioError(AudioProblem, CorruptFileError):
     """Neither libsndfile nor FFmpeg could decode the file: damaged or not audio at all."""
 
     def __init__(self, path: Path | str, detail: str = "") -> None:
-        message = (
-            f"{_name(path)} could not be read as audio. The file may be damaged or in a format "
-            "we do not know. Try exporting it again as WAV or MP3. It was skipped."
-        )
-        if detail:
-            message += f" ({detail})"
-        super().__init__(message)
+        detail = f" ({detail})" if detail else ""
+        super().__init__(self._say(
+            f"{_name(path)} could not be read as audio{detail}. The file may be damaged or in "
+            "a format we do not know. Try exporting it again as WAV or MP3."))
         self.path = Path(path)
 
 
-class NoSoundTrackError(CorruptFileError):
+class NoSoundTrackError(AudioProblem, CorruptFileError):
     """A readable media file (e.g. a video) that carries no audio stream."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(f"{_name(path)} has no sound track. It was skipped.")
+        super().__init__(self._say(f"{_name(path)} has no sound track."))
         self.path = Path(path)
 
 
-class EmptyAudioError(UserInputError):
+class EmptyAudioError(AudioProblem, UserInputError):
     """The file decodes but holds no samples (a 0-byte file or a header with no data)."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(f"{_name(path)} is empty: it contains no sound at all. It was skipped.")
+        super().__init__(self._say(f"{_name(path)} is empty: it contains no sound at all."))
         self.path = Path(path)
 
 
-class SilentAudioError(UserInputError):
+class SilentAudioError(AudioProblem, UserInputError):
     """The file holds samples but nothing above the silence level."""
 
     def __init__(self, path: Path | str) -> None:
-        super().__init__(
+        super().__init__(self._say(
             f"{_name(path)} contains no sound (it is silent). If you expected a voice, check "
-            "that the right file was chosen or that the microphone was on. It was skipped."
-        )
+            "that the right file was chosen or that the microphone was on."))
         self.path = Path(path)

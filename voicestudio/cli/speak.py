@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import argparse
 import sys
-from pathlib import Path
 
 from voicestudio.errors import UserInputError
 from voicestudio.project.settings import resolve_data_dir
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("speak", help="say some text in a voice (writes a 32 kHz WAV)")
+    p = sub.add_parser("speak", help="say some text in a voice (writes 32 kHz WAV/FLAC/MP3/OGG)")
     p.add_argument("--ref", metavar="FILE",
                    help="reference clip of the voice: 3-10 s of one person speaking, any format "
                    "(optional with --voice: its best segment is used)")
@@ -32,7 +31,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                    help="language of the reference text (default: --lang)")
     text = p.add_mutually_exclusive_group(required=True)
     text.add_argument("--text", metavar="TEXT", help="what to say")
-    text.add_argument("--text-file", metavar="FILE", help="read what to say from a UTF-8 file")
+    text.add_argument("--text-file", metavar="FILE",
+                      help="read what to say from a text file (UTF-8, UTF-16, Latin-1 or GBK)")
     p.add_argument("--lang", choices=("zh", "en", "auto", "all_zh"), default="auto",
                    help="language of the text: zh (Chinese, English words allowed), en, auto "
                    "(default) or all_zh")
@@ -43,7 +43,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--device", default="auto", choices=("auto", "cuda", "mps", "cpu"))
     p.add_argument("--no-trim", action="store_true",
                    help="refuse a reference longer than 10 s instead of using its best part")
-    p.add_argument("-o", "--output", required=True, metavar="OUT.wav", help="WAV file to write")
+    p.add_argument("-o", "--output", required=True, metavar="OUT.wav",
+                   help="file to write; its extension sets the format: .wav, .flac, .mp3, .ogg")
     p.add_argument("--data-dir", default=argparse.SUPPRESS,
                    help="folder holding voices and base models")
     p.set_defaults(func=_speak)
@@ -59,13 +60,7 @@ def _speak(args: argparse.Namespace) -> int:
 
     hf_logging.disable_progress_bar()  # its per-model bars would break the progress line
     data_dir = resolve_data_dir(args.data_dir)
-    if args.text_file:
-        try:
-            text = Path(args.text_file).read_text(encoding="utf-8")
-        except (OSError, UnicodeDecodeError) as exc:
-            raise UserInputError(f"Cannot read the text file {args.text_file}: {exc}") from exc
-    else:
-        text = args.text
+    text = _check_inputs(args)  # before seconds of model loading, not after
     reference, reference_text, reference_lang = args.ref, args.ref_text, args.ref_lang
     if args.voice:
         voice = VoiceLibrary(data_dir).find(args.voice)
@@ -94,3 +89,28 @@ def _speak(args: argparse.Namespace) -> int:
           f"{result.sample_rate} Hz, seed {result.seed}")
     return 0
 
+
+def _check_inputs(args: argparse.Namespace) -> str:
+    """Refuse what cannot work (output format, reference file, text) before loading models;
+    returns the text to speak."""
+    from voicestudio.audio.encode import check_output_path
+    from voicestudio.audio.problems import AudioProblem
+    from voicestudio.synthesis.reference import load_reference
+    from voicestudio.text.language_check import wrong_language_message
+    from voicestudio.text.text_files import read_text_file
+
+    check_output_path(args.output)
+    if args.text_file:
+        text = read_text_file(args.text_file, prefer_chinese=args.lang in ("zh", "all_zh"))
+    else:
+        text = args.text
+    problem = wrong_language_message(text, args.lang)
+    if problem:
+        raise UserInputError(problem)
+    if args.ref:
+        try:  # prepared as synthesis will prepare it: too short, silent, damaged, missing
+            load_reference(args.ref, args.ref_text, trim_long=not args.no_trim)
+        except AudioProblem as exc:
+            raise UserInputError(f"The reference clip {exc.reason} Choose another --ref clip.") \
+                from None
+    return text

@@ -32,6 +32,7 @@ from pathlib import Path
 import numpy as np
 import torch
 
+from voicestudio.audio.encode import check_output_path, write_audio
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.hub import registry
@@ -54,6 +55,7 @@ from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
 from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
 from voicestudio.text.frontend import MODES, PhonesAndBert, TextFrontend, get_phones_and_bert
+from voicestudio.text.language_check import wrong_language_message
 from voicestudio.text.synthesis_text import SynthesisPiece, close_sentence, pieces_for_synthesis
 
 log = logging.getLogger(__name__)
@@ -441,7 +443,8 @@ class Synthesizer:
                 warnings.append(f"Skipped “{request.text[piece.start:piece.end]}”: "
                                 f"{item.problem}")
         if not spoken:
-            raise UserInputError("There is nothing to speak in this text (no words found).")
+            raise UserInputError(wrong_language_message(request.text, request.lang)
+                                 or "There is nothing to speak in this text (no words found).")
         breaks = [
             "\n" in request.text[chunk.end:nxt.start]
             for (chunk, _), (nxt, _) in zip(spoken, [*spoken[1:], spoken[-1]], strict=True)
@@ -588,7 +591,9 @@ def speak_to_file(
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
 ) -> SynthesisResult:
-    """Synthesise and save a 32 kHz mono WAV atomically (the CLI's and a simple job's entry)."""
+    """Synthesise and save 32 kHz mono audio atomically, in the format ``output``'s extension
+    names (WAV, FLAC, MP3, OGG); the CLI's and a simple job's entry."""
+    check_output_path(output)  # refused before minutes of synthesis, not after
     result = get_synthesizer(files, device).speak(request, progress, cancel)
-    result.write_wav(output)
+    write_audio(output, result.audio, result.sample_rate)
     return result
