@@ -89,7 +89,8 @@ def test_create_refuses_a_taken_name_and_keeps_the_dialog_open(page, answers,
     assert dialog.result() != CreateVoiceDialog.DialogCode.Accepted
     assert not dialog.error_label.isHidden()
     assert "already exists" in dialog.error_label.text()
-    assert sorted(p.name for p in (isolated_user_dirs / "voices").iterdir()) == ["Grandma-Rose"]
+    names = sorted(p.name for p in (isolated_user_dirs / "voices").iterdir())
+    assert [n for n in names if not n.startswith(".")] == ["Grandma-Rose"]
 
 
 @pytest.mark.parametrize(
@@ -130,7 +131,7 @@ def test_rename_moves_the_folder_and_follows_the_open_voice(page, answers, isola
     page.rename_button.click()
 
     voices = isolated_user_dirs / "voices"
-    assert [p.name for p in voices.iterdir()] == ["Nana-Rose"]
+    assert [p.name for p in voices.iterdir() if not p.name.startswith(".")] == ["Nana-Rose"]
     assert json.loads((voices / "Nana-Rose" / "voice.json").read_text("utf-8"))["name"] == (
         "Nana Rose"
     )

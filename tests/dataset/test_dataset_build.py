@@ -75,7 +75,8 @@ def test_features_are_recomputed_only_for_a_changed_segment(models_dir, story_vo
     segment = open_dataset(models_dir, name).segment(ids[1])
     before = segment.duration_seconds
     moved = dataset.update_bounds(ids[1], segment.start_seconds + 0.2, segment.end_seconds - 0.2)
-    assert moved.duration_seconds == pytest.approx(before - 0.4, abs=1e-3)
+    (after,) = moved.after
+    assert after.duration_seconds == pytest.approx(before - 0.4, abs=1e-3)
     report = build_dataset(models_dir, name, "cpu")
     assert report.computed == [ids[1]]
     _check_features(story_voice, ids[1])
@@ -125,11 +126,13 @@ def test_edits_are_checked_and_saved(models_dir, story_voice):
     dataset.update_text(segment.id, "  Corrected   text. ")
     reread = open_dataset(models_dir, story_voice.name).segment(segment.id)
     assert reread.text == "Corrected text." and reread.text_checked and reread.words == []
-    dataset.remove_segment(segment.id)
+    dataset.set_deleted(segment.id, True)
     reread = open_dataset(models_dir, story_voice.name)
     assert segment.id not in [s.id for s in reread.segments]
-    assert not (story_voice.folder / segment.audio_path).exists()
+    assert segment.id in [s.id for s in reread.deleted_segments()]  # recoverable
     assert (story_voice.folder / reread.takes[0].path).exists()  # the original stays
+    dataset.set_deleted(segment.id, False)
+    assert segment.id in [s.id for s in open_dataset(models_dir, story_voice.name).segments]
 
 
 def test_nothing_to_build(models_dir, make_voice):
