@@ -76,7 +76,10 @@ def describe_format(path: Path) -> str:
         with av.open(str(path)) as container:
             audio = [s for s in container.streams if s.type == "audio"]
             video = any(s.type == "video" for s in container.streams)
-            name = container.format.name.split(",")[0].upper()
+            # FFmpeg names a family ("mov,mp4,m4a,…"); the file's own ending says which.
+            names = container.format.name.split(",")
+            suffix = path.suffix.lower().lstrip(".")
+            name = (suffix if suffix in names else names[0]).upper()
             codec = f" ({audio[0].codec_context.name})" if audio else " (no sound)"
             return f"{name} video{codec}" if video else f"{name}{codec}"
     except (av.FFmpegError, OSError, ValueError):

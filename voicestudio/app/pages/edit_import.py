@@ -103,7 +103,9 @@ class ImportPanel(QWidget):
         self.table.setEditTriggers(QAbstractItemView.EditTrigger.NoEditTriggers)
         self.table.setSelectionBehavior(QAbstractItemView.SelectionBehavior.SelectRows)
         header = self.table.horizontalHeader()
-        header.setSectionResizeMode(0, QHeaderView.ResizeMode.ResizeToContents)
+        for column in ("File", "Kind", "Check"):
+            header.setSectionResizeMode(COLUMNS.index(column),
+                                        QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("Result"), QHeaderView.ResizeMode.Stretch)
         self.drop_hint = QLabel("Drop sound or video files, or a whole folder, here.")
         self.drop_hint.setObjectName("hint")

@@ -141,10 +141,11 @@ class SegmentEditor(QWidget):
         self.table.itemSelectionChanged.connect(self._on_row_selected)
 
         self.actions: dict[str, QAction] = {}
+        chooser = QHBoxLayout()
+        chooser.addWidget(QLabel("Recording:"))
+        chooser.addWidget(self.take_combo)
+        chooser.addWidget(self.status, 1)
         toolbar = QHBoxLayout()
-        toolbar.addWidget(QLabel("Recording:"))
-        toolbar.addWidget(self.take_combo)
-        toolbar.addSpacing(12)
         for key, text, shortcut, handler, tip in (
             ("play", "Play", "Space", self.toggle_play, "Play the selected segment"),
             ("split", "Split", "S", self.split_at_playhead, "Cut in two at the red line"),
@@ -172,8 +173,8 @@ class SegmentEditor(QWidget):
         splitter.setSizes([240, 300])
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
+        layout.addLayout(chooser)
         layout.addLayout(toolbar)
-        layout.addWidget(self.status)
         layout.addWidget(splitter, 1)
         hint = QLabel("Click the waveform to place the red line; drag a segment's edges to "
                       "trim it; double-click a text to correct it. Space plays, S splits, "
