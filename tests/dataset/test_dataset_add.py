@@ -286,3 +286,26 @@ def test_a_second_add_or_a_delete_during_an_add_is_refused(models_dir, make_voic
     again = add_recordings(models_dir, voice.name, [recordings["story"]],
                            transcriber=ScriptedTranscriber())
     assert again.already_added == [recordings["story"]]
+
+
+def test_without_the_speaker_model_files_are_added_and_the_skipped_check_is_said(
+        models_dir, make_voice, recordings, monkeypatch):
+    """A plain `pip install .` has no resemblyzer (it cannot be declared): dataset add must
+    still work, and say that the second-speaker check did not run."""
+    import sys
+
+    from dataset_speech import ScriptedTranscriber
+
+    from voicestudio.audio import speakers
+
+    monkeypatch.setitem(sys.modules, "resemblyzer", None)  # import resemblyzer -> ImportError
+    speakers._resemblyzer.cache_clear()
+    try:
+        voice = make_voice()
+        report = add_recordings(models_dir, voice.name, [recordings["story"]],
+                                transcriber=ScriptedTranscriber())
+    finally:
+        speakers._resemblyzer.cache_clear()
+    assert report.segments > 0 and report.skipped == []
+    assert report.notes == [speakers.SPEAKER_CHECK_MISSING]
+    assert all(s.speaker_similarity is None for s in open_dataset(models_dir, voice.name).segments)

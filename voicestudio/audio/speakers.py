@@ -28,6 +28,19 @@ SAME_SPEAKER_SIMILARITY = 0.75
 MIN_SEGMENTS_FOR_MAJORITY = 3
 
 
+# resemblyzer cannot be a declared dependency: its metadata asks for the `typing` backport
+# (Python < 3.5 only) and the `webrtcvad` sdist, which no longer builds, so a plain
+# `pip install .` goes without it and the check is skipped with this note.
+SPEAKER_CHECK_MISSING = (
+    "The check for a second speaker was skipped: its model (the resemblyzer package) is not "
+    "installed. Install it with `pip install --no-deps resemblyzer` and add the files again "
+    "to check them.")
+
+
+class SpeakerCheckUnavailable(MissingModelError):
+    """The speaker-embedding model is not installed; segments stay unchecked, not wrong."""
+
+
 def is_other_speaker(similarity: float) -> bool:
     """Whether a similarity to the majority voice means "a different person"."""
     return similarity < SAME_SPEAKER_SIMILARITY
@@ -44,9 +57,7 @@ def _resemblyzer():
 
         return VoiceEncoder("cpu", verbose=False), preprocess_wav
     except (ImportError, OSError, RuntimeError) as exc:
-        raise MissingModelError(
-            "The speaker-check model could not be loaded. Reinstall VoiceStudio to repair it."
-        ) from exc
+        raise SpeakerCheckUnavailable(SPEAKER_CHECK_MISSING) from exc
 
 
 def speaker_embedding(samples: np.ndarray, sample_rate: int) -> np.ndarray:

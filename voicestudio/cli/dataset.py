@@ -107,6 +107,8 @@ def _add(args: argparse.Namespace) -> int:
         print(f"skipped {path.name}: already in this voice")
     for path, message in report.skipped:
         print(f"skipped {path.name}: {message}")
+    for note in report.notes:
+        print(f"note: {note}", file=sys.stderr)
     print(dataset_stats(open_dataset(data_dir, args.voice)).line())
     # Every file failing is an error for a script; some failing is reported above.
     return 2 if report.skipped and not (report.added or report.already_added) else 0

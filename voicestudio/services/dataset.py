@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from voicestudio.audio.speakers import SpeakerCheckUnavailable
 from voicestudio.errors import (
     CorruptFileError,
     DiskFullError,
@@ -128,6 +129,7 @@ class AddReport:
     added: list[tuple[Path, int]] = field(default_factory=list)  # (file, segments made)
     skipped: list[tuple[Path, str]] = field(default_factory=list)  # (file, message)
     already_added: list[Path] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)  # checks that could not run
 
     @property
     def segments(self) -> int:
@@ -377,8 +379,11 @@ def _add_all(
         except OSError as exc:
             _skip(report, path, f"‘{path.name}’ could not be read ({exc.strerror}). "
                   "It was skipped.")
-    check_speakers(dataset, lambda p: tracker.report(
-        _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
+    try:
+        check_speakers(dataset, lambda p: tracker.report(
+            _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
+    except SpeakerCheckUnavailable as exc:
+        report.notes.append(str(exc))  # the files are added; only the extra check is missing
     tracker.report(1.0, f"{report.segments} new segments from {len(report.added)} files")
     return report
 
