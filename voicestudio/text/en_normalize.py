@@ -136,7 +136,7 @@ _PHONE = re.compile(
     r"(?<![\d-])(?:\+\d{1,3}[ -])?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-.]\d{4}(?![\d-])"
     r"|(?<![\d-])\d{3}-\d{4}(?![\d-])"
 )
-_LONG_DIGITS = re.compile(r"(?<![\d.,])(?:0\d{2,}|\d{9,})(?![\d.,])")
+_LONG_DIGITS = re.compile(r"(?<![\d.,])(?<!\d[.,])(?:0\d{2,}|\d{7,})(?![\d]|[.,]\d)")
 _SCALES = {"thousand": "thousand", "million": "million", "billion": "billion",
            "trillion": "trillion", "k": "thousand", "K": "thousand", "m": "million",
            "M": "million", "mn": "million", "bn": "billion", "b": "billion", "tn": "trillion"}
@@ -149,13 +149,13 @@ _CURRENCIES = {
 _CURRENCY_CLASS = "".join(re.escape(c) for c in _CURRENCIES)
 _SCALE = r"(?:\s?(thousand|million|billion|trillion)\b|(k|K|m|M|mn|bn|b|tn)\b)"
 _MONEY_BEFORE = re.compile(rf"(-?)([{_CURRENCY_CLASS}])\s?({_NUM}){_SCALE}?")
-_MONEY_AFTER = re.compile(rf"(?<![\w.,])({_NUM})\s?([{_CURRENCY_CLASS}])")
+_MONEY_AFTER = re.compile(rf"(?<![A-Za-z0-9_.,])({_NUM})\s?([{_CURRENCY_CLASS}])")
 _PERCENT = re.compile(rf"(-?)({_NUM})((?:{_DASH})(?:{_NUM}))?\s?%")
 _TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])( [AP] M)?")
 # What is left of "a:b" after clock times is a ratio or score: "3:1" reads "three to one".
 _RATIO = re.compile(r"\b(\d+):(\d+)\b")
 _DECADE = re.compile(r"['’]?\b(\d{2}|[12]\d{3})'?s\b")
-_UNITS = {
+UNIT_NAMES = {
     "km/h": ("kilometer per hour", "kilometers per hour"), "kph": ("kilometer per hour",
     "kilometers per hour"), "mph": ("mile per hour", "miles per hour"),
     "m/s": ("meter per second", "meters per second"), "km": ("kilometer", "kilometers"),
@@ -176,13 +176,13 @@ _UNITS = {
     "GHz": ("gigahertz", "gigahertz"), "kW": ("kilowatt", "kilowatts"), "W": ("watt", "watts"),
 }
 _UNIT_ALTERNATIVES = "|".join(
-    re.escape(u).replace("°", "° ?") for u in sorted(_UNITS, key=len, reverse=True)
+    re.escape(u).replace("°", "° ?") for u in sorted(UNIT_NAMES, key=len, reverse=True)
 )
 _MEASURE = re.compile(
-    rf"(?<![\w.,])(-?)({_NUM})((?:{_DASH})(?:{_NUM}))?\s?({_UNIT_ALTERNATIVES})(?![A-Za-z0-9/])"
+    rf"(?<![A-Za-z0-9_.,])(-?)({_NUM})((?:{_DASH})(?:{_NUM}))?\s?({_UNIT_ALTERNATIVES})(?![A-Za-z0-9/])"
 )
-_RANGE = re.compile(rf"(?<![\w.,-])({_NUM})(?:{_DASH})({_NUM})(?![\w])")
-_NEGATIVE = re.compile(r"(?<![\w.,)])-(?=\.?\d)")
+_RANGE = re.compile(rf"(?<![A-Za-z0-9_.,-])({_NUM})(?:{_DASH})({_NUM})(?![A-Za-z0-9_])")
+_NEGATIVE = re.compile(r"(?<![A-Za-z0-9_.,)])-(?=\.?\d)")
 _MONTH_DAY = re.compile(
     r"\b(" + "|".join(_MONTH_NAMES) + r")\s+(\d{1,2})(?:st|nd|rd|th)?\b(?![:.]\d)"
 )
@@ -300,7 +300,7 @@ def _measure(m: re.Match[str]) -> str:
     if re.search(r"\b[Aa]n? $", m.string[:m.start()]):
         plural = False  # "a 5 km walk" is a five kilometer walk
     unit = m.group(4).replace(" ", "")
-    return f"{words} {_UNITS[unit][int(plural)]}"
+    return f"{words} {UNIT_NAMES[unit][int(plural)]}"
 
 
 def _month_day(m: re.Match[str]) -> str:
