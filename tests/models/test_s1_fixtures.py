@@ -29,6 +29,7 @@ from voicestudio.models.s1 import (
     save_s1_checkpoint,
 )
 from voicestudio.models.s1.checkpoint import CHECKPOINT_DTYPE
+from voicestudio.models.s1.packed import INT8_MIN_AGREEMENT, PackedS1, packed_for, top1_agreement
 
 pytestmark = pytest.mark.fixtures
 
@@ -68,6 +69,35 @@ def test_teacher_forced_matches_upstream_forward_old(fixtures_dir, small_model):
     assert out.accuracy == pytest.approx(float(ref["acc"]), abs=1e-6)
 
 
+def _teacher_forced_cases(t: dict[str, torch.Tensor]) -> list[tuple]:
+    """The fixture's padded training batch as unpadded (phones, bert, semantic) sequences."""
+    width = t["phoneme_ids"].shape[1]
+    cases = []
+    for row in range(t["phoneme_ids"].shape[0]):
+        n_text, n_audio = int(t["phoneme_ids_len"][row]), int(t["semantic_ids_len"][row])
+        cases.append((t["phoneme_ids"][row, width - n_text :].long(),
+                      t["bert_feature"][row, :, width - n_text :].float(),
+                      t["semantic_ids"][row, :n_audio].long()))
+    return cases
+
+
+def _greedy_cases(ref) -> list[tuple]:
+    """Every greedy case's phones and bert with its whole token sequence (prompt + new)."""
+    phones = torch.from_numpy(ref["phoneme_ids"][0]).long()
+    bert = torch.from_numpy(ref["bert_feature"][0]).float()
+    return [(phones, bert, torch.from_numpy(ref[name][0].astype(np.int64)))
+            for name in sorted(ref.files) if name.endswith("_y")]
+
+
+def test_int8_weights_pick_the_same_top_token_as_fp32(fixtures_dir, small_model):
+    """Teacher-forced over every token sequence the fixtures hold (training batch and greedy
+    decodes): the int8 format's arg-max equals fp32's at >= 99 % of the positions."""
+    ref = np.load(fixtures_dir / "s1_teacher_forced.npz")
+    cases = _teacher_forced_cases({name: torch.from_numpy(ref[name]) for name in ref.files})
+    cases += _greedy_cases(np.load(fixtures_dir / "s1_greedy.npz"))
+    assert top1_agreement(small_model, "int8", cases) >= INT8_MIN_AGREEMENT
+
+
 def _call_arg(call: str, name: str) -> float:
     match = re.search(rf"{name}=([-0-9.]+)", call)
     assert match, f"fixture meta call string lacks {name}: {call}"
@@ -101,9 +131,10 @@ def test_every_greedy_case_matches_upstream_tokens_and_idx(fixtures_dir, small_m
         expected = ref[f"{case}_y"][0].astype(np.int64)
         if got.tolist() != expected.tolist() or got_idx != int(ref[f"{case}_idx"]):
             failures.append(f"{case}: got {got.tolist()} idx {got_idx}, want {expected.tolist()}")
-        step_error = _max_step_logit_error(small_model, ref, case, with_prompt)
-        if step_error > LOGITS_TOL:
-            failures.append(f"{case}: step logits differ by up to {step_error:.2e}")
+        for name, runner in (("model", small_model), ("packed", packed_for(small_model))):
+            step_error = _max_step_logit_error(runner, ref, case, with_prompt)
+            if step_error > LOGITS_TOL:
+                failures.append(f"{case}: {name} step logits differ by up to {step_error:.2e}")
         want_eos = spec["stopped_by"] == "EOS"
         if (result.stopped_by is StopReason.EOS) != want_eos:
             failures.append(f"{case}: stopped by {result.stopped_by}, want {spec['stopped_by']}")
@@ -112,12 +143,13 @@ def test_every_greedy_case_matches_upstream_tokens_and_idx(fixtures_dir, small_m
 
 @torch.no_grad()
 def _max_step_logit_error(model, ref, case: str, with_prompt: bool) -> float:
-    """Replay upstream's tokens through prefill/step and compare every step's raw logits."""
+    """Replay upstream's tokens through prefill/step and compare every step's raw logits
+    (``model`` is the module or its packed decoder: both have prefill/step)."""
     tokens = torch.from_numpy(ref[f"{case}_y"].astype(np.int64))  # (1, P + new)
     phones = torch.from_numpy(ref["phoneme_ids"])
     n_prompt = ref["prompt_semantic"].shape[1] if with_prompt else 0
     expected = ref[f"{case}_step_logits"]
-    cache = KVCache(model.config.n_layer)
+    cache = KVCache(len(model.layers) if isinstance(model, PackedS1) else model.config.n_layer)
     text_ok = torch.ones_like(phones, dtype=torch.bool)
     prompt = tokens[:, :n_prompt] if with_prompt else None
     logits = model.prefill(phones, torch.from_numpy(ref["bert_feature"]), text_ok, prompt, cache)

@@ -26,6 +26,7 @@ import torch
 from voicestudio.errors import UserInputError, VoiceStudioError
 from voicestudio.jobs import CancelToken
 from voicestudio.models.s1.model import KVCache, Text2SemanticModel
+from voicestudio.models.s1.packed import PackedS1, WeightFormat, packed_for
 from voicestudio.models.s1.sampling import SamplingParams, draw_tokens, penalize_repeats
 
 NO_EOS_STEPS = 11  # upstream: at least 10 tokens (0.4 s) before a sentence may end
@@ -72,11 +73,13 @@ def decode(
     params: SamplingParams | None = None,
     seed: int | None = None,
     cancel: CancelToken | None = None,
+    weights: WeightFormat | str = WeightFormat.FP32,
 ) -> DecodeResult:
     """Semantic tokens for one sentence: ``phone_ids`` (T,), ``bert`` (bert_dim, T), the
     reference's semantic tokens ``prompt_tokens`` (P,) or None for reference-free synthesis.
     """
-    return decode_batch(model, [phone_ids], [bert], prompt_tokens, params, seed, cancel)[0]
+    return decode_batch(model, [phone_ids], [bert], prompt_tokens, params, seed, cancel,
+                        weights)[0]
 
 
 def decode_batch(
@@ -87,6 +90,7 @@ def decode_batch(
     params: SamplingParams | None = None,
     seed: int | Sequence[int] | None = None,
     cancel: CancelToken | None = None,
+    weights: WeightFormat | str = WeightFormat.FP32,
 ) -> list[DecodeResult]:
     """Several sentences at once, all continuing the same reference prompt (as in TTS use).
 
@@ -95,6 +99,8 @@ def decode_batch(
     each row draws from its own stream and gets the tokens it gets decoded alone with that
     seed (what a narration needs: re-rendering one sentence reproduces its batched take).
     ``seed`` None picks a fresh one; the seed used is in every result.
+    ``weights`` picks the decoder's weight format (``packed.py``): fp32 is the exact
+    function, int8 a faster approximation.
     """
     params = params or SamplingParams()
     params.validate()
@@ -105,14 +111,15 @@ def decode_batch(
     was_training = model.training
     model.eval()
     try:
-        return _decode_rows(model, phone_ids, bert, prompt_tokens, params, seed, cancel)
+        packed = packed_for(model, weights)
+        return _decode_rows(packed, phone_ids, bert, prompt_tokens, params, seed, cancel)
     finally:
         model.train(was_training)
 
 
 @torch.inference_mode()
 def _decode_rows(
-    model: Text2SemanticModel,
+    packed: PackedS1,
     phone_rows: Sequence[torch.Tensor],
     bert_rows: Sequence[torch.Tensor],
     prompt_tokens: torch.Tensor | None,
@@ -120,6 +127,7 @@ def _decode_rows(
     seed: int | Sequence[int],
     cancel: CancelToken | None,
 ) -> list[DecodeResult]:
+    model = packed.model
     cfg = model.config
     weight = model.ar_predict_layer.weight
     device = weight.device
@@ -143,9 +151,11 @@ def _decode_rows(
     if any(n != width for n in lengths):
         audio_ok = text_ok.new_ones(n_rows, prompt_len + max(caps))
         all_keys_ok = torch.cat([text_ok, audio_ok], dim=1)  # (B, Tx + P + max cap)
-    history = torch.zeros(n_rows, prompt_len, dtype=torch.long, device=device)  # (B, P + new)
+    # Every buffer that grows per step is allocated once at its final size: the history of
+    # prompt + new tokens (a view of its first columns is used) and the key/value cache.
+    tokens_so_far = torch.zeros(n_rows, prompt_len + max(caps), dtype=torch.long, device=device)
     if prompt is not None:
-        history[:] = prompt.to(device)
+        tokens_so_far[:, :prompt_len] = prompt.to(device)
     seeds = [int(seed)] * n_rows if isinstance(seed, int) else [int(s) for s in seed]
     streams: torch.Generator | list[torch.Generator]
     if isinstance(seed, int):
@@ -153,8 +163,9 @@ def _decode_rows(
     else:
         streams = [torch.Generator(device=device).manual_seed(s) for s in seeds]
 
-    cache = KVCache(cfg.n_layer)
-    logits = model.prefill(phone_ids, bert, text_ok, history if prompt_len else None, cache)
+    cache = KVCache(cfg.n_layer, capacity=width + prompt_len + max(caps))
+    prompt_rows = tokens_so_far[:, :prompt_len] if prompt_len else None
+    logits = packed.prefill(phone_ids, bert, text_ok, prompt_rows, cache)
     live = list(range(n_rows))  # original row of each batch row still decoding
     results: list[DecodeResult | None] = [None] * n_rows
     for step in range(max(caps)):
@@ -163,11 +174,12 @@ def _decode_rows(
         logits = logits.float()
         if step < NO_EOS_STEPS:
             logits = logits[:, : cfg.eos]  # (B, V - 1): EOS cannot be chosen yet
-        penalize_repeats(logits, history, params.repetition_penalty)
+        penalize_repeats(logits, tokens_so_far[:, : prompt_len + step], params.repetition_penalty)
         greedy = logits.argmax(dim=-1)
         tokens = draw_tokens(logits, params, streams)  # (B,)
-        history = torch.cat([history, tokens.unsqueeze(1)], dim=1)
+        tokens_so_far[:, prompt_len + step] = tokens
         n_new = step + 1
+        history = tokens_so_far[:, : prompt_len + n_new]
 
         said_eos = ((tokens == cfg.eos) | (greedy == cfg.eos)).tolist()
         keep = []
@@ -185,7 +197,7 @@ def _decode_rows(
             break
         if len(keep) < len(live):
             rows = torch.tensor(keep, device=device)
-            history = history[rows]
+            tokens_so_far = tokens_so_far[rows]
             if all_keys_ok is not None:
                 all_keys_ok = all_keys_ok[rows]
             cache.keep_rows(rows)
@@ -194,7 +206,8 @@ def _decode_rows(
                 streams = [streams[row] for row in keep]
 
         keys_ok = None if all_keys_ok is None else all_keys_ok[:, : width + prompt_len + n_new]
-        logits = model.step(history[:, -1:], prompt_len + step, keys_ok, cache)
+        newest = tokens_so_far[:, prompt_len + step : prompt_len + n_new]
+        logits = packed.step(newest, prompt_len + step, keys_ok, cache)
 
     finished = [result for result in results if result is not None]
     assert len(finished) == n_rows, "every row stops by its length cap at the latest"

@@ -36,16 +36,21 @@ TOP_K_ACCURACY = 3  # upstream's training metric: top-3 accuracy ignoring EOS
 
 
 class LayerCache:
-    """Keys and values one attention layer has seen so far, in a buffer that grows in blocks
-    so a long decode does not copy the whole history at every step.
+    """Keys and values one attention layer has seen so far, written in place into one buffer.
+
+    Given a ``capacity`` (the decode knows it up front: text + prompt + the length cap), the
+    buffer is allocated once at the first write and never copied again: every step writes its
+    key/value into the next column. Without one, or past it, the buffer grows in blocks so a
+    long decode still does not copy the whole history at every step.
     """
 
     GROW_BY = 256
 
-    def __init__(self) -> None:
+    def __init__(self, capacity: int = 0) -> None:
         self.keys: torch.Tensor | None = None  # (B, nh, capacity, hs)
         self.values: torch.Tensor | None = None
         self.length = 0
+        self.capacity = capacity
 
     def extend(self, k: torch.Tensor, v: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         """Append (B, nh, T, hs) keys/values; return every key/value so far, (B, nh, S, hs)."""
@@ -60,13 +65,14 @@ class LayerCache:
 
     def _grow(self, like: torch.Tensor, needed: int) -> None:
         batch, heads, _, head_dim = like.shape
-        capacity = needed + self.GROW_BY
+        capacity = self.capacity if needed <= self.capacity else needed + self.GROW_BY
         keys = like.new_zeros(batch, heads, capacity, head_dim)
         values = like.new_zeros(batch, heads, capacity, head_dim)
         if self.keys is not None and self.values is not None:
             keys[:, :, : self.length] = self.keys[:, :, : self.length]
             values[:, :, : self.length] = self.values[:, :, : self.length]
         self.keys, self.values = keys, values
+        self.capacity = capacity
 
     def keep_rows(self, rows: torch.Tensor) -> None:
         """Drop finished sentences from a batched decode so they cost nothing further."""
@@ -76,10 +82,10 @@ class LayerCache:
 
 
 class KVCache:
-    """One ``LayerCache`` per decoder layer."""
+    """One ``LayerCache`` per decoder layer, each pre-allocated to ``capacity`` positions."""
 
-    def __init__(self, n_layer: int) -> None:
-        self.layers = [LayerCache() for _ in range(n_layer)]
+    def __init__(self, n_layer: int, capacity: int = 0) -> None:
+        self.layers = [LayerCache(capacity) for _ in range(n_layer)]
 
     @property
     def length(self) -> int:
@@ -332,14 +338,25 @@ class Text2SemanticModel(nn.Module):
         """First decoding step over ``[text ; prompt]``; fills ``cache``; returns (B, vocab)
         logits for the first new token. ``text_ok`` (B, Tx) is False at left padding.
         """
+        xy, allowed = self.prefill_inputs(phone_ids, bert, text_ok, prompt)
+        hidden = self.hidden_states(xy, allowed, cache)
+        return self.ar_predict_layer(hidden[:, -1])  # (B, vocab)
+
+    def prefill_inputs(
+        self,
+        phone_ids: torch.Tensor,
+        bert: torch.Tensor,
+        text_ok: torch.Tensor,
+        prompt: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
+        """The prefill's embedded ``[text ; prompt]`` (B, Tx + P, C) and its attention mask."""
         left_pad = (~text_ok).sum(dim=1)
         xy = self.embed_text(phone_ids, bert, left_pad=left_pad)  # (B, Tx, C)
         audio_ok = text_ok.new_ones(text_ok.shape[0], 0)
         if prompt is not None:
             xy = torch.cat([xy, self.embed_audio(prompt)], dim=1)  # (B, Tx + P, C)
             audio_ok = torch.ones_like(prompt, dtype=torch.bool)
-        hidden = self.hidden_states(xy, text_audio_mask(text_ok, audio_ok), cache)
-        return self.ar_predict_layer(hidden[:, -1])  # (B, vocab)
+        return xy, text_audio_mask(text_ok, audio_ok)
 
     def step(
         self,

@@ -1,0 +1,221 @@
+"""S1 inference with its weights laid out once: the decoder's hot loop without module calls.
+
+Decoding is one pass per token through 24 layers of four linears, so at batch 1 every token
+reads every weight (77.6 M numbers for the v2 model) and the step is bound by memory bandwidth
+plus the per-call overhead of the small operations around the linears. ``PackedS1`` collects
+each layer's tensors once (the fused q/k/v projection as one matrix, as the checkpoint stores
+it), writes keys and values straight into the decode's pre-allocated cache and runs the layer
+arithmetic as plain tensor calls: no ``nn.Module`` dispatch, no dropout no-ops, no chunking.
+
+The weights can be held in two formats:
+
+* ``fp32``: the model's own tensors, shared (no copy): the same function as
+  ``Text2SemanticModel.prefill``/``step`` to float rounding (tests hold it to 1e-5);
+* ``int8``: both FFN linears of every layer (65 % of the bytes) as weight-only int8 with one
+  scale per output row (``models/int8.py``); the attention (fused q/k/v and output
+  projections), embeddings, the residual stream, the layer norms and the output layer (which
+  decides every arg-max) stay in fp32. Quantising the attention as well dropped the
+  teacher-forced top-1 agreement with fp32 below 99 % (fixtures' inputs: q/k/v; a full-size
+  random model: the output projection). (bf16 weights were tried: on this kind
+  of CPU a batch-1 bf16 product is no faster than fp32, while the int8 kernel is 2.4x
+  faster.) On a GPU the model itself is fp16 as upstream runs it (``inference_dtype``) and
+  the ``fp32`` format simply uses the model's own weights.
+
+Reduced formats are optional speed choices; their agreement with fp32 is measured (top-1 token
+agreement) rather than assumed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+
+import torch
+import torch.nn.functional as F
+
+from voicestudio.errors import UserInputError
+from voicestudio.models.int8 import Int8Linear
+from voicestudio.models.s1.model import KVCache, Text2SemanticModel, text_audio_mask
+
+INT8_MIN_AGREEMENT = 0.99  # teacher-forced top-1 agreement with fp32 the int8 format must keep
+
+
+class WeightFormat(StrEnum):
+    FP32 = "fp32"  # the model's own weights: the exact function
+    INT8 = "int8"  # weight-only int8 (models/int8.py): a quarter of the bytes per token
+
+
+def weight_format(name: str | WeightFormat) -> WeightFormat:
+    """A Settings/CLI spelling -> WeightFormat, with a message a person can act on."""
+    try:
+        return WeightFormat(str(name).lower())
+    except ValueError:
+        choices = ", ".join(f.value for f in WeightFormat)
+        message = f"Unknown S1 weight format '{name}'. Choose one of: {choices}."
+        raise UserInputError(message) from None
+
+
+class _ExactLinear:
+    """The model's own weight and bias, applied as they are."""
+
+    def __init__(self, weight: torch.Tensor, bias: torch.Tensor | None) -> None:
+        self.weight, self.bias = weight, bias
+
+    def __call__(self, x: torch.Tensor) -> torch.Tensor:
+        return F.linear(x, self.weight, self.bias)
+
+
+def _int8_linear(weight: torch.Tensor, bias: torch.Tensor | None):
+    return Int8Linear(weight, bias).forward  # the bound forward: no module dispatch per call
+
+
+_LINEARS = {WeightFormat.FP32: _ExactLinear, WeightFormat.INT8: _int8_linear}
+
+
+@dataclass
+class _PackedLayer:
+    qkv: object  # fused q/k/v projection, (3C, C)
+    out: object
+    ffn_in: object
+    ffn_out: object
+    norm1: tuple[torch.Tensor, torch.Tensor]
+    norm2: tuple[torch.Tensor, torch.Tensor]
+
+
+class PackedS1:
+    """The inference half of a ``Text2SemanticModel``: prefill and cached steps.
+
+    Build with ``packed_for(model, fmt)``, which keeps one per model and format and rebuilds it
+    when the model's weights were replaced or trained since.
+    """
+
+    def __init__(self, model: Text2SemanticModel, fmt: WeightFormat = WeightFormat.FP32) -> None:
+        cfg = model.config
+        make = _LINEARS[fmt]
+        self.model = model
+        self.format = fmt
+        self.n_head = cfg.n_head
+        self.dim = cfg.hidden_dim
+        self.eps = cfg.layer_norm_eps
+        self.layers = [
+            _PackedLayer(
+                # Attention stays exact in every format: int8 q/k/v tipped the fixtures'
+                # nearest top-1 calls, int8 out_proj those of a full-size random model.
+                qkv=_ExactLinear(layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias),
+                out=_ExactLinear(layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias),
+                ffn_in=make(layer.linear1.weight, layer.linear1.bias),
+                ffn_out=make(layer.linear2.weight, layer.linear2.bias),
+                norm1=(layer.norm1.weight, layer.norm1.bias),
+                norm2=(layer.norm2.weight, layer.norm2.bias),
+            )
+            for layer in model.h.layers
+        ]
+        # The output layer is 0.7 % of the bytes but decides every arg-max: it stays exact.
+        self.predict = _ExactLinear(model.ar_predict_layer.weight, None)
+        self.audio_table = model.ar_audio_embedding.word_embeddings.weight
+        self._positions = self._scaled_positions()
+
+    def _scaled_positions(self) -> torch.Tensor:
+        module = self.model.ar_audio_position
+        return module.alpha * module.table  # (N, C): alpha * sine table, added per token
+
+    def hidden_states(
+        self, x: torch.Tensor, allowed: torch.Tensor | None, cache: KVCache | None
+    ) -> torch.Tensor:
+        """(B, T, C) -> (B, T, C) through every layer; with a cache, keys/values land in it."""
+        batch, length, dim = x.shape
+        shape = (dim,)
+        for index, layer in enumerate(self.layers):
+            qkv = layer.qkv(x).view(batch, length, 3, self.n_head, -1).permute(2, 0, 3, 1, 4)
+            q, k, v = qkv[0], qkv[1], qkv[2]  # (B, nh, T, hs) each, views of one product
+            if cache is not None:
+                k, v = cache.layers[index].extend(k, v)
+            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+            y = y.transpose(1, 2).reshape(batch, length, dim)
+            x = F.layer_norm(x + layer.out(y), shape, *layer.norm1, self.eps)
+            ffn = layer.ffn_out(F.relu(layer.ffn_in(x)))
+            x = F.layer_norm(x + ffn, shape, *layer.norm2, self.eps)
+        return x
+
+    def logits(self, hidden: torch.Tensor) -> torch.Tensor:
+        return self.predict(hidden)
+
+    def prefill(
+        self,
+        phone_ids: torch.Tensor,
+        bert: torch.Tensor,
+        text_ok: torch.Tensor,
+        prompt: torch.Tensor | None,
+        cache: KVCache,
+    ) -> torch.Tensor:
+        """As ``Text2SemanticModel.prefill``: fills ``cache``, returns (B, vocab) logits."""
+        xy, allowed = self.model.prefill_inputs(phone_ids, bert, text_ok, prompt)
+        hidden = self.hidden_states(xy, allowed, cache)
+        return self.logits(hidden[:, -1])
+
+    def step(
+        self,
+        last_tokens: torch.Tensor,
+        audio_position: int,
+        keys_ok: torch.Tensor | None,
+        cache: KVCache,
+    ) -> torch.Tensor:
+        """As ``Text2SemanticModel.step``: (B, 1) newest tokens -> (B, vocab) logits."""
+        if audio_position >= self._positions.shape[0]:
+            self.model.embed_audio(last_tokens, offset=audio_position)  # grows the sine table
+            self._positions = self._scaled_positions()
+        x = F.embedding(last_tokens, self.audio_table) + self._positions[audio_position]
+        allowed = None if keys_ok is None else keys_ok[:, None, None, :]  # (B, 1, 1, S)
+        hidden = self.hidden_states(x, allowed, cache)  # (B, 1, C)
+        return self.logits(hidden[:, -1])
+
+    def teacher_forced_logits(
+        self, phone_ids: torch.Tensor, bert: torch.Tensor, semantic_ids: torch.Tensor
+    ) -> torch.Tensor:
+        """(B, Ty + 1, vocab) next-token logits over a whole unpadded sequence at once: what
+        the agreement check compares between formats."""
+        model = self.model
+        xy = torch.cat([model.embed_text(phone_ids, bert), model.embed_audio(semantic_ids)], 1)
+        text_ok = torch.ones_like(phone_ids, dtype=torch.bool)
+        audio_ok = torch.ones_like(semantic_ids, dtype=torch.bool)
+        hidden = self.hidden_states(xy, text_audio_mask(text_ok, audio_ok), None)
+        return self.logits(hidden[:, phone_ids.shape[1] - 1 :])
+
+
+def _weights_signature(model: Text2SemanticModel) -> tuple:
+    """Changes whenever a parameter is replaced or modified in place (training, loading)."""
+    return tuple((p.data_ptr(), p._version, p.dtype, p.device) for p in model.parameters())
+
+
+def packed_for(model: Text2SemanticModel, fmt: WeightFormat | str = WeightFormat.FP32) -> PackedS1:
+    """The model's packed form in ``fmt``, built once and reused while its weights stay."""
+    fmt = weight_format(fmt)
+    store: dict[WeightFormat, tuple[tuple, PackedS1]] = model.__dict__.setdefault("_packed", {})
+    signature = _weights_signature(model)
+    held = store.get(fmt)
+    if held is None or held[0] != signature:
+        with torch.no_grad():
+            held = (signature, PackedS1(model, fmt))
+        store[fmt] = held
+    return held[1]
+
+
+@torch.inference_mode()
+def top1_agreement(
+    model: Text2SemanticModel,
+    fmt: WeightFormat | str,
+    cases: list[tuple[torch.Tensor, torch.Tensor, torch.Tensor]],
+) -> float:
+    """Share of teacher-forced positions whose arg-max token in ``fmt`` equals fp32's.
+
+    ``cases`` are (phone_ids (Tx,), bert (bert_dim, Tx), semantic_ids (Ty,)) sequences.
+    """
+    exact, reduced = packed_for(model, WeightFormat.FP32), packed_for(model, fmt)
+    agree = total = 0
+    for phones, bert, semantic in cases:
+        args = (phones[None], bert[None].to(model.ar_predict_layer.weight), semantic[None])
+        want = exact.teacher_forced_logits(*args).argmax(dim=-1)
+        got = reduced.teacher_forced_logits(*args).argmax(dim=-1)
+        agree += int((want == got).sum())
+        total += want.numel()
+    return agree / total if total else 1.0
