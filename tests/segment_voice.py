@@ -80,7 +80,7 @@ def make_segmented_voice(data_dir: Path, name: str = "Grandpa", phrases: int = 4
             asr_confidence=0.9,
             words=[WordTiming(w, round(i * step, 3), round((i + 1) * step, 3), 0.9)
                    for i, w in enumerate(words)],
-            flags=quality_flags(clip, rate, recording.gain, 0.9, None),
+            flags=quality_flags(clip, rate, recording.gain, 0.9, None), heard_text=text,
         ))
     dataset.add_take(TakeRecord(
         id=take_id, path=copied.relative_to(voice.folder).as_posix(),

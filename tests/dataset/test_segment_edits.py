@@ -184,3 +184,31 @@ def test_sigkill_during_edit_saves_leaves_the_previous_or_the_new_index(
     number = int(reread.segments[0].text.removeprefix("edit number "))
     assert number >= done[-1]
     assert [s.id for s in reread.segments] == [s.id for s in dataset.segments]
+
+
+@pytest.mark.parametrize("accent, flagged", [("keep", False), ("standard", True)])
+def test_a_word_said_differently_follows_the_voices_accent_setting(tmp_path, accent, flagged):
+    voice = make_segmented_voice(tmp_path)
+    voice.set_accent(accent)
+    dataset = Dataset.open(voice)
+    segment = dataset.segments[0]
+    # recognition heard the speaker's "mornin'"; the person types the standard word
+    dataset.update_text(segment.id, "the lake was calm that mornin")
+    dataset.update_text(segment.id, PHRASES[0])  # heard text stays what was heard
+    reread = saved(dataset).segment(segment.id)
+    assert reread.text == PHRASES[0] and reread.kept
+    assert (QualityFlag.PRONUNCIATION in reread.flags) is False  # same words as heard
+    heard = "the lake was calm that mornin"
+    dataset.index.segments[0].heard_text = heard  # as if recognition had heard this
+    from voicestudio.project.atomic import atomic_write_json
+    atomic_write_json(dataset.index_path, dataset.index.to_json())
+    dataset.update_text(segment.id, PHRASES[0])
+    reread = saved(dataset).segment(segment.id)
+    assert (QualityFlag.PRONUNCIATION in reread.flags) is flagged
+    assert reread.kept and reread.text == PHRASES[0]  # kept with the standard text
+    # a recogniser's wrong word corrected by the person is not the speaker's accent
+    dataset.index = saved(dataset).index
+    dataset.index.segments[1].heard_text = "grandfather sold us to the island"
+    atomic_write_json(dataset.index_path, dataset.index.to_json())
+    dataset.update_text(dataset.segments[1].id, PHRASES[1])
+    assert QualityFlag.PRONUNCIATION not in saved(dataset).segments[1].flags

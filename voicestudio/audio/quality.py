@@ -45,6 +45,8 @@ class QualityFlag(StrEnum):
     TOO_LONG = "too_long"
     UNSURE_TRANSCRIPT = "unsure_transcript"
     OTHER_SPEAKER = "other_speaker"
+    # Set by the transcript check, not by the audio: see training.dataset.update_text.
+    PRONUNCIATION = "pronunciation"
 
 
 FLAG_MESSAGES = {
@@ -55,6 +57,9 @@ FLAG_MESSAGES = {
     QualityFlag.TOO_LONG: "Very long: over 15 seconds. Consider splitting it.",
     QualityFlag.UNSURE_TRANSCRIPT: "The text may be wrong. Please listen and check it.",
     QualityFlag.OTHER_SPEAKER: "This may be a different person speaking.",
+    QualityFlag.PRONUNCIATION: (
+        "A word is said differently from the standard pronunciation. Leave it out if the "
+        "voice should learn the standard way."),
 }
 
 

@@ -233,6 +233,7 @@ def _add_one(
                                     transcript.confidence, None),
                 # Nothing to read: the person must type the text before it can train.
                 kept=bool(text),
+                heard_text=text,
             ))
         tracker.report(1.0, f"{path.name}: {len(segments)} segments")
         take = TakeRecord(

@@ -99,6 +99,9 @@ class SegmentRecord:
     deleted: bool = False
     # A person's answer to "is this someone else speaking?"; None leaves it to the check.
     other_speaker_mark: bool | None = None
+    # What speech recognition heard, kept when a person corrects the text: where the two
+    # differ only in how words are said, the voice's accent setting decides (update_text).
+    heard_text: str | None = None
 
     @property
     def start_seconds(self) -> float:
@@ -346,6 +349,8 @@ class Dataset:
             raise UserInputError(f"Unsupported language {lang}; choose zh or en.")
         text = " ".join(text.split())
 
+        accent = self.voice.manifest.accent
+
         def edit(segment: SegmentRecord) -> None:
             if text != segment.text:
                 segment.words = []  # the timings described the old words
@@ -353,6 +358,7 @@ class Dataset:
             segment.lang = lang or segment.lang
             segment.text_checked = True
             segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
+            segment.flags = accent_flags(segment, accent)
 
         return self._edit_one(segment_id, edit)
 
@@ -539,6 +545,7 @@ class Dataset:
                               record.speaker_similarity)
         record.flags = speaker_flags(flags, record.speaker_similarity,
                                       record.other_speaker_mark)
+        record.flags = accent_flags(record, self.voice.manifest.accent)
         return record
 
     def _write_cut(self, record: SegmentRecord, take_samples: np.ndarray, name: str) -> np.ndarray:
@@ -615,6 +622,28 @@ class SegmentChange:
 
     def inverse(self) -> SegmentChange:
         return SegmentChange(self.after, self.before)
+
+
+def accent_flags(segment: SegmentRecord, accent: str) -> list[str]:
+    """The segment's flags with the pronunciation flag the voice's accent setting gives.
+
+    When the text a person confirmed and what recognition heard differ in how a word is
+    said (the same word recognisably, or for Mandarin the same syllable with another tone,
+    initial or final), "keep the way they speak" keeps the segment with the standard text
+    unflagged — the voice learns the accent — and "standard pronunciation" flags it. Other
+    differences are the recogniser's mistakes the person just corrected, not the speaker's.
+    """
+    from voicestudio.project.voice import ACCENT_STANDARD
+    from voicestudio.text.prompt_match import WordDifference, compare_reading
+
+    flag = str(QualityFlag.PRONUNCIATION)
+    rest = [f for f in segment.flags if f != flag]
+    if accent != ACCENT_STANDARD or not segment.heard_text or not segment.text:
+        return rest
+    differences = compare_reading(segment.text, segment.heard_text, segment.lang)
+    if any(d.kind == WordDifference.ACCENT for d in differences):
+        return rest + [flag]
+    return rest
 
 
 def speaker_flags(flags: list[str], similarity: float | None, mark: bool | None) -> list[str]:

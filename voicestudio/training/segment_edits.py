@@ -41,11 +41,14 @@ def split_record(
         second_text = join_words([w.text for w in second_words], segment.lang)
     else:
         first_text, second_text = segment.text, ""
+    heard = segment.words and segment.heard_text is not None
     first = replace(segment, end_sample=at_sample, text=first_text, words=first_words,
-                    text_checked=False, kept=segment.kept and bool(first_text))
+                    text_checked=False, kept=segment.kept and bool(first_text),
+                    heard_text=first_text if heard else None)
     second = replace(segment, id=second_id, start_sample=at_sample, text=second_text,
                      words=second_words, text_checked=False,
-                     kept=segment.kept and bool(second_text))
+                     kept=segment.kept and bool(second_text),
+                     heard_text=second_text if heard else None)
     return first, second
 
 
@@ -75,4 +78,7 @@ def merge_records(first: SegmentRecord, second: SegmentRecord) -> SegmentRecord:
         other_speaker_mark=any(marks) if marks else None,
         kept=first.kept and second.kept,
         text_checked=first.text_checked and second.text_checked,
+        heard_text=(join_words([first.heard_text, second.heard_text], first.lang)
+                    if first.heard_text is not None and second.heard_text is not None
+                    else None),
     )
