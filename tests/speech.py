@@ -147,10 +147,6 @@ def transcript_words(text: str) -> list[str]:
 
 def word_error_rate(reference: str, hypothesis: str) -> float:
     """Word-level edit distance over the reference length: how far a transcript is off."""
-    ref, hyp = transcript_words(reference), transcript_words(hypothesis)
-    row = list(range(len(hyp) + 1))
-    for i, r in enumerate(ref, 1):
-        prev, row[0] = row[0], i
-        for j, h in enumerate(hyp, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (r != h))
-    return row[-1] / max(1, len(ref))
+    from voicestudio.services.checkpoint_scoring import edit_distance_rate
+
+    return edit_distance_rate(transcript_words(reference), transcript_words(hypothesis))

@@ -6,6 +6,7 @@ import gc
 import logging
 import sys
 
+import pytest
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer
 from PySide6.QtWidgets import QAbstractButton, QApplication, QLabel
 
@@ -38,7 +39,7 @@ def test_navigation_between_pages(window, qtbot):
 
 
 def test_pages_not_landed_are_greyed_and_cannot_be_entered(window, qtbot):
-    assert set(PLANNED) == {"record", "train", "narrate"}
+    assert set(PLANNED) <= {"record", "edit", "narrate"}  # pages land one by one
     for key in PLANNED:
         button = window.nav_button(key)
         assert not button.isEnabled()
@@ -49,9 +50,10 @@ def test_pages_not_landed_are_greyed_and_cannot_be_entered(window, qtbot):
         assert window.current_page_key() == "voices"
 
 
+@pytest.mark.skipif(not PLANNED, reason="every page has landed")
 def test_a_planned_page_is_just_its_one_line(window):
-    spec = next(s for s in PAGES if s.key == "train")
-    page = window.page("train")
+    spec = next(s for s in PAGES if s.key == PLANNED[0])
+    page = window.page(spec.key)
     assert isinstance(page, PlannedPage)
     labels = page.findChildren(QLabel)
     assert [label.text() for label in labels] == [spec.summary]

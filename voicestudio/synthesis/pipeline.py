@@ -583,6 +583,17 @@ def get_synthesizer(files: ModelFiles, device: str = "auto") -> Synthesizer:
     return _cached_synthesizer(files, device)
 
 
+def release_synthesizers() -> None:
+    """Drop the warm synthesizers (before a training needs their memory); the next speak
+    loads its models again."""
+    import gc
+
+    _cached_synthesizer.cache_clear()
+    gc.collect()
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()
+
+
 def speak_to_file(
     files: ModelFiles,
     request: SynthesisRequest,

@@ -109,18 +109,21 @@ def write_tiny_s1(path: Path, seed: int = 0) -> None:
     save_s1_checkpoint(path, model, info="tiny-base")
 
 
-def write_tiny_s2_discriminator(path: Path, seed: int = 0, version: str = "v2") -> None:
-    """A random discriminator in the ``s2D*.pth`` layout (``{"weight": fp16 state dict}``).
+# The real discriminator is 47 M parameters and costs seconds per step on a CPU, more than the
+# tiny generator it judges; 16 times narrower (same periods, same key names), a demo training
+# through the Train page takes minutes. The loader reads the width from the file.
+TINY_DISCRIMINATOR_NARROW = 16
 
-    The multi-period discriminator has no size settings upstream (every channel count is
-    fixed), so this one is full size (about 93 MB; v2Pro's two extra periods make it 127 MB);
-    only its weights are random.
-    """
+
+def write_tiny_s2_discriminator(path: Path, seed: int = 0, version: str = "v2") -> None:
+    """A small random discriminator in the ``s2D*.pth`` layout (``{"weight": fp16 state
+    dict}``) with the published key names and the version's periods; ``load_discriminator``
+    reads it like a real one."""
     from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator, periods_for_version
 
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)
-        disc = MultiPeriodDiscriminator(periods_for_version(version))
+        disc = MultiPeriodDiscriminator(periods_for_version(version), TINY_DISCRIMINATOR_NARROW)
     weights = OrderedDict((k, v.detach().to(torch.float16)) for k, v in disc.state_dict().items())
     buffer = io.BytesIO()
     torch.save({"weight": weights}, buffer)

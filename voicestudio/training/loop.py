@@ -75,6 +75,8 @@ class TrainingProgress:
     fraction: float  # of the whole run, 0..1
     eta_seconds: float | None
     message: str
+    # A checkpoint's scores ("similarity", "wer", "value", "best": 1.0 or 0.0) with a notice.
+    scores: dict[str, float] = field(default_factory=dict)
 
 
 Reporter = Callable[[TrainingProgress], None]
@@ -93,6 +95,9 @@ class StageSchedule:
     # while a fast GPU run does not spend its time, and the disk, writing a gigabyte per
     # ten-second epoch. Cancelling always writes it.
     save_interval_s: float = 180.0
+    # Called with (epoch, step) after each official export; True ends the stage there (early
+    # stop: the checkpoint scores stopped improving).
+    after_export: Callable[[int, int], bool] | None = None
 
 
 def save_stage(trainer: StageTrainer, position: StagePosition, schedule: StageSchedule) -> None:
@@ -151,9 +156,11 @@ def run_stage(
     report: Callable[[StagePosition, dict[str, float], str], None],
     cancel: CancelToken,
 ) -> StagePosition:
-    """Train ``trainer`` from ``position`` to the end of ``schedule.epochs``."""
+    """Train ``trainer`` from ``position`` to the end of ``schedule.epochs``, or until
+    ``schedule.after_export`` asks to stop early."""
     last_save = time.monotonic()
-    while position.epoch <= schedule.epochs:
+    stop_early = False
+    while position.epoch <= schedule.epochs and not stop_early:
         epoch = position.epoch
         order = epoch_order(trainer.n_examples, epoch, schedule.seed)
         trainer.begin_epoch(epoch)
@@ -198,6 +205,8 @@ def run_stage(
                 position.batch_index = 0
                 if epoch % schedule.save_every == 0 or epoch == schedule.epochs:
                     trainer.export(schedule.export_path, epoch, position.step)
+                    if schedule.after_export is not None:
+                        stop_early = schedule.after_export(epoch, position.step)
             if time.monotonic() - last_save >= schedule.save_interval_s:
                 save_stage(trainer, position, schedule)
                 last_save = time.monotonic()

@@ -59,14 +59,22 @@ from voicestudio.training.presets import (
     default_batch_size,
     get_preset,
 )
+from voicestudio.training.run_files import (
+    DATASET_FILE,
+    LOSSES_FILE,
+    PLAN_FILE,
+    S1_EXPORT,
+    S2_EXPORT,
+    STATE_DIR,
+    read_loss_history,
+    unfinished_runs,
+)
 from voicestudio.training.s1 import S1FineTuner
 from voicestudio.training.s2 import S2FineTuner, spectrogram_config
+from voicestudio.training.scoring import CheckpointScorer, CheckpointSelector, held_out_ids
 from voicestudio.training.state import load_training_state, remove_stale_temporaries
 
-S2_EXPORT, S1_EXPORT = "s2.pth", "s1.ckpt"
-LOSSES_FILE = "{stage}_losses.json"
 STATE_SAVE_INTERVAL_S = 180.0  # full training state at most this often (and on cancel)
-STATE_DIR, PLAN_FILE, DATASET_FILE = "state", "plan.json", "dataset.json"
 STAGE_LABELS = {"s2": "Voice model (S2)", "s1": "Text model (S1)"}
 # Time of an S1 step (default batch) relative to an S2 step, for the progress bar and the ETA
 # before S1 has been timed: 66.5 s vs 93.2 s with full-size models on a 2-core CPU
@@ -87,6 +95,8 @@ class TrainingPlan:
     save_every_epoch: int = 4  # official exports every N epochs (and after the last)
     s1_lora_rank: int = 0  # 0: full fine-tune of S1; >0: LoRA adapters of this rank, merged
     seed: int = 1234
+    early_stop: bool = True  # end a stage when its checkpoint scores stop improving
+    patience: int = 2  # ... for this many scored checkpoints in a row
 
     def resolved(self, device: torch.device) -> TrainingPlan:
         """A copy with every None filled in and every number checked."""
@@ -171,26 +181,12 @@ class TrainingRun:
     @staticmethod
     def unfinished(voice: Voice) -> list[str]:
         """Version ids of runs that were started and not finished, oldest first."""
-        models_dir = voice.folder / "models"
-        if not models_dir.is_dir():
-            return []
-        finished = {m.version_id for m in voice.manifest.models}
-        return sorted(
-            p.name for p in models_dir.iterdir()
-            if (p / STATE_DIR / PLAN_FILE).is_file() and p.name not in finished
-        )
+        return unfinished_runs(voice)
 
     def loss_history(self) -> dict[str, list[dict[str, float]]]:
         """Losses of every step saved so far, per stage ("s2", "s1"), for redrawing the loss
         curves of a resumed or finished run (kept next to the exports)."""
-        history = {}
-        for stage in ("s2", "s1"):
-            path = self.folder / LOSSES_FILE.format(stage=stage)
-            try:
-                history[stage] = json.loads(path.read_text(encoding="utf-8"))
-            except (OSError, ValueError):
-                history[stage] = []
-        return history
+        return read_loss_history(self.folder)
 
     @property
     def folder(self) -> Path:
@@ -207,19 +203,25 @@ class TrainingRun:
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
         on_update: Reporter | None = None,
+        scorer: CheckpointScorer | None = None,
     ) -> ModelVersion:
         """Train both stages (skipping what an earlier session finished) and register the
         result. Raises JobCancelled after saving, TrainingDataError for an unusable dataset,
         MissingModelError without base models. The voice is locked meanwhile: it cannot be
-        renamed, deleted or trained twice at once."""
+        renamed, deleted or trained twice at once.
+
+        With a ``scorer``, a few segments are held out of training and every saved
+        checkpoint is scored on them (``training.scoring``): each stage ends with its best
+        checkpoint, and early when the scores stop improving (``plan.early_stop``)."""
         with voice_lock(self.voice, "training"):
-            return self._run(progress, cancel, on_update)
+            return self._run(progress, cancel, on_update, scorer)
 
     def _run(
         self,
         progress: ProgressCallback | None,
         cancel: CancelToken | None,
         on_update: Reporter | None,
+        scorer: CheckpointScorer | None,
     ) -> ModelVersion:
         progress = progress or ignore_progress
         cancel = cancel or CancelToken()
@@ -229,13 +231,19 @@ class TrainingRun:
 
         # Check the whole dataset before minutes of S2 training, so an S1 problem shows now.
         features = load_segment_features(self.voice.folder)
+        dataset_id = fingerprint(*(f"{f.segment_id}:{f.fingerprint}" for f in features))
+        held = set(held_out_ids([f.segment_id for f in features])) if scorer else set()
+        if not held:
+            scorer = None  # too few segments to spare any: the last checkpoint is kept
+        else:
+            scorer.prepare(self.voice.folder, [f for f in features if f.segment_id in held])
+            features = [f for f in features if f.segment_id not in held]
         base_s2 = self.base_models.s2()
         s2_data = s2_examples(
             self.voice.folder, features, spectrogram_config(base_s2.generator),
             base_s2.generator.config.segment_frames,
         )
         s1_data = s1_examples(features)
-        dataset_id = fingerprint(*(f"{f.segment_id}:{f.fingerprint}" for f in features))
         del features
 
         self.state_dir.mkdir(parents=True, exist_ok=True)
@@ -250,7 +258,8 @@ class TrainingRun:
         if not self._stage_finished("s2"):
             s2 = S2FineTuner(base_s2.generator, self.base_models.discriminator(), s2_data,
                              device, base_s2.hparams, use_amp)
-            self._run_stage(s2, plan.s2_epochs, plan.s2_batch_size, plan, reporter, cancel)
+            self._run_stage(s2, plan.s2_epochs, plan.s2_batch_size, plan, reporter, cancel,
+                            scorer)
             del s2
         sample_rate = base_s2.generator.config.sampling_rate
         del base_s2
@@ -261,7 +270,8 @@ class TrainingRun:
             s1 = S1FineTuner(base_s1.model, s1_data, device, base_s1.upstream_config, use_amp,
                              plan.s1_lora_rank)
             del base_s1
-            self._run_stage(s1, plan.s1_epochs, plan.s1_batch_size, plan, reporter, cancel)
+            self._run_stage(s1, plan.s1_epochs, plan.s1_batch_size, plan, reporter, cancel,
+                            scorer)
             del s1
             release_accelerator_memory()
         seconds = sum(len(e.wav) for e in s2_data) / sample_rate
@@ -291,21 +301,47 @@ class TrainingRun:
     def _run_stage(
         self, trainer: StageTrainer, epochs: int | None, batch_size: int | None,
         plan: TrainingPlan, reporter: _RunReporter, cancel: CancelToken,
+        scorer: CheckpointScorer | None,
     ) -> None:
         assert epochs is not None and batch_size is not None
-        export = S2_EXPORT if trainer.name == "s2" else S1_EXPORT
+        stage = trainer.name
+        export = self.folder / (S2_EXPORT if stage == "s2" else S1_EXPORT)
+        selector = CheckpointSelector(self.folder, stage, export, plan.patience,
+                                      plan.early_stop)
+
+        def after_export(epoch: int, step: int) -> bool:
+            if scorer is None:
+                return False
+            reporter.notice(f"Listening to the {STAGE_LABELS[stage].lower()} after epoch "
+                            f"{epoch}…")
+            s2_path = export if stage == "s2" else self.folder / S2_EXPORT
+            score = scorer.score(stage, epoch, s2_path, export if stage == "s1" else None)
+            record, stop = selector.consider(epoch, step, score)
+            verdict = "best so far" if record.best else "not better"
+            reporter.notice(
+                f"{STAGE_LABELS[stage]} epoch {epoch}: sounds {record.similarity:.0%} like "
+                f"the person, {record.wer:.0%} of words misheard ({verdict}).",
+                {"similarity": record.similarity, "wer": record.wer, "value": record.value,
+                 "best": float(record.best), "step": float(step)})
+            if stop and epoch < epochs:
+                reporter.notice(f"{STAGE_LABELS[stage]}: no better for {plan.patience} "
+                                "checks, so this stage stops early with its best version.")
+                return True
+            return False
+
         schedule = StageSchedule(epochs, plan.seed, plan.save_every_epoch,
-                                 self.state_dir / f"{trainer.name}.pt", self.folder / export,
-                                 self.folder / LOSSES_FILE.format(stage=trainer.name),
-                                 STATE_SAVE_INTERVAL_S)
+                                 self.state_dir / f"{stage}.pt", export,
+                                 self.folder / LOSSES_FILE.format(stage=stage),
+                                 STATE_SAVE_INTERVAL_S, after_export)
         if schedule.state_path.is_file():
             position = restore_stage(trainer, load_training_state(schedule.state_path))
         else:
             torch.manual_seed(plan.seed)
             position = StagePosition(batch_size=batch_size)
-        reporter.enter(trainer.name, position)
+        reporter.enter(stage, position)
         run_stage(trainer, schedule, position, reporter.step, cancel)
-        atomic_write_json(self.state_dir / f"{trainer.name}.done", {"steps": position.step})
+        selector.finish()
+        atomic_write_json(self.state_dir / f"{stage}.done", {"steps": position.step})
 
     def _register(
         self, plan: TrainingPlan, seconds: float, n_clips: int, device_info: DeviceInfo
@@ -315,6 +351,9 @@ class TrainingRun:
             + (f" (LoRA rank {plan.s1_lora_rank})" if plan.s1_lora_rank else "")
             + f"; {n_clips} clips; trained on {device_info.label}"
         )
+        best = CheckpointSelector(self.folder, "s1", self.folder / S1_EXPORT, 0, False).best() \
+            or CheckpointSelector(self.folder, "s2", self.folder / S2_EXPORT, 0, False).best()
+        scores = {"similarity": best.similarity, "wer": best.wer} if best else {}
         version = ModelVersion(
             version_id=self.version_id,
             created=now_iso(),
@@ -323,6 +362,7 @@ class TrainingRun:
             s1_path=f"models/{self.version_id}/{S1_EXPORT}",
             s2_path=f"models/{self.version_id}/{S2_EXPORT}",
             notes=notes,
+            scores=scores,
         )
         voice = Voice.open(self.voice.folder)  # the manifest may have changed meanwhile
         voice.add_model_version(version)
@@ -345,10 +385,24 @@ class _RunReporter:
         self.on_update = on_update
         self.clock = EtaClock()
         self.stage = "s2"
+        self.position = StagePosition()
+        self.fraction = 0.0
 
     def enter(self, stage: str, position: StagePosition) -> None:
         self.stage = stage
+        self.position = position
         self.clock.rate(stage, position.step)
+
+    def notice(self, message: str, scores: dict[str, float] | None = None) -> None:
+        """A line for the log (a checkpoint's scores, an early stop) between steps."""
+        self.progress(Progress(self.fraction, message))
+        if self.on_update is not None:
+            position = self.position
+            self.on_update(TrainingProgress(
+                self.stage, min(position.epoch, self.epochs[self.stage]),
+                self.epochs[self.stage], position.step,
+                self._total(self.stage, position.batch_size), position.batch_size, {},
+                self.fraction, None, message, dict(scores or {})))
 
     def _total(self, stage: str, batch_size: int) -> int:
         return self.epochs[stage] * epoch_steps(self.items[stage], batch_size)
@@ -361,6 +415,7 @@ class _RunReporter:
         s2_share = self._s2_share()
         fraction = (s2_share * stage_fraction if stage == "s2"
                     else s2_share + (1 - s2_share) * stage_fraction)
+        self.fraction = fraction
         eta = self._eta(stage, position, stage_fraction)
         epoch = min(position.epoch, self.epochs[stage])
         message = notice or (

@@ -60,8 +60,8 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec(
         "train", "Train", SP.SP_ComputerIcon,
-        "Coming soon: teach VoiceStudio the voice in the background, with progress.",
-        None,
+        "Teach VoiceStudio the voice in the background, with progress; then hear it.",
+        "voicestudio.app.pages.train:TrainPage",
     ),
     PageSpec(
         "narrate", "Narrate", SP.SP_FileIcon,

@@ -49,16 +49,26 @@ def periods_for_version(version: str) -> tuple[int, ...]:
     return V2PRO_PERIODS if version in ("v2Pro", "v2ProPlus") else V2_PERIODS
 
 
-class ScaleDiscriminator(nn.Module):
-    """Judges the raw waveform with strided grouped 1-D convs (upstream `DiscriminatorS`)."""
+def _narrowed(channels: int, narrow: int) -> int:
+    """Channels of a layer in a discriminator ``narrow`` times thinner (the waveform's one
+    input channel stays one)."""
+    return max(1, channels // narrow)
 
-    def __init__(self) -> None:
+
+class ScaleDiscriminator(nn.Module):
+    """Judges the raw waveform with strided grouped 1-D convs (upstream `DiscriminatorS`).
+
+    ``narrow`` > 1 divides every channel count (and group count) by it: only the tiny test
+    and demo set uses that; every published file is ``narrow`` 1."""
+
+    def __init__(self, narrow: int = 1) -> None:
         super().__init__()
         self.convs = nn.ModuleList(
-            WeightNormConv1d(c_in, c_out, k, stride, padding=k // 2, groups=groups)
+            WeightNormConv1d(_narrowed(c_in, narrow), _narrowed(c_out, narrow), k, stride,
+                             padding=k // 2, groups=_narrowed(groups, narrow))
             for c_in, c_out, k, stride, groups in SCALE_LAYERS
         )
-        self.conv_post = WeightNormConv1d(1024, 1, 3, 1, padding=1)
+        self.conv_post = WeightNormConv1d(_narrowed(1024, narrow), 1, 3, 1, padding=1)
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         # x: (B, 1, T)
@@ -75,22 +85,23 @@ class PeriodDiscriminator(nn.Module):
     """Folds the waveform into (T / p, p) and convolves along time only, so each of the p
     columns is judged separately: this is what catches periodic (pitch) artefacts."""
 
-    def __init__(self, period: int) -> None:
+    def __init__(self, period: int, narrow: int = 1) -> None:
         super().__init__()
         self.period = period
         pad = (PERIOD_KERNEL // 2, 0)
-        n = len(PERIOD_CHANNELS) - 1
+        channels = [_narrowed(c, narrow) for c in PERIOD_CHANNELS]
+        n = len(channels) - 1
         self.convs = nn.ModuleList(
             WeightNormConv2d(
-                PERIOD_CHANNELS[i],
-                PERIOD_CHANNELS[i + 1],
+                channels[i],
+                channels[i + 1],
                 (PERIOD_KERNEL, 1),
                 (PERIOD_STRIDE if i < n - 1 else 1, 1),
                 padding=pad,
             )
             for i in range(n)
         )
-        self.conv_post = WeightNormConv2d(PERIOD_CHANNELS[-1], 1, (3, 1), 1, padding=(1, 0))
+        self.conv_post = WeightNormConv2d(channels[-1], 1, (3, 1), 1, padding=(1, 0))
 
     def forward(self, x: torch.Tensor) -> tuple[torch.Tensor, list[torch.Tensor]]:
         b, c, t = x.shape  # (B, 1, T)
@@ -111,11 +122,12 @@ class PeriodDiscriminator(nn.Module):
 class MultiPeriodDiscriminator(nn.Module):
     """One scale discriminator followed by one period discriminator per period."""
 
-    def __init__(self, periods: Sequence[int] = V2_PERIODS) -> None:
+    def __init__(self, periods: Sequence[int] = V2_PERIODS, narrow: int = 1) -> None:
         super().__init__()
         self.periods = tuple(periods)
+        self.narrow = narrow
         self.discriminators = nn.ModuleList(
-            [ScaleDiscriminator(), *(PeriodDiscriminator(p) for p in self.periods)]
+            [ScaleDiscriminator(narrow), *(PeriodDiscriminator(p, narrow) for p in self.periods)]
         )
 
     def forward(
@@ -142,7 +154,8 @@ def load_discriminator(path: Path) -> MultiPeriodDiscriminator:
     (``{"model": ...}``), every key and shape checked.
 
     The periods are not stored in the file; they follow from how many period discriminators it
-    has (v2: 2, 3, 5, 7, 11; v2Pro adds 17 and 23).
+    has (v2: 2, 3, 5, 7, 11; v2Pro adds 17 and 23). The width follows from the scale
+    discriminator's last layer (1024 channels in every published file; fewer in the tiny set).
     """
     obj = safe_load(path)
     weights = obj.get("weight", obj.get("model")) if isinstance(obj, Mapping) else None
@@ -154,7 +167,10 @@ def load_discriminator(path: Path) -> MultiPeriodDiscriminator:
     n_periods = len(indices) - 1
     if not 1 <= n_periods <= len(V2PRO_PERIODS):
         raise CorruptFileError(f"'{Path(path).name}' holds no usable discriminator.")
-    discriminator = MultiPeriodDiscriminator(V2PRO_PERIODS[:n_periods])
+    post = weights.get("discriminators.0.conv_post.weight_v")
+    width = int(post.shape[1]) if isinstance(post, torch.Tensor) and post.dim() == 3 else 1024
+    narrow = 1024 // width if 0 < width <= 1024 and 1024 % width == 0 else 1
+    discriminator = MultiPeriodDiscriminator(V2PRO_PERIODS[:n_periods], narrow)
     expected = discriminator.state_dict()
     wrong, extra = layout_mismatch(expected, weights)
     if wrong or extra:

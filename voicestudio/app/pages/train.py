@@ -1,0 +1,527 @@
+"""The Train page: one button from the voice's recordings to a voice you can hear.
+
+Top to bottom: whether the voice is ready (``services.training.check_readiness``, each
+problem with the button that fixes it), how long to train (a preset, and an "Advanced"
+fold-out with epochs, batch sizes, LoRA and device), the button, then what is happening:
+one bar with the time left for the whole run, live loss curves, a short log, Cancel and
+Resume. Under it the trained versions and a try-out of the voice.
+
+The work is ``services.training.train_voice`` in a :class:`JobRunner`; its per-step reports
+come from the worker thread through a signal (queued to the UI thread), never to widgets.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyqtgraph as pg
+from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtWidgets import (
+    QCheckBox,
+    QComboBox,
+    QFormLayout,
+    QFrame,
+    QHBoxLayout,
+    QLabel,
+    QMessageBox,
+    QPlainTextEdit,
+    QPushButton,
+    QScrollArea,
+    QSpinBox,
+    QToolButton,
+    QVBoxLayout,
+    QWidget,
+)
+
+from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.pages import page_spec
+from voicestudio.app.pages.base import BasePage
+from voicestudio.app.pages.try_voice import TryVoicePanel
+from voicestudio.app.state import AppState
+from voicestudio.app.widgets.progress import ProgressPanel
+from voicestudio.jobs import CancelToken, ProgressCallback
+from voicestudio.project.voice import Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
+from voicestudio.services.training import (
+    LOSS_CURVES,
+    LossCurves,
+    Readiness,
+    describe_version,
+    preset_choices,
+    unfinished_runs,
+)
+
+DEVICES = (("auto", "Automatic"), ("cuda", "NVIDIA GPU (CUDA)"), ("mps", "Apple GPU"),
+           ("cpu", "Processor (CPU)"))
+LOG_LINES = 200
+CURVE_COLOURS = ("#2f6fd6", "#d67a2f", "#2f9e5a")
+
+
+class _Relay(QObject):
+    """Carries the job's per-step reports from the worker thread to the UI thread."""
+
+    update = Signal(object)
+
+
+class TrainPage(BasePage):
+    """Train the open voice; see the module docstring for the layout."""
+
+    runner_started = Signal()  # a training (new or resumed) began
+
+    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+        super().__init__(state, parent)
+        self.voice: Voice | None = None
+        self.readiness: Readiness | None = None
+        self.check_runner: JobRunner | None = None
+        self.runner: JobRunner | None = None
+        self.curves = LossCurves()
+        self.last_version: Any = None
+        # Who judges the checkpoints: "listen" (speaker likeness + speech recogniser) or a
+        # CheckpointScorer (tests inject one).
+        self.scorer: Any = "listen"
+        self._relay = _Relay(self)
+        self._relay.update.connect(self._on_update)
+        self._last_epoch: tuple[str, int] | None = None
+
+        outer = self.page_layout(
+            "Train", "Teach VoiceStudio the voice from its recordings. It runs in the "
+            "background: you can use the other pages meanwhile, pause, and resume later.")
+        body = QWidget()
+        body.setObjectName("trainBody")
+        layout = QVBoxLayout(body)
+        layout.setContentsMargins(0, 0, 8, 0)
+        layout.setSpacing(12)
+        scroll = QScrollArea()
+        scroll.setWidget(body)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        scroll.setStyleSheet("QScrollArea, QWidget#trainBody { background: transparent; }")
+        outer.addWidget(scroll, 1)
+
+        # --- no voice open ---------------------------------------------------------------
+        self.no_voice = QWidget()
+        no_voice_row = QHBoxLayout(self.no_voice)
+        no_voice_row.setContentsMargins(0, 0, 0, 0)
+        no_voice_label = QLabel("Open a voice on the Voices page first.")
+        no_voice_label.setObjectName("emptyState")
+        open_voices = QPushButton("Open Voices")
+        open_voices.clicked.connect(lambda: self._show_page("voices"))
+        no_voice_row.addWidget(no_voice_label, 1)
+        no_voice_row.addWidget(open_voices)
+        layout.addWidget(self.no_voice)
+
+        self.content = QWidget()
+        content = QVBoxLayout(self.content)
+        content.setContentsMargins(0, 0, 0, 0)
+        content.setSpacing(12)
+        layout.addWidget(self.content)
+        layout.addStretch(1)
+
+        # --- readiness -------------------------------------------------------------------
+        ready_card, ready_layout = self._card("Is the voice ready?")
+        self.verdict_label = QLabel()
+        self.verdict_label.setWordWrap(True)
+        self.verdict_label.setObjectName("verdict")
+        self.facts_label = QLabel()
+        self.facts_label.setObjectName("hint")
+        self.facts_label.setWordWrap(True)
+        self.problems_box = QVBoxLayout()
+        self.problems_box.setSpacing(4)
+        self.recheck_button = QPushButton("Check again")
+        self.recheck_button.clicked.connect(self.check)
+        verdict_row = QHBoxLayout()
+        verdict_row.addWidget(self.verdict_label, 1)
+        verdict_row.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignTop)
+        ready_layout.addLayout(verdict_row)
+        ready_layout.addWidget(self.facts_label)
+        ready_layout.addLayout(self.problems_box)
+        content.addWidget(ready_card)
+
+        # --- what to train ---------------------------------------------------------------
+        plan_card, plan_layout = self._card("Training")
+        self.preset_combo = QComboBox()
+        for name, label, description in preset_choices():
+            self.preset_combo.addItem(label, name)
+            self.preset_combo.setItemData(self.preset_combo.count() - 1, description,
+                                          Qt.ItemDataRole.ToolTipRole)
+        self.preset_combo.currentIndexChanged.connect(self._preset_changed)
+        self.preset_info = QLabel()
+        self.preset_info.setObjectName("hint")
+        self.preset_info.setWordWrap(True)
+        self.train_button = QPushButton("Train this voice")
+        self.train_button.setObjectName("primary")
+        self.train_button.clicked.connect(self.train)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.setToolTip("Continue the paused training where it stopped.")
+        self.resume_button.clicked.connect(self.resume)
+        plan_row = QHBoxLayout()
+        plan_row.addWidget(QLabel("How long:"))
+        plan_row.addWidget(self.preset_combo, 1)
+        plan_row.addWidget(self.resume_button)
+        plan_row.addWidget(self.train_button)
+        plan_layout.addLayout(plan_row)
+        plan_layout.addWidget(self.preset_info)
+
+        self.advanced_button = QToolButton()
+        self.advanced_button.setText("Advanced")
+        self.advanced_button.setCheckable(True)
+        self.advanced_button.setArrowType(Qt.ArrowType.RightArrow)
+        self.advanced_button.setToolButtonStyle(Qt.ToolButtonStyle.ToolButtonTextBesideIcon)
+        self.advanced_button.toggled.connect(self._toggle_advanced)
+        plan_layout.addWidget(self.advanced_button)
+        self.advanced = QWidget()
+        form = QFormLayout(self.advanced)
+        form.setContentsMargins(18, 0, 0, 0)
+        self.s2_epochs = self._spin(1, 100, "Passes over the recordings for the voice model "
+                                    "(SoVITS, S2).")
+        self.s1_epochs = self._spin(1, 100, "Passes over the recordings for the text model "
+                                    "(GPT, S1).")
+        self.s2_batch = self._spin(0, 64, "Clips per step for the voice model; 0 chooses "
+                                   "from the device.", special="Automatic")
+        self.s1_batch = self._spin(0, 64, "Clips per step for the text model; 0 chooses from "
+                                   "the device.", special="Automatic")
+        self.lora_rank = self._spin(0, 128, "Train the text model through small LoRA adapters "
+                                    "of this rank (0: train all of it).", special="Off")
+        self.save_every = self._spin(1, 100, "Save, and listen to, the voice every this many "
+                                     "epochs.")
+        self.save_every.setValue(1)
+        self.device_combo = QComboBox()
+        for code, label in DEVICES:
+            self.device_combo.addItem(label, code)
+        self.early_stop = QCheckBox("Stop a stage early when the voice stops getting better")
+        self.early_stop.setChecked(True)
+        self.early_stop.setToolTip("After each saved epoch the voice is scored by listening "
+                                   "to it; the best version is kept either way.")
+        form.addRow("Voice model epochs:", self.s2_epochs)
+        form.addRow("Text model epochs:", self.s1_epochs)
+        form.addRow("Voice model batch:", self.s2_batch)
+        form.addRow("Text model batch:", self.s1_batch)
+        form.addRow("LoRA rank:", self.lora_rank)
+        form.addRow("Check every (epochs):", self.save_every)
+        form.addRow("Device:", self.device_combo)
+        form.addRow("", self.early_stop)
+        self.advanced.hide()
+        plan_layout.addWidget(self.advanced)
+        content.addWidget(plan_card)
+
+        # --- progress --------------------------------------------------------------------
+        self.run_card, run_layout = self._card("Progress")
+        self.progress = ProgressPanel()
+        run_layout.addWidget(self.progress)
+        plots = QHBoxLayout()
+        self.plots: dict[str, pg.PlotWidget] = {}
+        self.plot_items: dict[tuple[str, str], Any] = {}
+        for stage, (title, names) in LOSS_CURVES.items():
+            plot = pg.PlotWidget(background="w")
+            plot.setTitle(title, color="#1f2933", size="10pt")
+            plot.setLabel("bottom", "step")
+            plot.addLegend(offset=(-10, 10))
+            plot.setMinimumHeight(180)
+            plot.showGrid(x=True, y=True, alpha=0.2)
+            for colour, (key, label) in zip(CURVE_COLOURS, names, strict=False):
+                self.plot_items[(stage, key)] = plot.plot(
+                    [], [], pen=pg.mkPen(colour, width=2), name=label)
+            self.plots[stage] = plot
+            plots.addWidget(plot)
+        run_layout.addLayout(plots)
+        self.log = QPlainTextEdit()
+        self.log.setReadOnly(True)
+        self.log.setMaximumBlockCount(LOG_LINES)
+        self.log.setFixedHeight(96)
+        run_layout.addWidget(self.log)
+        self.result_label = QLabel()
+        self.result_label.setWordWrap(True)
+        self.result_label.setObjectName("dialogHeading")
+        run_layout.addWidget(self.result_label)
+        self.result_label.hide()
+        self.run_card.hide()
+        content.addWidget(self.run_card)
+
+        # --- versions and try-out --------------------------------------------------------
+        self.versions_card, versions_layout = self._card("Trained versions")
+        self.versions_label = QLabel()
+        self.versions_label.setWordWrap(True)
+        self.versions_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
+        versions_layout.addWidget(self.versions_label)
+        content.addWidget(self.versions_card)
+        self.try_panel = TryVoicePanel(state)
+        self.try_panel.setMinimumHeight(300)
+        content.addWidget(self.try_panel)
+
+        state.current_voice_changed.connect(self._voice_changed)
+        state.base_models_changed.connect(self.check)
+        state.settings_changed.connect(self._settings_changed)
+        self._preset_changed()
+        self._settings_changed()
+        self._voice_changed(state.current_voice)
+
+    # --- building blocks ------------------------------------------------------------------
+
+    @staticmethod
+    def _card(title: str) -> tuple[QFrame, QVBoxLayout]:
+        card = QFrame()
+        card.setObjectName("card")
+        layout = QVBoxLayout(card)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
+        heading = QLabel(title)
+        heading.setObjectName("dialogHeading")
+        layout.addWidget(heading)
+        return card, layout
+
+    @staticmethod
+    def _spin(low: int, high: int, tip: str, special: str = "") -> QSpinBox:
+        spin = QSpinBox()
+        spin.setRange(low, high)
+        spin.setToolTip(tip)
+        if special:
+            spin.setSpecialValueText(special)
+        return spin
+
+    def _show_page(self, key: str) -> None:
+        show_page = getattr(self.window(), "show_page", None)
+        if show_page is not None:
+            show_page(key)
+
+    # --- the open voice -------------------------------------------------------------------
+
+    def on_shown(self) -> None:
+        if not self.is_training:
+            self.check()
+
+    def _voice_changed(self, voice: Voice | None) -> None:
+        if self.is_training:
+            return  # the run keeps its voice; the page shows it until the run ends
+        same = (voice is not None and self.voice is not None
+                and voice.manifest.id == self.voice.manifest.id)
+        self.voice = voice
+        self.no_voice.setVisible(voice is None)
+        self.content.setVisible(voice is not None)
+        self.try_panel.set_voice(voice)
+        if not same:  # the same voice reloaded (renamed, retrained) keeps its last run shown
+            self.run_card.hide()
+            self.curves = LossCurves()
+            self._redraw()
+            self.log.clear()
+        self._show_versions()
+        self.check()
+
+    def _settings_changed(self) -> None:
+        device = self.state.settings.compute_device
+        self.device_combo.setCurrentIndex(max(self.device_combo.findData(device), 0))
+
+    def _preset_changed(self) -> None:
+        from voicestudio.training.presets import get_preset
+
+        name = self.preset_combo.currentData()
+        preset = get_preset(name)
+        self.s2_epochs.setValue(preset.s2_epochs)
+        self.s1_epochs.setValue(preset.s1_epochs)
+        tip = self.preset_combo.itemData(self.preset_combo.currentIndex(),
+                                         Qt.ItemDataRole.ToolTipRole)
+        self.preset_info.setText(str(tip or ""))
+
+    def _toggle_advanced(self, shown: bool) -> None:
+        self.advanced.setVisible(shown)
+        self.advanced_button.setArrowType(
+            Qt.ArrowType.DownArrow if shown else Qt.ArrowType.RightArrow)
+
+    # --- readiness ------------------------------------------------------------------------
+
+    def check(self) -> None:
+        """Check the open voice in the background (it reads the dataset and the device)."""
+        voice = self.voice
+        if voice is None or self.is_training:
+            return
+        data_dir, device = self.state.data_dir, self.device_combo.currentData()
+        self.verdict_label.setText("Checking the recordings…")
+        self.train_button.setEnabled(False)
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Readiness:
+            from voicestudio.services.training import check_readiness
+
+            return check_readiness(data_dir, Voice.open(voice.folder), device)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(lambda result, vid=voice.manifest.id: self._checked(vid, result))
+        runner.failed.connect(lambda message, _exc: self.verdict_label.setText(message))
+        self.check_runner = runner
+        runner.start()
+
+    def _checked(self, voice_id: str, readiness: Readiness) -> None:
+        if self.voice is None or self.voice.manifest.id != voice_id:
+            return
+        self.readiness = readiness
+        self.verdict_label.setText(readiness.headline)
+        self.verdict_label.setProperty("verdict", readiness.verdict)
+        facts = [f"{readiness.segments} segments, {readiness.speech_seconds:.0f} s of speech"]
+        if readiness.device_label:
+            facts.append(f"trains on: {readiness.device_label}")
+        self.facts_label.setText(" · ".join(facts) + "".join(
+            f"\n{note}" for note in readiness.notes))
+        while self.problems_box.count():
+            item = self.problems_box.takeAt(0)
+            widget = item.widget()
+            if widget is not None:
+                widget.deleteLater()
+        for problem in readiness.problems:
+            if problem.message == readiness.headline.removeprefix("Cannot start: "):
+                shown_text = "" if readiness.verdict != "blocked" else problem.message
+            else:
+                shown_text = problem.message
+            if not shown_text and not problem.fix_page:
+                continue
+            self.problems_box.addWidget(self._problem_row(shown_text, problem))
+        self._update_buttons()
+
+    def _problem_row(self, text: str, problem: Any) -> QWidget:
+        row = QWidget()
+        layout = QHBoxLayout(row)
+        layout.setContentsMargins(0, 0, 0, 0)
+        label = QLabel(("• " + text) if text else "")
+        label.setWordWrap(True)
+        label.setObjectName("fieldError" if problem.blocking else "hint")
+        layout.addWidget(label, 1)
+        if problem.fix_page and page_spec(problem.fix_page).available:
+            button = QPushButton(problem.fix_label or "Fix")
+            button.clicked.connect(lambda _c=False, key=problem.fix_page: self._show_page(key))
+            layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
+        return row
+
+    # --- training -------------------------------------------------------------------------
+
+    @property
+    def is_training(self) -> bool:
+        return self.runner is not None and self.runner.is_running
+
+    def _update_buttons(self) -> None:
+        training = self.is_training
+        ready = self.readiness is not None and self.readiness.can_start
+        busy = HEAVY_JOBS.running is not None and not training
+        self.train_button.setEnabled(ready and not training and not busy)
+        self.train_button.setToolTip(
+            HEAVY_JOBS.running.description + " is running." if busy and HEAVY_JOBS.running
+            else "")
+        pending = unfinished_runs(self.voice) if self.voice is not None else []
+        self.resume_button.setVisible(bool(pending) and not training)
+        self.resume_button.setEnabled(ready and not busy)
+        for widget in (self.preset_combo, self.advanced, self.recheck_button):
+            widget.setEnabled(not training)
+
+    def plan(self) -> Any:
+        """The TrainingPlan the controls describe."""
+        from voicestudio.training.run import TrainingPlan
+
+        return TrainingPlan(
+            preset=self.preset_combo.currentData(),
+            s2_epochs=self.s2_epochs.value(), s1_epochs=self.s1_epochs.value(),
+            device=self.device_combo.currentData(),
+            s2_batch_size=self.s2_batch.value() or None,
+            s1_batch_size=self.s1_batch.value() or None,
+            s1_lora_rank=self.lora_rank.value(), save_every_epoch=self.save_every.value(),
+            early_stop=self.early_stop.isChecked(),
+        )
+
+    def train(self) -> None:
+        self._start(resume=None)
+
+    def resume(self) -> None:
+        self._start(resume="latest")
+
+    def _start(self, resume: str | None) -> None:
+        if self.voice is None or self.is_training:
+            return
+        voice, data_dir, plan, scorer = self.voice, self.state.data_dir, self.plan(), self.scorer
+        relay = self._relay
+
+        def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
+            from voicestudio.services.training import train_voice
+
+            return train_voice(data_dir, Voice.open(voice.folder), plan, progress, cancel,
+                               relay.update.emit, resume=resume, scorer=scorer)
+
+        runner = JobRunner(job, self)
+        self.progress.attach(runner)
+        runner.finished.connect(self._trained)
+        runner.failed.connect(lambda message, _exc: self._log(f"Stopped: {message}"))
+        runner.cancelled.connect(lambda: self._log(
+            "Paused. Nothing was lost: press Resume to continue where it stopped."))
+        runner.ended.connect(self._ended)
+        self.runner = runner
+        if resume is None:
+            self.curves = LossCurves()
+        else:
+            self.curves = LossCurves.from_history(voice)
+        self._redraw()
+        self._last_epoch = None
+        self.result_label.hide()
+        self.run_card.show()
+        self._log("Resuming the paused training…" if resume else "Starting…")
+        runner.start()
+        self._update_buttons()
+        self.runner_started.emit()
+
+    def _on_update(self, update: Any) -> None:
+        self.curves.add(update)
+        self._redraw()
+        epoch = (update.stage, update.epoch)
+        if not update.losses:
+            self._log(update.message)  # a notice: out of memory, a score, an early stop
+        elif epoch != self._last_epoch:
+            self._last_epoch = epoch
+            self._log(update.message)
+
+    def _redraw(self) -> None:
+        for (stage, key), item in self.plot_items.items():
+            xs, ys = self.curves.series(stage, key)
+            item.setData(xs, ys)
+
+    def _log(self, line: str) -> None:
+        if line:
+            self.log.appendPlainText(line)
+
+    def _trained(self, version: Any) -> None:
+        self.last_version = version
+        text = describe_version(version)
+        self.result_label.setText(f"Done: {text}. It now speaks for the voice: try it below.")
+        self.result_label.show()
+        self._log(f"Finished: {text}")
+        if self.voice is not None:
+            self.voice = Voice.open(self.voice.folder)
+            self.try_panel.set_voice(self.voice)
+        self.state.reload_library()
+
+    def _ended(self) -> None:
+        self._show_versions()
+        self._update_buttons()
+        if self.state.current_voice is not None and (
+                self.voice is None
+                or self.state.current_voice.manifest.id != self.voice.manifest.id):
+            self._voice_changed(self.state.current_voice)  # another voice was opened meanwhile
+
+    def _show_versions(self) -> None:
+        voice = self.voice
+        versions = voice.manifest.models if voice is not None else []
+        self.versions_card.setVisible(bool(versions))
+        if voice is None or not versions:
+            return
+        active = voice.active_version()
+        lines = []
+        for version in reversed(versions):
+            mark = "▶ " if active is not None and version.version_id == active.version_id else ""
+            lines.append(mark + describe_version(version))
+        self.versions_label.setText("\n".join(lines))
+
+    def confirm_close(self) -> bool:
+        if not self.is_training:
+            return True
+        answer = QMessageBox.question(
+            self, "VoiceStudio",
+            "A voice is being trained. Pause it and quit? Nothing is lost: Resume on the "
+            "Train page continues where it stopped.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return False
+        assert self.runner is not None
+        self.runner.cancel()
+        self.runner.wait(60_000)  # the state is saved before the job ends
+        return True

@@ -1,0 +1,342 @@
+"""Training a voice, as the Train page and ``voicestudio train`` do it.
+
+Two use cases:
+
+* ``check_readiness``: before anyone waits hours, say in plain words whether the voice can
+  be trained (speech time, sound coverage, flagged segments, consent, base models, device,
+  free memory and disk), what would make it better, and which page fixes each problem;
+* ``train_voice``: the one job behind the "Train" button: claim the heavy-job slot, let the
+  warm synthesizers go, compute the missing training features, then fine-tune S2 and S1
+  (``training.run``), new or resumed, with one progress bar for the whole run.
+
+Torch is imported inside the functions, so pages can import this module on start-up.
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.hub import registry
+from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
+from voicestudio.project.voice import ModelVersion, Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
+
+if TYPE_CHECKING:
+    from voicestudio.training.base_models import BaseModels
+    from voicestudio.training.loop import Reporter
+    from voicestudio.training.run import TrainingPlan
+    from voicestudio.training.scoring import CheckpointScorer
+
+TRAINING_MODELS = ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
+# Below this there is too little speech to learn a voice from; from GOOD on, GPT-SoVITS
+# users get a recognisable voice (about a minute is what every guide asks for).
+MIN_SPEECH_SECONDS = 10.0
+GOOD_SPEECH_SECONDS = 60.0
+LOW_COVERAGE = 0.5  # under half the language's sounds heard: some words will sound foreign
+# A fine-tune holds the models, their gradients and optimiser states, and writes exports and
+# a resumable state: in multiples of the base models' size on disk (measured at full size:
+# about 3.5 GB of memory and 1.2 GB of state for 0.36 GB of base files).
+MEMORY_PER_MODEL_BYTE = 10
+DISK_PER_MODEL_BYTE = 4
+FEATURES_SHARE = 0.05  # of the whole run's progress bar: computing the training features
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing in the way of a good voice, with the page that fixes it."""
+
+    message: str
+    fix_page: str | None = None  # "record", "edit", "base_models", "settings", "voices"
+    fix_label: str = ""  # the button's words, e.g. "Record more"
+    blocking: bool = False  # True: training cannot start until it is fixed
+
+
+@dataclass(frozen=True)
+class Readiness:
+    verdict: str  # "ready", "short" (usable but could be better) or "blocked"
+    headline: str  # the plain verdict, e.g. "Ready to train."
+    problems: tuple[Problem, ...] = ()
+    speech_seconds: float = 0.0
+    segments: int = 0
+    device_label: str = ""
+    cpu_only: bool = True
+    notes: tuple[str, ...] = field(default=())  # facts worth knowing, not problems
+
+    @property
+    def can_start(self) -> bool:
+        return self.verdict != "blocked"
+
+
+def _seconds(value: float) -> str:
+    return f"{value:.0f} seconds" if value < 120 else f"{value / 60:.0f} minutes"
+
+
+def check_readiness(
+    data_dir: Path, voice: Voice, device: str = "auto",
+    available_memory: Callable[[], int] | None = None,
+) -> Readiness:
+    """Everything worth knowing before training ``voice`` on ``device`` (auto/cuda/mps/cpu)."""
+    from voicestudio.services.dataset import dataset_stats
+    from voicestudio.training.dataset import Dataset
+
+    problems: list[Problem] = []
+    stats = dataset_stats(Dataset.open(voice))
+    seconds = stats.speech_seconds
+    if seconds < MIN_SPEECH_SECONDS:
+        problems.append(Problem(
+            f"There is {_seconds(seconds)} of speech; training needs at least "
+            f"{MIN_SPEECH_SECONDS:.0f} seconds (about a minute gives a good voice).",
+            "record", "Record", blocking=True))
+    elif seconds < GOOD_SPEECH_SECONDS:
+        more = GOOD_SPEECH_SECONDS - seconds
+        problems.append(Problem(
+            f"Usable but short: record {_seconds(more)} more for better results.",
+            "record", "Record more"))
+    for coverage in stats.coverage:
+        if coverage.total and coverage.fraction < LOW_COVERAGE and seconds >= MIN_SPEECH_SECONDS:
+            problems.append(Problem(
+                f"The recordings hold {coverage.fraction:.0%} of the {coverage.lang} sounds; "
+                "words with the missing ones may sound less like the person.",
+                "record", "Record more"))
+    if stats.flagged:
+        problems.append(Problem(
+            f"{stats.flagged} segment{'s are' if stats.flagged != 1 else ' is'} flagged "
+            "(noise, clipping, another speaker or a doubtful transcript); check or exclude "
+            "them, or they are trained on as they are.", "edit", "Check segments"))
+    if voice.manifest.consent is None:
+        problems.append(Problem(
+            "No consent is recorded for this voice. Record the speaker's consent first: "
+            "only clone a voice whose owner agreed.", "record", "Record consent",
+            blocking=True))
+    missing = []
+    for spec_id in TRAINING_MODELS:
+        try:
+            registry.require(data_dir, spec_id)
+        except MissingModelError:
+            missing.append(spec_id)
+    if missing:
+        problems.append(Problem(
+            f"Base models needed for training are not installed ({', '.join(missing)}).",
+            "base_models", "Install base models", blocking=True))
+
+    label, cpu_only = _device(device, problems)
+    model_bytes = _base_model_bytes(data_dir) if not missing else 0
+    _check_room(voice.folder, model_bytes, problems, available_memory)
+    notes = []
+    if cpu_only and model_bytes > 100 * 2**20:
+        notes.append("This computer has no graphics card VoiceStudio can use, so training "
+                     "runs on the processor: it takes hours and may run overnight. You can "
+                     "use the computer meanwhile, and pause and resume at any time.")
+    blocking = [p for p in problems if p.blocking]
+    if blocking:
+        verdict, headline = "blocked", "Cannot start: " + blocking[0].message
+    elif any(p.fix_page == "record" for p in problems):
+        verdict, headline = "short", problems[0].message
+    else:
+        verdict, headline = "ready", "Ready to train."
+    return Readiness(verdict, headline, tuple(problems), seconds, stats.kept, label, cpu_only,
+                     tuple(notes))
+
+
+def _device(preference: str, problems: list[Problem]) -> tuple[str, bool]:
+    from voicestudio.models.devices import resolve_device
+
+    try:
+        info = resolve_device(preference)
+    except UserInputError as exc:
+        problems.append(Problem(str(exc), "settings", "Open Settings", blocking=True))
+        return "", True
+    return info.label, info.device.type == "cpu"
+
+
+def _base_model_bytes(data_dir: Path) -> int:
+    total = 0
+    for spec_id in ("s1-v2", "s2g-v2", "s2d-v2"):
+        try:
+            total += registry.require_file(data_dir, spec_id).stat().st_size
+        except (MissingModelError, OSError):
+            continue
+    return total
+
+
+def _check_room(
+    folder: Path, model_bytes: int, problems: list[Problem],
+    available_memory: Callable[[], int] | None,
+) -> None:
+    need_disk = DISK_PER_MODEL_BYTE * model_bytes
+    try:
+        free_disk = shutil.disk_usage(folder).free
+    except OSError:
+        free_disk = need_disk
+    if free_disk < need_disk:
+        problems.append(Problem(
+            f"The drive holding the voice has {free_disk / 2**30:.1f} GB free; training "
+            f"needs about {need_disk / 2**30:.1f} GB. Free some space first.", blocking=True))
+    need_memory = MEMORY_PER_MODEL_BYTE * model_bytes
+    free_memory = (available_memory or _available_memory)()
+    if free_memory < need_memory:
+        problems.append(Problem(
+            f"{free_memory / 2**30:.1f} GB of memory is free; training needs about "
+            f"{need_memory / 2**30:.1f} GB. Close other programs; it may otherwise be very "
+            "slow or stop."))
+
+
+def _available_memory() -> int:
+    import psutil
+
+    return int(psutil.virtual_memory().available)
+
+
+def release_warm_models() -> None:
+    """Let the synthesizers the Try panel or narration kept warm go before a training needs
+    the memory (they load again, in seconds, the next time someone speaks)."""
+    from voicestudio.synthesis.pipeline import release_synthesizers
+
+    release_synthesizers()
+
+
+def train_voice(
+    data_dir: Path,
+    voice: Voice,
+    plan: TrainingPlan | None = None,
+    progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
+    on_update: Reporter | None = None,
+    resume: str | None = None,
+    base_models: BaseModels | None = None,
+    scorer: CheckpointScorer | None | str = "listen",
+) -> ModelVersion:
+    """Build the missing features, then train (``resume``: the unfinished run's id, or
+    "latest"). One heavy job at a time; JobCancelled leaves a run ``resume`` continues.
+
+    ``scorer`` judges each saved checkpoint (``training.scoring``): "listen" is the real
+    one (``services.checkpoint_scoring``), None trains without scoring."""
+    from voicestudio.services.dataset import build_dataset
+    from voicestudio.training.run import TrainingPlan, TrainingRun
+
+    progress = progress or ignore_progress
+    cancel = cancel or CancelToken()
+    with HEAVY_JOBS.claim(f"Training “{voice.name}”", voice.manifest.id):
+        release_warm_models()
+        if resume:
+            run = TrainingRun.resume(voice, data_dir, None if resume == "latest" else resume,
+                                     base_models)
+        else:
+            run = TrainingRun.start(voice, plan or TrainingPlan(), data_dir, base_models)
+
+        def features_progress(p: Progress) -> None:
+            progress(Progress(FEATURES_SHARE * p.fraction, p.message or "Preparing the data"))
+
+        if not resume:  # a resumed run continues on the data it started with
+            build_dataset(data_dir, voice.name, run.plan.device, features_progress, cancel)
+
+        def training_progress(p: Progress) -> None:
+            progress(Progress(FEATURES_SHARE + (1 - FEATURES_SHARE) * p.fraction, p.message,
+                              p.eta_seconds))
+
+        if scorer == "listen":
+            from voicestudio.services.checkpoint_scoring import ListeningScorer
+
+            scorer = ListeningScorer(data_dir, run.plan.device, cancel)
+        return run.run(training_progress, cancel, on_update, scorer or None)
+
+
+# ------------------------------------------------------------------------------------------
+# What the Train page draws
+
+
+# stage -> (plot title, ((loss key, legend label), ...)); "scores" are the checkpoint checks.
+LOSS_CURVES: dict[str, tuple[str, tuple[tuple[str, str], ...]]] = {
+    "s2": ("Voice model (S2) losses", (("mel", "mel"), ("gen", "generator"),
+                                       ("d", "discriminator"))),
+    "s1": ("Text model (S1) loss", (("loss_per_token", "per token"),)),
+    "scores": ("Checkpoint checks", (("similarity", "sounds like them"),
+                                     ("wer", "words misheard"))),
+}
+
+
+class LossCurves:
+    """The points of the Train page's plots, gathered from the run's reports (plain Python,
+    so what the page draws is tested without Qt)."""
+
+    def __init__(self) -> None:
+        self._points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
+        self.checks = 0
+
+    def _append(self, stage: str, key: str, x: float, y: float) -> None:
+        xs, ys = self._points.setdefault((stage, key), ([], []))
+        xs.append(x)
+        ys.append(y)
+
+    def add(self, update: object) -> None:
+        """One ``TrainingProgress``: a step's losses, or a checkpoint's scores."""
+        stage = getattr(update, "stage", "")
+        losses = getattr(update, "losses", {}) or {}
+        for key, _label in LOSS_CURVES.get(stage, ("", ()))[1]:
+            if key in losses:
+                self._append(stage, key, float(update.step), float(losses[key]))
+        scores = getattr(update, "scores", {}) or {}
+        if "similarity" in scores:
+            self.checks += 1
+            for key in ("similarity", "wer"):
+                self._append("scores", key, float(self.checks), float(scores[key]))
+
+    def add_history(self, stage: str, history: list[dict[str, float]]) -> None:
+        for step, losses in enumerate(history, start=1):
+            for key, _label in LOSS_CURVES[stage][1]:
+                if key in losses:
+                    self._append(stage, key, float(step), float(losses[key]))
+
+    def series(self, stage: str, key: str) -> tuple[list[float], list[float]]:
+        xs, ys = self._points.get((stage, key), ([], []))
+        return list(xs), list(ys)
+
+    @classmethod
+    def from_history(cls, voice: Voice) -> LossCurves:
+        """The curves of the voice's latest paused run, as saved, to continue drawing on."""
+        from voicestudio.training.run_files import read_loss_history, read_scores
+
+        curves = cls()
+        pending = unfinished_runs(voice)
+        if not pending:
+            return curves
+        folder = voice.folder / "models" / pending[-1]
+        for stage, history in read_loss_history(folder).items():
+            curves.add_history(stage, history)
+        for record in read_scores(folder):
+            if isinstance(record, dict) and "similarity" in record and "wer" in record:
+                curves.checks += 1
+                curves._append("scores", "similarity", float(curves.checks),
+                               float(record["similarity"]))
+                curves._append("scores", "wer", float(curves.checks), float(record["wer"]))
+        return curves
+
+
+def unfinished_runs(voice: Voice) -> list[str]:
+    """Paused runs of ``voice`` that Resume would continue, oldest first (no torch)."""
+    from voicestudio.training.run_files import unfinished_runs as pending
+
+    return pending(voice)
+
+
+def describe_version(version: ModelVersion) -> str:
+    """One line a person can compare versions by."""
+    parts = [version.version_id, version.created[:10], f"preset {version.preset}",
+             f"{version.data_seconds:.0f} s of speech"]
+    if version.scores:
+        parts.append(f"sounds {version.scores.get('similarity', 0):.0%} like the person, "
+                     f"{version.scores.get('wer', 0):.0%} of words misheard")
+    return " · ".join(parts)
+
+
+def preset_choices() -> list[tuple[str, str, str]]:
+    """(name, label, description) of each preset, for the preset chooser."""
+    from voicestudio.training.presets import PRESETS
+
+    return [(p.name, f"{p.name.capitalize()} ({p.s2_epochs} + {p.s1_epochs} epochs)",
+             p.description[:1].upper() + p.description[1:] + ".") for p in PRESETS.values()]
