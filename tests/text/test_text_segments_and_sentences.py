@@ -32,7 +32,8 @@ def test_metric_units_after_numbers_stay_chinese():
     assert _runs("跑了5km，累了") == [("zh", "跑了5km，累了")]
     assert _runs("等了200ms。") == [("zh", "等了200ms。")]  # read 二百毫秒
     assert _runs("体温38.5°C，时速60 km/h") == [("zh", "体温38.5°C，时速60 km/h")]
-    assert _runs("5G手机") == [("en", "5G"), ("zh", "手机")]  # leading digits join the first run
+    assert _runs("5G手机") == [("zh", "5"), ("en", "G"), ("zh", "手机")]  # 五G手机
+    assert _runs("5 apples") == [("en", "5 apples")]  # English text keeps its numbers
 
 
 def test_numbers_and_money_in_a_mandarin_sentence_are_read_in_mandarin():

@@ -297,8 +297,8 @@ DEPARTURES: tuple[Departure, ...] = (
         lambda up, ours: "两" in up and ours == up.replace("两", "二"),
     ),
     Departure(
-        "upstream says 二 before measure words it does not list (2次 -> 二次)",
-        re.compile(r"(?<![\d.])2(?:次|遍|倍|种|样|份)"),
+        "upstream says 二 where speakers say 两 (2次 -> 二次, 2000人 -> 二千人)",
+        re.compile(r"(?<![\d.])2(?:次|遍|倍|种|样|份|\d{3}|\d{4}|\d{8})"),
         lambda up, ours: "二" in up and ours == up.replace("二", "两", 1),
     ),
     Departure(

@@ -29,6 +29,7 @@ _AMOUNT = re.compile(r"\d[\d,]*(\.\d+)?")
 _UNIT_RUN = re.compile(r"([A-Za-z]+(?:/[A-Za-z]+)?[23]?)(?![A-Za-z])")
 _NUMBER_BEFORE = re.compile(r"\d\s?°?\s?$")
 _TRAILING_NUMBER = re.compile(r"(?<![A-Za-z])[-+]?\d[\d,.:]*[%‰]?[\s,.;:!?，。；：！？、]*$")
+_LEADING_NUMBER = re.compile(r"\s*\d[\d,.]*")
 _SENTENCE_END = re.compile(r"[.!?。！？]")
 
 
@@ -122,11 +123,17 @@ def _place_money(text: str, runs: list[list]) -> None:
 
 def _numbers_read_in_mandarin(text: str, runs: list[list]) -> list[list]:
     """Move a number that ends an English run into the Chinese run after it (or, at the
-    end of the text, into Chinese when Chinese came before)."""
+    end of the text, into Chinese when Chinese came before); likewise a number that starts
+    the text before English and then Chinese ("5G手机" reads 五G)."""
     result: list[list] = []
     for position, run in enumerate(runs):
         lang, start, end = run
         following = runs[position + 1][0] if position + 1 < len(runs) else None
+        if lang == EN and position == 0 and following == ZH:
+            leading = _LEADING_NUMBER.match(text, start, end)
+            if leading and leading.end() < end:
+                result.append([ZH, start, leading.end()])
+                start = leading.end()
         in_chinese = following == ZH or (
             following is None and any(r[0] == ZH for r in runs[:position])
         )
@@ -135,7 +142,7 @@ def _numbers_read_in_mandarin(text: str, runs: list[list]) -> list[list]:
             result.append([EN, start, number.start()])
             result.append([ZH, number.start(), end])
         else:
-            result.append(list(run))
+            result.append([lang, start, end])
     return result
 
 

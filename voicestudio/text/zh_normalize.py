@@ -203,7 +203,8 @@ def _version(m: re.Match[str]) -> str:
 
 def _count(m: re.Match[str]) -> str:
     words = read_number(m.group(1))
-    words = "两" if words == "二" and m.group(3) not in _CALENDAR_COUNTERS else words
+    if m.group(3) not in _CALENDAR_COUNTERS and (words == "二" or _TWO_THOUSAND.match(words)):
+        words = "两" + words[1:]  # 两个, 两千人: what every speaker says
     approx = "多" if m.group(2) == "+" else (m.group(2) or "")
     return f"{words}{approx}{m.group(3)}"
 
@@ -234,7 +235,7 @@ def _money_words(amount: str) -> str:
     if "." in amount:
         amount = amount.rstrip("0").rstrip(".")
     words = read_number(amount)
-    return "两" + words[1:] if re.match("二[千万亿]", words) else words  # 两千, as said
+    return "两" + words[1:] if _TWO_THOUSAND.match(words) else words  # 两千, as said
 
 
 def _money(m: re.Match[str]) -> str:
@@ -266,6 +267,7 @@ def _clock_hour(m: re.Match[str]) -> str:
 
 
 # Counters after which 2 is 二, not 两: dates and ordinals (二月, 二日, 二世纪, 二年级).
+_TWO_THOUSAND = re.compile("二[千万亿]")
 _CALENDAR_COUNTERS = frozenset("月 日 世 代 号".split())
 _CURRENCY_WORDS = {"¥": "元", "￥": "元", "$": "美元", "€": "欧元", "£": "英镑", "₩": "韩元"}
 _AMOUNT = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
