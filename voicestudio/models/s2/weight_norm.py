@@ -34,13 +34,31 @@ class _WeightNorm:
         del self.weight
         self.weight_g = nn.Parameter(norm_except_dim0(v))
         self.weight_v = nn.Parameter(v.clone())
+        self._folded: tuple[tuple, torch.Tensor] | None = None
 
     def folded_weight(self) -> torch.Tensor:
         """The kernel the convolution applies: g * v / ||v||."""
         return self.weight_v * (self.weight_g / norm_except_dim0(self.weight_v))
 
+    def kernel(self) -> torch.Tensor:
+        """The folded kernel, computed once per weight state when no gradient is wanted.
+
+        Inference (every sentence of a narration) then convolves with a ready kernel instead
+        of re-normalising every weight on every call; training still folds per call so the
+        gradient reaches g and v. The key changes when the weights are loaded, moved or
+        trained in place, so a stale kernel is never used.
+        """
+        g, v = self.weight_g, self.weight_v
+        if torch.is_grad_enabled() and (g.requires_grad or v.requires_grad):
+            return self.folded_weight()
+        key = (g.data_ptr(), v.data_ptr(), g._version, v._version, v.dtype, v.device)
+        if self._folded is None or self._folded[0] != key:
+            with torch.no_grad():
+                self._folded = (key, self.folded_weight())
+        return self._folded[1]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(x, self.folded_weight(), self.bias)
+        return self._conv_forward(x, self.kernel(), self.bias)
 
 
 class WeightNormConv1d(_WeightNorm, nn.Conv1d):
@@ -57,7 +75,7 @@ class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv_transpose1d(
             x,
-            self.folded_weight(),
+            self.kernel(),
             self.bias,
             self.stride,
             self.padding,
