@@ -15,7 +15,10 @@ from __future__ import annotations
 
 import io
 import pickle
-from collections.abc import Callable, Iterable, Mapping
+import pickletools
+import re
+import zipfile
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -127,12 +130,12 @@ def safe_load(
     else:
         name, data = f"'{Path(source).name}'", read_model_bytes(source)
     data = restore_zip_magic(data)
+    allowed = [(HParams, UPSTREAM_HPARAMS_GLOBAL), *extra_globals]
     try:
-        allowed = [(HParams, UPSTREAM_HPARAMS_GLOBAL), *extra_globals]
         with torch.serialization.safe_globals(allowed):
             return torch.load(io.BytesIO(data), map_location=map_location, weights_only=True)
     except pickle.UnpicklingError as exc:
-        if _names_code(str(exc)):
+        if refused_globals(data, allowed):
             raise UnsafeModelFileError(
                 f"{name} contains instructions that could run code when opened, not just "
                 "model weights, so VoiceStudio refused to open it. Only use model files from "
@@ -147,11 +150,78 @@ def safe_load(
         ) from exc
 
 
-def _names_code(message: str) -> bool:
-    """Did the weights-only unpickler stop at a global it does not allow?"""
-    message = message.lower()
-    markers = ("global", "unrecognized function", "can only create", "can only build")
-    return any(marker in message for marker in markers)
+_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(\.[A-Za-z_][A-Za-z0-9_]*)*")
+_STRING_OPS = {"SHORT_BINUNICODE", "BINUNICODE", "BINUNICODE8", "UNICODE", "SHORT_BINSTRING",
+               "BINSTRING", "STRING"}
+
+
+def refused_globals(data: bytes, allowed: Iterable[Any] = ()) -> list[str]:
+    """The well-formed globals the checkpoint's pickle names that the loader would refuse.
+
+    This is what "could run code" means: the weights-only loader stopped at a global that
+    is not a tensor, container or allowed class. It is decided from the pickle's own opcodes,
+    never from the words of an exception, so a merely damaged file (whose bytes may spell
+    anything) is reported as damaged. Damage that breaks the opcode stream ends the scan.
+    """
+    permitted = set(_allowed_global_names(allowed))
+    refused = []
+    for stream in _pickle_streams(data):
+        try:
+            for name in _globals_in(stream):
+                module, _, attr = name.rpartition(".")
+                if name not in permitted and _NAME.fullmatch(module) and _NAME.fullmatch(attr):
+                    refused.append(name)
+        except (ValueError, IndexError, KeyError, TypeError, EOFError):
+            continue  # damaged opcodes: nothing after this point can be read as a global
+    return refused
+
+
+def _allowed_global_names(extra: Iterable[Any]) -> Iterator[str]:
+    from torch import _weights_only_unpickler as loader
+
+    yield from loader._get_allowed_globals()
+    for item in [*torch.serialization.get_safe_globals(), *extra]:
+        if isinstance(item, tuple):
+            yield item[1]
+        else:
+            yield f"{item.__module__}.{item.__qualname__}"
+
+
+def _pickle_streams(data: bytes) -> list[bytes]:
+    """The pickles of a checkpoint: ``*/data.pkl`` of the zip format, else the legacy file."""
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as archive:
+            return [archive.read(n) for n in archive.namelist() if n.endswith("data.pkl")]
+    except (zipfile.BadZipFile, OSError, ValueError, EOFError, KeyError):
+        return [data]
+
+
+def _globals_in(stream: bytes) -> Iterator[str]:
+    """``module.name`` of each GLOBAL / STACK_GLOBAL, in order (the legacy format has several
+    pickles one after another)."""
+    source = io.BytesIO(stream)
+    while source.tell() < len(stream):
+        strings: list[str] = []
+        memo: dict[int, Any] = {}
+        last: Any = None
+        for opcode, arg, _ in pickletools.genops(source):
+            if opcode.name == "GLOBAL":
+                yield str(arg).replace(" ", ".", 1)
+            elif opcode.name == "STACK_GLOBAL" and len(strings) >= 2:
+                yield f"{strings[-2]}.{strings[-1]}"
+            if opcode.name in _STRING_OPS:
+                last = arg.decode("latin-1") if isinstance(arg, bytes) else str(arg)
+                strings.append(last)
+            elif opcode.name in ("BINPUT", "LONG_BINPUT", "PUT"):
+                memo[int(arg)] = last
+            elif opcode.name == "MEMOIZE":
+                memo[len(memo)] = last
+            elif opcode.name in ("BINGET", "LONG_BINGET", "GET"):
+                last = memo.get(int(arg))
+                if isinstance(last, str):
+                    strings.append(last)
+            else:
+                last = None  # what a PUT/MEMOIZE now stores is not a string
 
 
 class _UpstreamNamePickler(pickle._Pickler):  # type: ignore[name-defined]
