@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from voicestudio.errors import CorruptFileError, NotFoundError, VoiceStudioError
+from voicestudio.errors import CorruptFileError, NotFoundError
 from voicestudio.models.checkpoint_format import detect_checkpoint_version
 from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, save_s2_checkpoint
 from voicestudio.models.safe_pickle import (
