@@ -66,7 +66,7 @@ _WORDS = {
 _WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\.(\s*$|\s+(?=[A-Z]))?")
 _LATIN = {"e.g.": "for example", "i.e.": "that is", "cf.": "compare"}
 _LATIN_RE = re.compile(r"(?i)\b(e\.\s?g\.|i\.\s?e\.|cf\.)")
-_NUMBER_SIGN = re.compile(r"\b[Nn]o\.\s?(?=\d)|#(?=\d)")
+_NUMBER_SIGN = re.compile(r"\b[Nn]o\.\s?(?=\d)|(?<![\u4e00-\u9fff])#(?=\d)")
 # Month abbreviations before a day number: "Jan. 5th" reads "January fifth".
 _MONTH_NAMES = (
     "January", "February", "March", "April", "May", "June", "July", "August", "September",
@@ -130,10 +130,11 @@ _ARITHMETIC_OPERAND = (
 )
 _ARITHMETIC = re.compile(_ARITHMETIC_OPERAND + r"\s+([\+\-\×÷=])\s+" + _ARITHMETIC_OPERAND)
 _ARITHMETIC_WORDS = {"+": " plus ", "-": " minus ", "×": " times ", "÷": " divided by ",
-                     "=": " Equals "}
+                     "=": " equals "}
 # Telephone numbers are said digit by digit, group by group.
 _PHONE = re.compile(
-    r"(?<![\d-])(?:\+\d{1,3}[ -])?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-.]\d{4}(?![\d-])"
+    r"(?<![\d-])\+\d{1,3}(?:[ -]\d{2,4}){2,4}(?![\d-])"
+    r"|(?<![\d-])(?:\+\d{1,3}[ -])?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-.]\d{4}(?![\d-])"
     r"|(?<![\d-])\d{3}-\d{4}(?![\d-])"
 )
 _LONG_DIGITS = re.compile(r"(?<![\d.,])(?<!\d[.,])(?:0\d{2,}|\d{7,})(?![\d]|[.,]\d)")
@@ -150,7 +151,7 @@ _CURRENCY_CLASS = "".join(re.escape(c) for c in _CURRENCIES)
 _SCALE = r"(?:\s?(thousand|million|billion|trillion)\b|(k|K|m|M|mn|bn|b|tn)\b)"
 _MONEY_BEFORE = re.compile(rf"(-?)([{_CURRENCY_CLASS}])\s?({_NUM}){_SCALE}?")
 _MONEY_AFTER = re.compile(rf"(?<![A-Za-z0-9_.,])({_NUM})\s?([{_CURRENCY_CLASS}])")
-_PERCENT = re.compile(rf"(-?)({_NUM})((?:{_DASH})(?:{_NUM}))?\s?%")
+_PERCENT = re.compile(rf"(-?)({_NUM})((?:{_DASH})(?:{_NUM}))?\s?([%‰])")
 _TIME = re.compile(r"\b([01]?\d|2[0-3]):([0-5]\d)(?::([0-5]\d))?(?![\d:])( [AP] M)?")
 # What is left of "a:b" after clock times is a ratio or score: "3:1" reads "three to one".
 _RATIO = re.compile(r"\b(\d+):(\d+)\b")
@@ -206,7 +207,8 @@ _ORDINAL = re.compile(r"\b(\d+)(st|nd|rd|th)\b")
 _GROUPED = re.compile(r"\d{1,3}(?:,\d{3})+(?:\.\d+)?")
 _DECIMAL = re.compile(r"(\d*)\.(\d+)")
 _INTEGER = re.compile(r"\d+")
-_SYMBOL_WORDS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "×": " times "}
+_SYMBOL_WORDS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "×": " times ",
+                 "²": " squared", "³": " cubed"}
 _SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOL_WORDS))
 _SEPARATORS = re.compile(r"[()\[\]{}\"“”/\\*_<>|~^]")
 _PUNCT_CLASS = "".join(re.escape(p) for p in PUNCTUATION)
@@ -266,7 +268,8 @@ def _money_after(m: re.Match[str]) -> str:
 
 
 def _percent(m: re.Match[str]) -> str:
-    return _quantity(m.group(1), m.group(2), m.group(3))[0] + " percent"
+    per = " percent" if m.group(4) == "%" else " per mille"
+    return _quantity(m.group(1), m.group(2), m.group(3))[0] + per
 
 
 def _clock(m: re.Match[str]) -> str:

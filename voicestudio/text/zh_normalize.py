@@ -172,7 +172,8 @@ def _fraction(m: re.Match[str]) -> str:
 
 
 def _percentage(m: re.Match[str]) -> str:
-    return f"{'负' if m.group(1) else ''}百分之{read_number(m.group(2))}"
+    per = "百分之" if m.group(4) == "%" else "千分之"
+    return f"{'负' if m.group(1) else ''}{per}{read_number(m.group(2))}"
 
 
 def _mobile(m: re.Match[str]) -> str:
@@ -275,6 +276,7 @@ _GROUPED = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?"
 # Rules on the whole text, before it is cut at commas: "1,400,000" must stay one number.
 _TEXT_RULES: list[Rule] = [
     (re.compile(r"[−－﹣]"), lambda m: "-"),
+    (re.compile(r"[#＃](?=\d)"), lambda m: "第"),  # 排名#1 -> 排名第一
     (re.compile(r"(?<=\d)\s?[–—]\s?(?=\d)"), lambda m: "~"),
     (re.compile(rf"(-?)([¥￥$€£₩])\s?({_AMOUNT})(?:\s?[-~～到至]\s?({_AMOUNT}))?"
                 r"(万亿|亿|千万|百万|万|千|百)?(元|块|美元|欧元|英镑)?"), _money),
@@ -319,7 +321,7 @@ _PHONE_RULES: list[Rule] = [
 _NUMBER_RULES_AFTER_UNITS: list[Rule] = [
     (re.compile(r"[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]+"), _power),
     (re.compile(r"(-?)(\d+)/(\d+)"), _fraction),
-    (re.compile(r"(-?)(\d+(\.\d+)?)%"), _percentage),
+    (re.compile(r"(-?)(\d+(\.\d+)?)([%‰])"), _percentage),
     (re.compile(r"(?<![\d\+\-\×÷=])((-?)((\d+)(\.\d+)?))[-~]((-?)((\d+)(\.\d+)?))(?![\d\+\-\×÷=])"),
      _number_range),
     (re.compile(r"(-)(\d+)"), _negative),
