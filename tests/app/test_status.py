@@ -66,8 +66,6 @@ def test_the_status_bar_updates_when_models_change(registry_answer, qtbot):
 
 
 def test_the_real_device_check_names_this_machine(qtbot):
-    from voicestudio.models.devices import resolve_device
-
     state = AppState()
     bar = AppStatusBar(state)
     qtbot.addWidget(bar)
@@ -75,4 +73,13 @@ def test_the_real_device_check_names_this_machine(qtbot):
     assert bar.device_label.text() == "Device: checking…"
     assert bar.wait_for_device(60000)
     qtbot.waitUntil(lambda: "checking" not in bar.device_label.text(), timeout=10000)
-    assert bar.device_label.text() == f"Device: {resolve_device('auto').label}"
+    # The expectation comes from the machine, not from the code under test.
+    import torch
+
+    label = bar.device_label.text()
+    if torch.cuda.is_available():
+        assert torch.cuda.get_device_name(0) in label, label
+    elif torch.backends.mps.is_available():
+        assert "MPS" in label, label
+    else:
+        assert label == "Device: CPU"

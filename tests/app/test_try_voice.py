@@ -151,15 +151,44 @@ def test_missing_base_models_point_to_the_base_models_page(make_window, isolated
     assert panel.window().current_page_key() == "base_models"
 
 
-def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models):
+def test_a_trained_voice_speaks_with_its_latest_model(make_window, with_models, clips,
+                                                     monkeypatch, qtbot):
+    import shutil
+
+    from voicestudio.synthesis import pipeline
+
     voice = VoiceLibrary(with_models).create("Uncle Bo", ["en"])
+    version_dir = voice.folder / "models" / "v2"
+    version_dir.mkdir(parents=True)
+    # The tiny base S1/S2 stand in for a trained version: real files in the official format.
+    shutil.copy(with_models / "base-models" / "s1-v2" / "s1.ckpt", version_dir / "s1.ckpt")
+    shutil.copy(with_models / "base-models" / "s2g-v2" / "s2G.pth", version_dir / "s2G.pth")
     voice.add_model_version(ModelVersion("v2", "2026-05-01T10:00:00Z", "standard", 60.0,
                                          "models/v2/s1.ckpt", "models/v2/s2G.pth"))
+    used = []
+    real_get_synthesizer = pipeline.get_synthesizer
+
+    def recording_get_synthesizer(files, device="auto"):
+        used.append(files)
+        return real_get_synthesizer(files, device)
+
+    monkeypatch.setattr(pipeline, "get_synthesizer", recording_get_synthesizer)
     panel = panel_for(make_window, with_models)
     window = panel.window()
     window.page("voices").select_voice("Uncle Bo")
     assert panel.mode_label.text() == "Trained model v2"
     assert "trained model v2 from 2026-05-01" in panel.mode_label.toolTip()
+
+    choose_clip(panel, monkeypatch, qtbot, clips["good"])
+    panel.transcript_edit.setText("One two three, four five.")
+    qtbot.keyClicks(panel.text_edit, "Hello there.")
+    panel.speak_button.click()
+    with qtbot.waitSignal(panel.runner.finished, timeout=120_000) as finished:
+        pass
+    result = finished.args[0]
+    assert result.seconds > 0.3 and np.abs(result.audio).max() > 0  # it spoke
+    assert [(f.s1, f.s2) for f in used] == [(version_dir / "s1.ckpt", version_dir / "s2G.pth")]
+
     window.page("voices").select_voice("Grandma Rose")
     assert panel.mode_label.text() == "Not trained yet"
 

@@ -25,7 +25,7 @@ def story_voice(models_dir, make_voice, recordings, scripted) -> Voice:
 @pytest.fixture(scope="session")
 def with_bert(models_dir) -> None:
     """Add a tiny BERT to the shared data folder (only Mandarin segments need one)."""
-    tiny_models = pytest.importorskip("voicestudio.synthesis.tiny_models")
+    import voicestudio.synthesis.tiny_models as tiny_models
     if registry.model_state(models_dir, "bert").state != "tiny":
         with registry.staged_install(models_dir, "bert", "tiny") as folder:
             tiny_models.write_tiny_bert(folder)

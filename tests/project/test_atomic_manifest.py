@@ -57,17 +57,28 @@ def test_killed_writer_always_leaves_a_readable_manifest(voice, tmp_path):
             v.save()
         """
     )
-    for delay in (0.05, 0.13, 0.31, 0.47):
+    mid_write = 0  # kills that landed while a new manifest was half written
+    for attempt in range(40):
         proc = subprocess.Popen(
             [sys.executable, "-c", script], stdout=subprocess.PIPE, text=True,
             env={**os.environ, "PYTHONPATH": os.getcwd()},
         )
         assert proc.stdout.readline().strip() == "ready"
-        time.sleep(delay)
+        time.sleep(0.05 + 0.037 * (attempt % 7))
         proc.send_signal(signal.SIGKILL)
         proc.wait()
         reopened = Voice.open(voice.folder)
         assert reopened.name.startswith("Rose")
+        # A temporary beside the manifest means the kill came between creating the new file
+        # and renaming it into place: exactly the moment a non-atomic save would tear.
+        leftovers = list(voice.folder.glob(".voice.json.*.tmp"))
+        if leftovers:
+            mid_write += 1
+            for leftover in leftovers:
+                leftover.unlink()
+        if mid_write >= 3:
+            break
+    assert mid_write >= 3, "no kill landed in the middle of a save; the test proved nothing"
 
 
 def test_saved_files_get_normal_permissions(voice):

@@ -162,8 +162,9 @@ def test_out_of_memory_at_batch_one_is_a_message(tiny_voice: Voice, isolated_use
     monkeypatch.setattr(S2FineTuner, "train_step", always_oom)
     plan = TrainingPlan(s2_epochs=1, s1_epochs=1, device="cpu", s2_batch_size=1)
     run = TrainingRun.start(tiny_voice, plan, isolated_user_dirs, TinyBaseModels())
-    with pytest.raises(Exception, match="ran out of memory even with one clip"):
+    with pytest.raises(UserInputError, match="ran out of memory even with one clip") as caught:
         run.run()
+    assert "--device cpu" in str(caught.value)  # says what to do, not only what went wrong
 
 
 def test_empty_or_unusable_datasets_give_actionable_messages(isolated_user_dirs: Path) -> None:
