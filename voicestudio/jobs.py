@@ -86,6 +86,11 @@ class ProgressTracker:
     def step(self, done: int, total: int, message: str = "") -> None:
         self.report(done / total if total else 1.0, message)
 
+    def callback(self) -> ProgressCallback:
+        """A progress callback that reports into this tracker's range, for handing a stage
+        to a job function that takes ``progress`` rather than a tracker."""
+        return lambda p: self.report(p.fraction, p.message)
+
     def sub(self, start: float, end: float) -> ProgressTracker:
         """A tracker for a stage that covers [start, end] of this tracker's range."""
         span = self._end - self._start

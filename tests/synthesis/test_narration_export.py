@@ -26,6 +26,7 @@ PNG = bytes.fromhex("89504e470d0a1a0a0000000d49484452000000010000000108020000009
 def engine(tmp_path) -> NarrationEngine:
     voice = VoiceLibrary(tmp_path / "data").create("Reader", ["en"])
     project = create_narration(voice, "Small Book", "A. Author")
+    project.settings.seed = 7  # the stand-in's audio follows the seeds: same audio each run
     project.add_chapter("Chapter One", "The sun rose over the hills. Birds sang.\n\nIt was warm.")
     project.add_chapter("Chapter Two", "Night came slowly. The stars were out.")
     project.set_cover(PNG, ".png")

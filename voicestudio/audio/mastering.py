@@ -21,22 +21,14 @@ import numpy as np
 from scipy.ndimage import minimum_filter1d, uniform_filter1d
 from scipy.signal import resample_poly
 
+from voicestudio.audio.publishing import LoudnessRules
+
 FRAME_SECONDS = 0.02
 FLOOR_WINDOW_SECONDS = 0.5
 SPEECH_THRESHOLD_DBFS = -45.0  # a 20 ms frame above this is sound, below it room tone
 ROOM_TONE_DBFS = -72.0
 LIMITER_LOOKAHEAD_SECONDS = 0.005
 PEAK_MARGIN_DB = 1.0  # master this far under the ceiling: lossy encoders add overshoot
-
-
-@dataclass(frozen=True)
-class LoudnessRules:
-    rms_db: tuple[float, float] = (-23.0, -18.0)
-    peak_db: float = -3.0
-    noise_floor_db: float = -60.0
-    head_seconds: tuple[float, float] = (0.5, 1.0)
-    tail_seconds: tuple[float, float] = (1.0, 5.0)
-    max_minutes: float | None = 120.0
 
 
 @dataclass(frozen=True)

@@ -98,6 +98,7 @@ class NarrationProject:
     disclosure: str = DISCLOSURE
     chapters: list[Chapter] = field(default_factory=list)
     settings: NarrationSettings = field(default_factory=NarrationSettings)
+    source: str = ""  # fingerprint of the imported book file (re-running resumes it)
     id: str = field(default_factory=lambda: uuid.uuid4().hex)
     created: str = field(default_factory=now_iso)
     format_version: int = FORMAT_VERSION
@@ -155,7 +156,8 @@ class NarrationProject:
                 folder=folder, title=str(raw["title"]), author=str(raw.get("author", "")),
                 narrator=str(raw.get("narrator", "")), cover=str(raw.get("cover", "")),
                 disclosure=str(raw.get("disclosure", DISCLOSURE)), chapters=chapters,
-                settings=NarrationSettings(**raw.get("settings", {})), id=str(raw["id"]),
+                settings=NarrationSettings(**raw.get("settings", {})),
+                source=str(raw.get("source", "")), id=str(raw["id"]),
                 created=str(raw["created"]), format_version=int(raw["format_version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:

@@ -31,10 +31,14 @@ SILENCE_FLOOR_DBFS = -60.0
 LONGEST_INNER_SILENCE = 1.0  # seconds
 SECONDS_PER_SYLLABLE = (1 / 12, 1 / 1.5)  # faster than 12 or slower than 1.5 syllables/s
 DURATION_SLACK = 1.0  # seconds allowed on top of the slow bound (pauses at commas)
-SHORTEST_REPEAT = 0.3  # seconds: a repeated stretch shorter than this is not reported
+SHORTEST_REPEAT = 0.45  # seconds: a repeated stretch shorter than this is not reported
 REPEAT_SIMILARITY = 0.9
+REPEAT_SHARE = 0.8  # of the frames over the stretch must match (onsets may not)
+REPEAT_VOICED_SHARE = 0.5  # and at least this share must be sound, not shared silence
 MAX_WORD_ERROR_RATE = 0.25
-_SPEC_FFT = 512
+_SPEC_FFT = 1024  # 32 ms at 32 kHz: bins of ~31 Hz
+REPEAT_HOP_SECONDS = 0.01  # a repeat's true lag is within 5 ms of one tried
+SPECTRUM_TOP_HZ = 4000
 
 
 class Recogniser(Protocol):
@@ -104,18 +108,17 @@ def silence_problem(audio: np.ndarray, sample_rate: int) -> str:
 
 
 def _spectral_frames(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, np.ndarray]:
-    """(T, bands) standardised log band energies per 20 ms frame, and which frames are sound."""
-    hop = max(1, round(FRAME_SECONDS * sample_rate))
+    """(T, bins) standardised log spectra every 10 ms, and which frames are sound."""
+    hop = max(1, round(REPEAT_HOP_SECONDS * sample_rate))
     n = (audio.size - _SPEC_FFT) // hop + 1
     if n < 2:
         return np.zeros((0, 1)), np.zeros(0, dtype=bool)
     index = np.arange(_SPEC_FFT)[None, :] + hop * np.arange(n)[:, None]
     raw = audio[index].astype(np.float64)  # (T, 512)
-    power = np.abs(np.fft.rfft(raw * np.hanning(_SPEC_FFT)[None, :], axis=1)) ** 2  # (T, 257)
-    edges = np.unique(np.geomspace(2, power.shape[1], 33).astype(int))
-    bands = np.stack([power[:, a:b].sum(axis=1) for a, b in zip(edges[:-1], edges[1:],
-                                                                  strict=True)], axis=1)
-    logs = np.log(bands + 1e-10)
+    power = np.abs(np.fft.rfft(raw * np.hanning(_SPEC_FFT)[None, :], axis=1)) ** 2  # (T, FFT/2 + 1)
+    top = max(3, round(SPECTRUM_TOP_HZ * _SPEC_FFT / sample_rate))
+    # fine bins (~60 Hz) keep the harmonics: two different syllables differ in pitch
+    logs = np.log(power[:, 2:top] + 1e-10)
     logs -= logs.mean(axis=0, keepdims=True)
     logs /= np.linalg.norm(logs, axis=1, keepdims=True) + 1e-9
     levels = 10 * np.log10(np.maximum(np.mean(raw**2, axis=1), 1e-20))
@@ -123,21 +126,27 @@ def _spectral_frames(audio: np.ndarray, sample_rate: int) -> tuple[np.ndarray, n
 
 
 def repeat_problem(audio: np.ndarray, sample_rate: int) -> str:
-    """Whether a stretch of sound is immediately said again (a run of matching frames at a
-    fixed lag, as long as that lag)."""
+    """Whether a stretch of sound is immediately said again: at some lag, most frames over a
+    stretch as long as the lag match the frames one lag later (onsets may differ by the few
+    milliseconds the lag grid misses). Tuned to stay quiet on ordinary speech; a loop that
+    only resembles its first pass is left to the transcript check."""
     features, sound = _spectral_frames(audio, sample_rate)
-    shortest = max(2, round(SHORTEST_REPEAT / FRAME_SECONDS))
+    shortest = max(2, round(SHORTEST_REPEAT / REPEAT_HOP_SECONDS))
     total = features.shape[0]
     for lag in range(shortest, total // 2 + 1):
         similar = np.einsum("td,td->t", features[:-lag], features[lag:]) > REPEAT_SIMILARITY
         both_sound = sound[:-lag] & sound[lag:]
         # the gaps between syllables repeat too: silent in both places counts as matching
         matching = (similar & both_sound) | (~sound[:-lag] & ~sound[lag:])
-        run = voiced = 0
-        for same, heard in zip(matching, both_sound, strict=True):
-            run, voiced = (run + 1, voiced + int(heard)) if same else (0, 0)
-            if run >= max(shortest, int(0.8 * lag)) and voiced >= shortest:
-                return f"a stretch of {lag * FRAME_SECONDS:.1f} s is said twice in a row"
+        window = max(shortest, int(0.8 * lag))
+        if matching.size < window:
+            break
+        kernel = np.ones(window)
+        share = np.convolve(matching, kernel, "valid") / window
+        voiced = np.convolve(similar & both_sound, kernel, "valid") / window
+        if np.any((share >= REPEAT_SHARE) & (voiced >= REPEAT_VOICED_SHARE)):
+            return (f"a stretch of {lag * REPEAT_HOP_SECONDS:.1f} s is said twice in a "
+                    "row")
     return ""
 
 

@@ -26,49 +26,13 @@ import numpy as np
 import soundfile as sf
 
 from voicestudio.audio.decode import decode_file
-from voicestudio.audio.mastering import LoudnessRules, Measurement, check, master, measure
+from voicestudio.audio.mastering import Measurement, check, master, measure
+from voicestudio.audio.publishing import FORMATS, PRESETS, PublishingPreset
 from voicestudio.audio.resample import resample
 from voicestudio.errors import UserInputError
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.atomic import atomic_write_text, atomic_writer
 from voicestudio.synthesis.narration import ChapterAudio, NarrationEngine
-
-FORMATS = ("m4b", "mp3", "flac", "wav")
-
-
-@dataclass(frozen=True)
-class PublishingPreset:
-    key: str
-    name: str
-    format: str
-    sample_rate: int
-    bitrate_kbps: int  # lossy formats; constant bit rate
-    rules: LoudnessRules
-    credits: bool = False  # opening and closing credits as files of their own
-    policy: str = ""  # what the person must know before uploading synthetic narration
-
-
-ACX_POLICY = (
-    "ACX/Audible accepts synthetic narration only through its own invited virtual-voice "
-    "programme; an upload of a digital-voice narration outside it will be rejected. Use these "
-    "files for that programme or for a distributor that accepts digital narration.")
-DISCLOSURE_POLICY = (
-    "Distributors that accept digital narration ask you to say so: keep the 'narrated by a "
-    "digital voice' line in the description and metadata (it is already in every file).")
-
-PRESETS: dict[str, PublishingPreset] = {
-    preset.key: preset for preset in (
-        PublishingPreset("acx", "ACX / Audible", "mp3", 44100, 192, LoudnessRules(),
-                         policy=ACX_POLICY),
-        PublishingPreset("google", "Google Play Books", "mp3", 44100, 256,
-                         LoudnessRules(max_minutes=None), policy=DISCLOSURE_POLICY),
-        PublishingPreset("apple", "Apple Books", "m4b", 44100, 128,
-                         LoudnessRules(max_minutes=None), policy=DISCLOSURE_POLICY),
-        PublishingPreset("spotify", "Spotify / INaudio", "mp3", 44100, 192, LoudnessRules(),
-                         credits=True, policy=DISCLOSURE_POLICY + " INaudio wants the opening "
-                         "and closing credits as separate files."),
-    )
-}
 
 
 @dataclass
@@ -316,6 +280,20 @@ def _write_report(out_dir: Path, engine: NarrationEngine, preset: PublishingPres
     if preset is not None and preset.policy:
         lines.append(f"Before you upload: {preset.policy}")
     lines.append("")
+    lines.append("Sentence checks per chapter:")
+    counts = {}
+    for chapter in project.chapters:
+        plan = engine.plan(chapter)
+        states = [engine.state(plan, i).value for i in range(len(plan.records))]
+        counts[chapter.title] = {state: states.count(state) for state in sorted(set(states))}
+        flagged = [f"      - sentence {i + 1} “{plan.records[i].words}”: "
+                   + "; ".join(plan.records[i].take.problems)
+                   for i, state in enumerate(states) if state == "failed check"]
+        lines.append(f"  {chapter.title}: {len(states)} sentences, " + ", ".join(
+            f"{n} {state}" for state, n in counts[chapter.title].items()))
+        lines.extend(flagged)
+    lines.append("")
+    lines.append("Files:")
     for report in result.reports:
         m = report.measured
         verdict = "PASS" if report.passed else "FAIL"
@@ -329,6 +307,7 @@ def _write_report(out_dir: Path, engine: NarrationEngine, preset: PublishingPres
         lines.extend(f"      - {problem}" for problem in report.problems)
     raw = {"title": project.title, "preset": preset.key if preset else None, "format": fmt,
            "disclosure": project.disclosure, "policy": preset.policy if preset else "",
+           "chapters": counts,
            "files": [{**asdict(r), "passed": r.passed} for r in result.reports]}
     atomic_write_text(out_dir / "report.json", json.dumps(raw, indent=2, ensure_ascii=False))
     path = out_dir / "report.txt"
