@@ -105,3 +105,16 @@ def test_the_minority_speaker_is_flagged(vad):
     flagged = [QualityFlag.OTHER_SPEAKER in q.flags for q in qualities]
     expected = [voice == "espeak" for voice, _, _ in truth]
     assert flagged == expected, np.round(similarities, 3)
+
+
+def test_looping_or_wrong_script_transcripts_are_garbled():
+    from voicestudio.audio.quality import is_garbled_transcript
+
+    garbled = [("Get 1-2-1-2-1-2-1-2-1-2-1-2", "en"), ("Thank you. Thank you. Thank you.", "en"),
+               ("好好好好好好好好好", "zh"), ("Hello there my friend", "zh"),
+               ("今天天气很好", "en")]
+    fine = [("My grandfather planted this tree when he was young and strong.", "en"),
+            ("今天天气很好，我们一起去公园散步吧。", "zh"), ("我用iPhone拍的。", "zh"),
+            ("No, no, no, I said it was the other one.", "en"), ("Yes.", "en")]
+    assert [is_garbled_transcript(t, lang) for t, lang in garbled] == [True] * len(garbled)
+    assert [is_garbled_transcript(t, lang) for t, lang in fine] == [False] * len(fine)

@@ -309,3 +309,34 @@ def test_without_the_speaker_model_files_are_added_and_the_skipped_check_is_said
     assert report.segments > 0 and report.skipped == []
     assert report.notes == [speakers.SPEAKER_CHECK_MISSING]
     assert all(s.speaker_similarity is None for s in open_dataset(models_dir, voice.name).segments)
+
+
+def test_garbage_transcripts_are_flagged_left_out_and_counted(models_dir, make_voice,
+                                                              recordings):
+    """An English recogniser on Mandarin speech loops ("Get 1-2-1-2-…"): such a segment
+    must not train unless the person keeps it, and the summary must count its flag."""
+    from dataset_speech import ScriptedTranscriber
+
+    from voicestudio.audio.transcribe import TimedWord, Transcript
+
+    class LoopingTranscriber(ScriptedTranscriber):
+        def transcribe(self, samples, sample_rate, language=None):
+            self.calls += 1
+            if self.calls == 1:
+                text = "Get " + "-".join(["1", "2"] * 8)
+                return Transcript(text, "en", 1.0, 0.9, (TimedWord("Get", 0.0, 0.3, 0.9),), 0.0)
+            return super().transcribe(samples, sample_rate, language)
+
+    voice = make_voice()
+    add_recordings(models_dir, voice.name, [recordings["story"]],
+                   transcriber=LoopingTranscriber())
+    dataset = open_dataset(models_dir, voice.name)
+    first, *rest = dataset.segments
+    assert QualityFlag.GARBLED_TRANSCRIPT in first.flags and not first.kept
+    assert first not in dataset.kept_segments()
+    stats = dataset_stats(dataset)
+    assert stats.flagged >= 1 and stats.kept == len(dataset.segments) - 1
+    assert f"{stats.flagged} flagged" in stats.line()
+    dataset.update_text(first.id, "My grandfather planted this tree.")  # checked by a person
+    fixed = open_dataset(models_dir, voice.name).segment(first.id)
+    assert QualityFlag.GARBLED_TRANSCRIPT not in fixed.flags

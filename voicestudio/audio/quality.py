@@ -7,6 +7,7 @@ gain): clipping and "too quiet" are properties of the original take, not of our 
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -44,6 +45,7 @@ class QualityFlag(StrEnum):
     TOO_SHORT = "too_short"
     TOO_LONG = "too_long"
     UNSURE_TRANSCRIPT = "unsure_transcript"
+    GARBLED_TRANSCRIPT = "garbled_transcript"
     OTHER_SPEAKER = "other_speaker"
     # Set by the transcript check, not by the audio: see training.dataset.update_text.
     PRONUNCIATION = "pronunciation"
@@ -56,6 +58,9 @@ FLAG_MESSAGES = {
     QualityFlag.TOO_SHORT: "Very short: under 2 seconds.",
     QualityFlag.TOO_LONG: "Very long: over 15 seconds. Consider splitting it.",
     QualityFlag.UNSURE_TRANSCRIPT: "The text may be wrong. Please listen and check it.",
+    QualityFlag.GARBLED_TRANSCRIPT: (
+        "The text looks like a recognition error (the same words over and over, or the wrong "
+        "language). Listen and type what is said, or leave the segment out."),
     QualityFlag.OTHER_SPEAKER: "This may be a different person speaking.",
     QualityFlag.PRONUNCIATION: (
         "A word is said differently from the standard pronunciation. Leave it out if the "
@@ -77,6 +82,35 @@ class SegmentQuality:
     @property
     def messages(self) -> list[str]:
         return [FLAG_MESSAGES[flag] for flag in self.flags]
+
+
+# Flags about the transcript, not the sound: an import leaves such segments out of training
+# until the person checks the text (a wrong text teaches the voice wrong sounds), and a
+# corrected text clears them.
+TRANSCRIPT_FLAGS = (QualityFlag.UNSURE_TRANSCRIPT, QualityFlag.GARBLED_TRANSCRIPT)
+_TOKENS = re.compile(r"[\u3400-\u9fff]|[A-Za-z\u00c0-\u024f']+|\d+")
+_HAN = re.compile(r"[\u3400-\u9fff]")
+# A recogniser stuck in a loop ("Get 1-2-1-2-1-2…", "Thank you. Thank you. Thank you.") uses
+# few distinct words; natural sentences of eight or more tokens rarely fall under half.
+MIN_DISTINCT_TOKEN_SHARE = 0.35
+MIN_TOKENS_FOR_REPETITION = 6
+
+
+def is_garbled_transcript(text: str, lang: str | None = None) -> bool:
+    """Whether a recogniser's text is a loop of repeated tokens, or in the wrong script.
+
+    Latin text for a Chinese segment, or Chinese characters for an English one, means the
+    recogniser heard another language than the voice's (or made up text from noise).
+    """
+    tokens = [t.lower() for t in _TOKENS.findall(text)]
+    han = sum(1 for t in tokens if _HAN.fullmatch(t))
+    if lang == "zh" and tokens and han == 0 and len(tokens) >= 2:
+        return True
+    if lang == "en" and tokens and han > len(tokens) // 2:
+        return True
+    if len(tokens) < MIN_TOKENS_FOR_REPETITION:
+        return False
+    return len(set(tokens)) / len(tokens) < MIN_DISTINCT_TOKEN_SHARE
 
 
 def frame_levels_db(samples: np.ndarray, sample_rate: int, full_scale: float = 1.0) -> np.ndarray:

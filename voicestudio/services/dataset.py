@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from voicestudio.audio.quality import TRANSCRIPT_FLAGS, QualityFlag, is_garbled_transcript
 from voicestudio.audio.speakers import SpeakerCheckUnavailable
 from voicestudio.errors import (
     CorruptFileError,
@@ -217,6 +218,10 @@ def _add_one(
             if lang == "zh":
                 text = to_simplified(text)
                 words = [replace(w, text=to_simplified(w.text)) for w in words]
+            flags = quality_flags(clip, recording.sample_rate, recording.gain,
+                                  transcript.confidence, None)
+            if text and is_garbled_transcript(text, lang):
+                flags.append(str(QualityFlag.GARBLED_TRANSCRIPT))
             segments.append(SegmentRecord(
                 id=segment_id,
                 take_id=take_id,
@@ -229,10 +234,10 @@ def _add_one(
                 lang=lang,
                 asr_confidence=round(transcript.confidence, 4),
                 words=words,
-                flags=quality_flags(clip, recording.sample_rate, recording.gain,
-                                    transcript.confidence, None),
-                # Nothing to read: the person must type the text before it can train.
-                kept=bool(text),
+                flags=flags,
+                # Nothing to read, or a text that is probably wrong: the person must type or
+                # check it before it trains (they can keep it as it is).
+                kept=bool(text) and not any(f in TRANSCRIPT_FLAGS for f in flags),
                 heard_text=text,
             ))
         tracker.report(1.0, f"{path.name}: {len(segments)} segments")
@@ -410,7 +415,7 @@ class DatasetStats:
     segments: int  # all segments in the index
     kept: int  # what training uses
     speech_seconds: float  # of the kept segments
-    flagged: int  # kept segments with at least one flag
+    flagged: int  # segments with at least one flag, whether left out or kept
     coverage: tuple[LanguageCoverage, ...]
 
     def line(self) -> str:
@@ -457,7 +462,7 @@ def dataset_stats(dataset: Dataset) -> DatasetStats:
         segments=len(dataset.segments),
         kept=len(kept),
         speech_seconds=sum(s.duration_seconds for s in kept),
-        flagged=sum(1 for s in kept if s.flags),
+        flagged=sum(1 for s in dataset.segments if s.flags),
         coverage=tuple(coverage),
     )
 

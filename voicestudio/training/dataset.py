@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 import soundfile as sf
 
-from voicestudio.audio.quality import QualityFlag, assess_segment
+from voicestudio.audio.quality import TRANSCRIPT_FLAGS, QualityFlag, assess_segment
 from voicestudio.audio.speakers import is_other_speaker
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
@@ -261,7 +261,7 @@ class Dataset:
         return DatasetSummary(
             segments=len(kept),
             speech_seconds=round(sum(s.duration_seconds for s in kept), 3),
-            flagged=sum(1 for s in kept if s.flags),
+            flagged=sum(1 for s in self.segments if s.flags),  # left out or not
             updated=now_iso(),
         )
 
@@ -357,7 +357,7 @@ class Dataset:
             segment.text = text
             segment.lang = lang or segment.lang
             segment.text_checked = True
-            segment.flags = [f for f in segment.flags if f != QualityFlag.UNSURE_TRANSCRIPT]
+            segment.flags = [f for f in segment.flags if f not in TRANSCRIPT_FLAGS]
             segment.flags = accent_flags(segment, accent)
 
         return self._edit_one(segment_id, edit)
