@@ -3,7 +3,7 @@
 Only what is on screen is drawn: on every zoom or scroll the view asks the envelope pyramid
 (``audio.envelope``) for about one min/max pair per pixel, so an hour-long take scrolls as
 smoothly as a ten-second one. The widget knows nothing about datasets: it shows the spans
-it is given and reports what the person did (a region dragged, a click, the playhead moved).
+it is given and reports what the person did (a region dragged, a click).
 """
 
 from __future__ import annotations
@@ -43,7 +43,6 @@ class WaveformView(pg.PlotWidget):
     region_moved = Signal(str, float, float)  # segment id, new start, new end (seconds)
     region_clicked = Signal(str)
     position_clicked = Signal(float)  # seconds: the playhead goes there
-    playhead_moved = Signal(float)
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
@@ -62,11 +61,11 @@ class WaveformView(pg.PlotWidget):
         item.setYRange(-1.0, 1.0, padding=0.02)
         self._curve = pg.PlotCurveItem(pen=pg.mkPen(_WAVE, width=1), connect="pairs")
         self.addItem(self._curve)
-        self.playhead = pg.InfiniteLine(0.0, angle=90, movable=True,
+        # Placed by a click. It often sits on a segment's edge, so it is drawn under the
+        # segments: a drag there moves the edge.
+        self.playhead = pg.InfiniteLine(0.0, angle=90, movable=False,
                                         pen=pg.mkPen("#d03030", width=2))
-        self.playhead.setZValue(20)
-        self.playhead.sigPositionChangeFinished.connect(
-            lambda line: self.playhead_moved.emit(float(line.value())))
+        self.playhead.setZValue(4)
         self.addItem(self.playhead)
         item.getViewBox().sigXRangeChanged.connect(lambda *_: self._redraw())
         self.scene().sigMouseClicked.connect(self._on_click)
