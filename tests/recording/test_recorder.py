@@ -30,8 +30,8 @@ from voicestudio.audio.recorder import (
 )
 from voicestudio.audio.take_file import PARTIAL_SUFFIX, recover_partial_takes
 
-HERE = Path(__file__).resolve().parent
-REPO = HERE.parents[1]
+HERE = Path(__file__).resolve().parents[1]  # tests/, where recording_fakes lives
+REPO = HERE.parent
 
 
 def wait_for(predicate, timeout: float = 5.0) -> None:

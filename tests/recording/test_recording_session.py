@@ -20,6 +20,7 @@ from voicestudio.services.recording import (
     BREAK_AFTER_TAKES,
     RecordingSession,
     consent_sentence,
+    describe_room_noise,
 )
 from voicestudio.training.dataset import SEGMENT_SAMPLE_RATE, Dataset
 
@@ -151,3 +152,12 @@ def test_consent_names_the_speaker_and_date_and_is_stored_with_its_hash(data_dir
     assert "Ann, daughter of Rose" in stored.statement and len(stored.audio_sha256) == 64
     raw = json.loads(session.voice.manifest_path.read_text())
     assert raw["consent"]["audio_path"] == path.relative_to(session.voice.folder).as_posix()
+
+
+def test_room_noise_check_speaks_plainly():
+    rng = np.random.default_rng(1)
+    quiet = rng.standard_normal(3 * RATE) * 10 ** (-65 / 20)
+    fan = rng.standard_normal(3 * RATE) * 10 ** (-30 / 20)
+    assert describe_room_noise(quiet, RATE).words.startswith("Quiet room")
+    noisy = describe_room_noise(fan, RATE)
+    assert not noisy.ok and "fridge" in noisy.words and "fan" in noisy.words

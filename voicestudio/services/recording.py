@@ -84,6 +84,46 @@ def target(key: str) -> Target:
 
 
 # ------------------------------------------------------------------------------------------
+# The microphone step
+
+# A sentence to try the microphone with before the session starts (not kept).
+TEST_SENTENCES = {
+    "zh": Prompt("zh-test", "今天天气很好，我们一起去公园散步吧。", "zh", frozenset(), 34),
+    "en": Prompt("en-test", "The quick brown fox jumps over the lazy dog.", "en", frozenset(),
+                 35),
+}
+ROOM_CHECK_SECONDS = 3.0
+# Room tone (RMS of the quiet part) in dBFS: below QUIET is a good room; above NOISY the
+# model would learn the noise along with the voice.
+ROOM_QUIET_DBFS = -55.0
+ROOM_NOISY_DBFS = -42.0
+
+
+@dataclass(frozen=True)
+class RoomCheck:
+    level_dbfs: float
+    ok: bool
+    words: str
+
+
+def describe_room_noise(samples, sample_rate: int) -> RoomCheck:
+    """Judge a few seconds of silence: is the room quiet enough to record in?"""
+    import numpy as np
+
+    from voicestudio.audio.quality import frame_levels_db
+
+    levels = frame_levels_db(np.asarray(samples, dtype=np.float32), sample_rate)
+    level = float(np.percentile(levels, 50)) if levels.size else -100.0
+    if level < ROOM_QUIET_DBFS:
+        return RoomCheck(level, True, "Quiet room: good for recording.")
+    if level < ROOM_NOISY_DBFS:
+        return RoomCheck(level, True, "A little background noise. It will do, but a quieter "
+                                      "room (doors and windows shut) sounds better.")
+    return RoomCheck(level, False, "Too noisy: is a fridge, a fan or a TV on, or a window "
+                                   "open? Make the room quieter, then check again.")
+
+
+# ------------------------------------------------------------------------------------------
 # Consent
 
 _CONSENT_TEXT = {
@@ -147,6 +187,7 @@ class SessionState:
     skipped: list[str] = field(default_factory=list)
     takes_since_break: int = 0
     sitting_started: str = field(default_factory=now_iso)
+    accent_asked: bool = False  # the accent question is asked once, in plain words
     format_version: int = SESSION_FORMAT
 
     @classmethod
@@ -158,6 +199,7 @@ class SessionState:
                 skipped=[str(p) for p in raw["skipped"]],
                 takes_since_break=int(raw["takes_since_break"]),
                 sitting_started=str(raw["sitting_started"]),
+                accent_asked=bool(raw.get("accent_asked", False)),
                 format_version=int(raw["format_version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -244,6 +286,15 @@ class RecordingSession:
 
     def set_target(self, key: str) -> None:
         self.state.target = target(key).key
+        self._save()
+
+    def confirm_accent(self, accent: str) -> None:
+        """The person's answer to the accent question: saved in the voice, asked no more."""
+        with voice_lock(self.voice, "saving the accent setting"):
+            self.voice = Voice.open(self.voice.folder)
+            self.voice.set_accent(accent)
+        self.checker.accent = accent
+        self.state.accent_asked = True
         self._save()
 
     @property

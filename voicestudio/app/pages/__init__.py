@@ -50,8 +50,8 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec(
         "record", "Record", SP.SP_MediaPlay,
-        "Coming soon: record about a minute of your voice, guided prompt by prompt.",
-        None,
+        "Record about a minute of your voice (or much more), guided sentence by sentence.",
+        "voicestudio.app.pages.record:RecordPage",
     ),
     PageSpec(
         "edit", "Edit", SP.SP_FileDialogDetailedView,

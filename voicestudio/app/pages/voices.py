@@ -40,6 +40,8 @@ from voicestudio.project.voice import Voice
 VOICE_PANELS: list[type[VoicePanel]] = [TryVoicePanel]
 
 COLUMNS = ("Name", "Languages", "Clips", "Models")
+NO_CONSENT_TIP = ("No consent recorded for this voice yet. The Record page asks the speaker "
+                  "(or a family member on their behalf) to say it before the first sentence.")
 
 
 def _languages_text(codes: list[str]) -> str:
@@ -116,7 +118,7 @@ class VoiceDetails(QFrame):
                 f"Given by {m.consent.given_by} on {m.consent.date[:10]}"
             )
         else:
-            self.values["Consent"].setText("No consent recorded")
+            self.values["Consent"].setText("No consent recorded yet (the Record page asks for it)")
         self.values["Created"].setText(m.created[:10])
         self.values["Folder"].setText(str(voice.folder))
 
@@ -334,8 +336,12 @@ class VoicesPage(BasePage):
             font = QFont(item.font(0))
             font.setBold(item is open_item)
             item.setFont(0, font)
-            item.setIcon(0, check if item is open_item else self._blank_icon())
-            item.setToolTip(0, "The open voice" if item is open_item else "")
+            no_consent = entry.voice.manifest.consent is None
+            mark = self.style().standardIcon(QStyle.StandardPixmap.SP_MessageBoxInformation)
+            item.setIcon(0, check if item is open_item else
+                         mark if no_consent else self._blank_icon())
+            tips = ["The open voice"] if item is open_item else []
+            item.setToolTip(0, "\n".join(tips + [NO_CONSENT_TIP] * no_consent))
         self._on_selection_changed()
 
     @staticmethod

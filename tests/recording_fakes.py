@@ -73,9 +73,10 @@ class LiveFakeInput(FakeMicrophoneInput):
     speaker talk, go quiet or shout.
     """
 
-    def __init__(self, signal: Callable[[int], np.ndarray]) -> None:
+    def __init__(self, signal: Callable[[int], np.ndarray], speed: float = 1.0) -> None:
         super().__init__()
         self.signal = signal
+        self.speed = speed  # > 1 delivers faster than real time, to keep tests short
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
 
@@ -97,9 +98,38 @@ class LiveFakeInput(FakeMicrophoneInput):
         return stream
 
     def _run(self, stream: FakeStream) -> None:
-        period = stream.block_size / RATE
+        period = stream.block_size / RATE / self.speed
         next_time = time.monotonic()
         while not self._stop.is_set() and self.present:
             stream.feed(self.signal(stream.block_size))
             next_time += period
             self._stop.wait(max(0.0, next_time - time.monotonic()))
+
+
+class Speaker:
+    """What the fake microphone hears: quiet room tone, or the sentences it is told to say."""
+
+    def __init__(self, room_db: float = -66.0, seed: int = 0) -> None:
+        self._queue = np.zeros(0, dtype=np.float32)
+        self._lock = threading.Lock()
+        self._rng = np.random.default_rng(seed)
+        self.room = 10 ** (room_db / 20)
+
+    def say(self, audio: np.ndarray, pause: float = 0.4) -> None:
+        """Queue ``audio`` (48 kHz) after ``pause`` seconds of room tone."""
+        with self._lock:
+            self._queue = np.concatenate(
+                [self._queue, np.zeros(round(pause * RATE), np.float32),
+                 np.asarray(audio, np.float32)])
+
+    @property
+    def idle(self) -> bool:
+        with self._lock:
+            return self._queue.size == 0
+
+    def __call__(self, n: int) -> np.ndarray:
+        with self._lock:
+            out, self._queue = self._queue[:n], self._queue[n:]
+        if out.size < n:
+            out = np.concatenate([out, np.zeros(n - out.size, np.float32)])
+        return (out + self._rng.standard_normal(n) * self.room).astype(np.float32)
