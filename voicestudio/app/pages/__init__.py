@@ -65,8 +65,8 @@ PAGES: list[PageSpec] = [
     ),
     PageSpec(
         "narrate", "Narrate", SP.SP_FileIcon,
-        "Coming soon: read long texts and books aloud in the voice and export audio.",
-        None,
+        "Read books aloud in the voice, fix sentences, export audiobook files.",
+        "voicestudio.app.pages.narrate:NarratePage",
     ),
     PageSpec(
         "base_models", "Base models", SP.SP_DriveHDIcon,

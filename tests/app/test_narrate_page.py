@@ -1,0 +1,139 @@
+"""The Narrate page with a stand-in renderer: import, colours by sentence state, render with
+progress, click to play, new take and approval, pronounce as, export dialog."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from PySide6.QtCore import Qt
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "synthesis"))
+from narration_fakes import CountingRenderer  # noqa: E402
+
+from voicestudio.app import dialogs  # noqa: E402
+from voicestudio.app.pages.narrate import STATE_COLOURS, ExportDialog, NarratePage  # noqa: E402
+from voicestudio.synthesis.narration import NarrationEngine  # noqa: E402
+from voicestudio.text.lexicon import load_merged_lexicon  # noqa: E402
+
+BOOK = "# Tale\n\n## One\n\nThe sun rose. The birds sang loudly.\n\n## Two\n\nNight fell.\n"
+
+
+class FakePlayer:
+    def __init__(self) -> None:
+        self.played = []
+
+    def play(self, samples, sample_rate):
+        self.played.append((samples.size, sample_rate))
+
+    def stop(self):
+        pass
+
+    @property
+    def is_playing(self):
+        return False
+
+
+@pytest.fixture
+def page(qtbot, window, tmp_path, monkeypatch):
+    voice = window.state.library.create("Reader", ["en"])
+    window.state.open_voice("Reader")
+    renderer = CountingRenderer()
+
+    def factory(voice, project):
+        return NarrationEngine(project, renderer, load_merged_lexicon(voice.folder,
+                                                                      project.folder))
+
+    page = NarratePage(window.state, engine_factory=factory)
+    qtbot.addWidget(page)
+    page.player = FakePlayer()
+    page.renderer = renderer
+    book = tmp_path / "tale.md"
+    book.write_text(BOOK, encoding="utf-8")
+    monkeypatch.setattr(dialogs, "choose_file", lambda *a, **k: book)
+    page.import_book()
+    qtbot.waitUntil(lambda: page.engine is not None and not page.busy, timeout=10000)
+    assert voice.folder in page.project.folder.parents
+    return page
+
+
+def colours(page):
+    return [s.format.background().color().name() for s in page.editor.extraSelections()]
+
+
+def test_import_shows_chapters_and_unrendered_sentences(page):
+    assert [page.chapter_list.item(i).text() for i in range(page.chapter_list.count())] == [
+        "One", "Two"]
+    assert page.editor.toPlainText() == "The sun rose. The birds sang loudly."
+    assert colours(page) == [STATE_COLOURS["not rendered"]] * 2  # the title is not in the text
+
+
+def test_render_colours_sentences_and_a_click_plays_one(page, qtbot):
+    page.render_chapter()
+    assert set(colours(page)) == {STATE_COLOURS["rendering"]}
+    assert not page.progress.isHidden()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    assert colours(page) == [STATE_COLOURS["rendered"]] * 2
+    assert "3 sentences" in page.report_label.text()
+    page.select_sentence(2)
+    assert page.player.played[-1][1] == 32000
+    assert "Sentence 3: rendered" in page.sentence_label.text()
+
+    page.regenerate()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    assert page.take_combo.count() == 2 and len(page.player.played) == 2
+    page.toggle_approved()
+    assert colours(page)[1] == STATE_COLOURS["approved"]
+    assert not page.regenerate_button.isEnabled() and page.approve_button.text() == "Unlock"
+
+    # editing one sentence makes only it "not rendered"
+    page.editor.setPlainText("The moon rose. The birds sang loudly.")
+    page._save_text()
+    assert colours(page) == [STATE_COLOURS["not rendered"], STATE_COLOURS["approved"]]
+
+    # a pronunciation makes the sentences that use the word stale (unless approved)
+    page.set_pronunciation("moon", "M UW1 N")
+    page.render_chapter()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    page.set_pronunciation("moon", "M UW1 N Z")
+    assert colours(page) == [STATE_COLOURS["stale"], STATE_COLOURS["approved"]]
+    assert (page.project.folder / "lexicon.json").is_file()
+
+    page.play_chapter()
+    assert page.player.played[-1][0] > page.player.played[0][0]
+
+
+def test_chapters_reorder_and_rename_are_saved(page):
+    from voicestudio.project.narration import NarrationProject
+
+    assert page.chapter_list.dragDropMode().name == "InternalMove"
+    assert Qt.ItemFlag.ItemIsEditable & page.chapter_list.item(0).flags()
+    item = page.chapter_list.takeItem(1)
+    page.chapter_list.insertItem(0, item)
+    page._chapters_moved()
+    page.chapter_list.item(0).setText("Second, now first")
+    reopened = NarrationProject.open(page.project.folder)
+    assert [c.title for c in reopened.chapters] == ["Second, now first", "One"]
+
+
+def test_export_dialog_states_the_policy_and_exports(page, qtbot, answers, tmp_path):
+    for chapter in list(page.project.chapters):
+        page.engine.render_chapter(chapter.id)
+    page._refresh_states()
+
+    def fill(dialog: ExportDialog) -> bool:
+        assert "digital (synthetic) voice" in dialog.disclosure_label.text()
+        dialog.preset_combo.setCurrentIndex(dialog.preset_combo.findData("acx"))
+        assert "invited" in dialog.policy_label.text()
+        assert not dialog.format_combo.isEnabled()
+        dialog.author_edit.setText("Ann Writer")
+        dialog.folder_edit.setText(str(tmp_path / "export"))
+        return True
+
+    answers.add(fill)
+    page.export()
+    qtbot.waitUntil(lambda: not page.busy, timeout=20000)
+    assert page.project.author == "Ann Writer"
+    assert "Every file complies" in page.report_label.text()
+    assert sorted(p.suffix for p in (tmp_path / "export").glob("*.mp3")) == [".mp3", ".mp3"]
