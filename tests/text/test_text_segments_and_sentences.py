@@ -51,6 +51,9 @@ def test_numbers_and_money_in_an_english_phrase_stay_english():
     ]
     assert _runs("It cost $3.2 billion.") == [("en", "It cost $3.2 billion.")]
     assert _runs("I have 3 apples。") == [("en", "I have 3 apples。")]
+    assert _runs("The year is 2024. 然后走了") == [
+        ("en", "The year is 2024. "), ("zh", "然后走了")
+    ]
 
 
 def test_offsets_cover_the_text():

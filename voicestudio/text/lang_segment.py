@@ -29,6 +29,7 @@ _AMOUNT = re.compile(r"\d[\d,]*(\.\d+)?")
 _UNIT_RUN = re.compile(r"([A-Za-z]+(?:/[A-Za-z]+)?[23]?)(?![A-Za-z])")
 _NUMBER_BEFORE = re.compile(r"\d\s?°?\s?$")
 _TRAILING_NUMBER = re.compile(r"(?<![A-Za-z])[-+]?\d[\d,.:]*[%‰]?[\s,.;:!?，。；：！？、]*$")
+_NUMBER_ITSELF = re.compile(r"^[-+]?\d(?:[\d,.:]*\d)?[%‰]?")
 _LEADING_NUMBER = re.compile(r"\s*\d[\d,.]*")
 _SENTENCE_END = re.compile(r"[.!?。！？]")
 
@@ -138,6 +139,9 @@ def _numbers_read_in_mandarin(text: str, runs: list[list]) -> list[list]:
             following is None and any(r[0] == ZH for r in runs[:position])
         )
         number = _TRAILING_NUMBER.search(text, start, end) if lang == EN and in_chinese else None
+        marks = _NUMBER_ITSELF.sub("", number.group(0), count=1) if number else ""
+        if number and following == ZH and _SENTENCE_END.search(marks):
+            number = None  # "The year is 2024. 然后…": the English sentence keeps its number
         if number and number.start() > start:
             result.append([EN, start, number.start()])
             result.append([ZH, number.start(), end])
