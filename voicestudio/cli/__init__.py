@@ -20,7 +20,7 @@ from voicestudio.errors import VoiceStudioError
 # Modules under voicestudio/cli/ that add commands; a module that is missing is skipped so a
 # partially installed tree still offers what it has.
 COMMAND_MODULES = ("voices", "phonemes", "models", "speak", "dataset", "train", "bank",
-                   "narrate")
+                   "narrate", "versions")
 
 log = logging.getLogger(__name__)
 

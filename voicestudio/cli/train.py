@@ -1,8 +1,9 @@
 """``voicestudio train VOICE``: fine-tune a voice's models, with progress; Ctrl-C pauses.
 
-The first Ctrl-C saves the full training state and exits with 130 and the command that
-continues the run; the result of a finished run becomes the voice's newest model version,
-which ``voicestudio speak --voice NAME`` uses.
+The same job as the Train page's button (``services.training.train_voice``). Each scored
+checkpoint is printed; the best one is kept and its version becomes the active one, which
+``voicestudio speak --voice NAME`` uses. The first Ctrl-C saves the full training state and
+exits with 130 and the command that continues the run.
 """
 
 from __future__ import annotations
@@ -42,6 +43,10 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help="write the model files every N epochs (default 4)")
     parser.add_argument("--lora-rank", type=int, default=0,
                         help="train S1 through LoRA adapters of this rank (0 = full fine-tune)")
+    parser.add_argument("--no-early-stop", action="store_true",
+                        help="train every epoch even when the checkpoint scores stop improving")
+    parser.add_argument("--no-scoring", action="store_true",
+                        help="do not hold segments out or score checkpoints (keep the last)")
     parser.add_argument(
         "--resume", nargs="?", const=LATEST, metavar="RUN",
         help="continue the latest unfinished run (or the run with this id)",
@@ -51,17 +56,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _train(args: argparse.Namespace) -> int:
     from voicestudio.cli.progress import progress_job
-    from voicestudio.training.run import TrainingPlan, TrainingRun
+    from voicestudio.services.training import open_run, train_voice, unfinished_runs
+    from voicestudio.training.run import TrainingPlan
 
     data_dir = resolve_data_dir(args.data_dir)
     voice = VoiceLibrary(data_dir).find(args.voice)
     device = args.device or Settings.load().compute_device
     if args.resume:
-        run = TrainingRun.resume(voice, data_dir, None if args.resume == LATEST else args.resume)
-        run.plan.device = args.device or run.plan.device
+        run = open_run(data_dir, voice, resume=args.resume, device=args.device)
         print(f"Resuming training run {run.version_id} of “{voice.name}”.", file=sys.stderr)
     else:
-        for pending in TrainingRun.unfinished(voice):
+        for pending in unfinished_runs(voice):
             print(f"Note: run {pending} is unfinished; "
                   f"`{follow_up(args, 'train', quoted(voice.name), '--resume', pending)}` "
                   "continues it.", file=sys.stderr)
@@ -69,12 +74,21 @@ def _train(args: argparse.Namespace) -> int:
             preset=args.preset, s2_epochs=args.epochs_s2, s1_epochs=args.epochs_s1,
             device=device, s2_batch_size=args.batch_size_s2, s1_batch_size=args.batch_size_s1,
             save_every_epoch=args.save_every, s1_lora_rank=args.lora_rank,
+            early_stop=not args.no_early_stop,
         )
-        run = TrainingRun.start(voice, plan, data_dir)
+        run = open_run(data_dir, voice, plan)
+
+    def show_scores(update) -> None:
+        if update.scores:
+            print(f"checkpoint: {update.message}", flush=True)
+        elif not update.losses and "early" in update.message:
+            print(update.message, flush=True)
 
     try:
         with progress_job() as (line, token):
-            version = run.run(progress=line, cancel=token)
+            version = train_voice(data_dir, voice, progress=line, cancel=token,
+                                  on_update=show_scores, run=run,
+                                  scorer=None if args.no_scoring else "listen")
     except JobCancelled as exc:
         print(str(exc), file=sys.stderr)
         print("Resume with: "
@@ -85,6 +99,12 @@ def _train(args: argparse.Namespace) -> int:
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")
     print(f"  {voice.folder / version.s1_path}")
+    if version.scores:
+        print(f"Kept the best checkpoint: similarity {version.scores['similarity']:.2f}, "
+              f"WER {version.scores['wer']:.0%}.")
+    print(f"Active version: {version.version_id} "
+          f"(`{follow_up(args, 'versions', quoted(voice.name))}` lists them all).")
     print("Use it: " + follow_up(args, "speak", "--voice", quoted(voice.name), "--text", '"…"',
                                  "-o", "out.wav"))
     return 0
+

@@ -29,7 +29,7 @@ from voicestudio.services.heavy_jobs import HEAVY_JOBS
 if TYPE_CHECKING:
     from voicestudio.training.base_models import BaseModels
     from voicestudio.training.loop import Reporter
-    from voicestudio.training.run import TrainingPlan
+    from voicestudio.training.run import TrainingPlan, TrainingRun
     from voicestudio.training.scoring import CheckpointScorer
 
 TRAINING_MODELS = ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
@@ -200,6 +200,22 @@ def release_warm_models() -> None:
     release_synthesizers()
 
 
+def open_run(
+    data_dir: Path, voice: Voice, plan: TrainingPlan | None = None, resume: str | None = None,
+    device: str | None = None, base_models: BaseModels | None = None,
+) -> TrainingRun:
+    """A new run of ``plan``, or the paused run ``resume`` ("latest" or its id), optionally
+    moved to another ``device``. Nothing is written yet."""
+    from voicestudio.training.run import TrainingPlan, TrainingRun
+
+    if resume:
+        run = TrainingRun.resume(voice, data_dir, None if resume == "latest" else resume,
+                                 base_models)
+        run.plan.device = device or run.plan.device
+        return run
+    return TrainingRun.start(voice, plan or TrainingPlan(), data_dir, base_models)
+
+
 def train_voice(
     data_dir: Path,
     voice: Voice,
@@ -210,29 +226,29 @@ def train_voice(
     resume: str | None = None,
     base_models: BaseModels | None = None,
     scorer: CheckpointScorer | None | str = "listen",
+    run: TrainingRun | None = None,
 ) -> ModelVersion:
-    """Build the missing features, then train (``resume``: the unfinished run's id, or
-    "latest"). One heavy job at a time; JobCancelled leaves a run ``resume`` continues.
+    """Build the missing features, then train ``run`` (default: ``open_run(plan, resume)``).
+    One heavy job at a time; JobCancelled leaves a run that ``resume`` continues.
 
     ``scorer`` judges each saved checkpoint (``training.scoring``): "listen" is the real
     one (``services.checkpoint_scoring``), None trains without scoring."""
     from voicestudio.services.dataset import build_dataset
-    from voicestudio.training.run import TrainingPlan, TrainingRun
+    from voicestudio.training.dataset import Dataset
 
     progress = progress or ignore_progress
     cancel = cancel or CancelToken()
     with HEAVY_JOBS.claim(f"Training “{voice.name}”", voice.manifest.id):
         release_warm_models()
-        if resume:
-            run = TrainingRun.resume(voice, data_dir, None if resume == "latest" else resume,
-                                     base_models)
-        else:
-            run = TrainingRun.start(voice, plan or TrainingPlan(), data_dir, base_models)
+        run = run or open_run(data_dir, voice, plan, resume, base_models=base_models)
 
         def features_progress(p: Progress) -> None:
             progress(Progress(FEATURES_SHARE * p.fraction, p.message or "Preparing the data"))
 
-        if not resume:  # a resumed run continues on the data it started with
+        # A resumed run continues on the data it started with; features made elsewhere (a
+        # dataset built by hand, without a segment index) are trained on as they are.
+        new_run = run.version_id not in unfinished_runs(voice)
+        if new_run and Dataset.open(voice).kept_segments():
             build_dataset(data_dir, voice.name, run.plan.device, features_progress, cancel)
 
         def training_progress(p: Progress) -> None:
