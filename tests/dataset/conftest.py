@@ -59,14 +59,17 @@ def make_voice(models_dir):
 def recordings(tmp_path_factory) -> dict[str, Path]:
     """Input files.
 
-    ``story``: the first three sentences (FLAC); ``story_wav``: the same speech as WAV (other
-    bytes, so another recording); ``family``: all six sentences and then a second person
-    (WAV); ``family_copy``: ``family``'s bytes under another name; ``broken``: not audio.
+    ``story``: the first three sentences (FLAC); ``story_wav`` and ``story_m4a``: the same
+    speech as WAV and M4A (other bytes, the same recording); ``more``: the last three
+    sentences (WAV, another recording); ``family``: all six sentences and then a second
+    person (WAV); ``family_copy``: ``family``'s bytes under another name; ``broken``: not
+    audio.
     """
     from voicestudio.audio.resample import resample
 
     folder = tmp_path_factory.mktemp("recordings")
     story, rate = story_audio(STORY[:3])
+    more, _ = story_audio(STORY[3:])
     full, _ = story_audio(STORY)
     other, other_rate = espeak_speech(INTERRUPTION, "en-us+f3")
     other = resample(np.array(other), other_rate, rate) * 0.5
@@ -79,6 +82,8 @@ def recordings(tmp_path_factory) -> dict[str, Path]:
     return {
         "story": write_audio(folder, "story", story, rate, "flac"),
         "story_wav": write_audio(folder, "story", story, rate, "wav-16"),
+        "story_m4a": write_audio(folder, "story", story, rate, "m4a"),
+        "more": write_audio(folder, "more", more, rate, "wav-16"),
         "family": family_path,
         "family_copy": copy,
         "broken": broken,

@@ -111,10 +111,10 @@ def test_cancel_mid_file_keeps_the_index_consistent(models_dir, make_voice, reco
     cancel = CancelToken()
 
     def stop_in_second_file(p) -> None:
-        if "story.wav: transcribing segment 2" in p.message:
+        if "more.wav: transcribing segment 2" in p.message:
             cancel.cancel()
 
-    files = [recordings["story"], recordings["story_wav"]]
+    files = [recordings["story"], recordings["more"]]
     with pytest.raises(JobCancelled):
         add_recordings(models_dir, voice.name, files, progress=stop_in_second_file,
                        cancel=cancel, transcriber=scripted)
@@ -130,9 +130,9 @@ def test_cancel_mid_file_keeps_the_index_consistent(models_dir, make_voice, reco
 
     report = add_recordings(models_dir, voice.name, files, transcriber=scripted)
     assert report.already_added == [recordings["story"]]
-    assert [p.name for p, _ in report.added] == ["story.wav"]
+    assert [p.name for p, _ in report.added] == ["more.wav"]
     dataset = open_dataset(models_dir, voice.name)
-    assert len(dataset.takes) == 2 and len(dataset.segments) == 2 * first
+    assert len(dataset.takes) == 2 and len(dataset.segments) == first + report.segments
     assert len({s.id for s in dataset.segments}) == len(dataset.segments)
 
 
@@ -214,9 +214,9 @@ def test_voices_already_compared_are_not_embedded_again(models_dir, make_voice, 
     add_recordings(models_dir, voice.name, [recordings["story"]], transcriber=scripted)
     first = len(open_dataset(models_dir, voice.name).segments)
     assert len(embedded) == first
-    add_recordings(models_dir, voice.name, [recordings["story_wav"]], transcriber=scripted)
+    report = add_recordings(models_dir, voice.name, [recordings["more"]], transcriber=scripted)
     dataset = open_dataset(models_dir, voice.name)
-    assert len(embedded) == len(dataset.segments) == 2 * first  # only the new ones
+    assert len(embedded) == len(dataset.segments) == first + report.segments  # only new ones
     # Same speaker everywhere: nobody is flagged, and every segment got a similarity.
     assert all(s.speaker_similarity > 0.75 and "other_speaker" not in s.flags
                for s in dataset.segments)
@@ -340,3 +340,18 @@ def test_garbage_transcripts_are_flagged_left_out_and_counted(models_dir, make_v
     dataset.update_text(first.id, "My grandfather planted this tree.")  # checked by a person
     fixed = open_dataset(models_dir, voice.name).segment(first.id)
     assert QualityFlag.GARBLED_TRANSCRIPT not in fixed.flags
+
+
+def test_the_same_recording_in_another_format_is_recognised_by_its_sound(
+        models_dir, make_voice, recordings, scripted):
+    voice = make_voice()
+    first = add_recordings(models_dir, voice.name, [recordings["story_m4a"]],
+                           transcriber=scripted)
+    assert first.segments > 0
+    again = add_recordings(models_dir, voice.name,
+                           [recordings["story"], recordings["story_wav"], recordings["more"]],
+                           transcriber=scripted)
+    assert again.already_added == [recordings["story"], recordings["story_wav"]]
+    assert [p.name for p, _ in again.added] == ["more.wav"]
+    dataset = open_dataset(models_dir, voice.name)
+    assert [t.original_name for t in dataset.takes] == ["story.m4a", "more.wav"]

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Protocol
 
 import numpy as np
 
+from voicestudio.audio.fingerprint import loudness_contour
 from voicestudio.audio.quality import TRANSCRIPT_FLAGS, QualityFlag, is_garbled_transcript
 from voicestudio.audio.speakers import SpeakerCheckUnavailable
 from voicestudio.errors import (
@@ -180,6 +181,12 @@ def _add_one(
         raise CorruptFileError(
             f"‘{path.name}’ could not be imported ({type(exc).__name__}). It was skipped."
         ) from exc
+    contour = loudness_contour(recording.samples, recording.sample_rate)
+    same = _same_recording_as(dataset, contour, recording.duration_seconds)
+    if same is not None:
+        raise SameRecordingError(
+            f"‘{path.name}’ is the same recording as ‘{same.original_name}’, which this voice "
+            "already has (in another format or under another name). It was skipped.")
     if cleaning:
         from voicestudio.audio.denoise import apply_cleaning
 
@@ -254,11 +261,66 @@ def _add_one(
             cleaning=cleaning,
         )
         dataset.add_take(take, segments)
+        _save_contour(dataset, take_id, contour)
     except BaseException:
         for file in written:
             file.unlink(missing_ok=True)
         raise
     return len(segments)
+
+
+CONTOUR_CACHE = "take-contours.npz"
+
+
+class SameRecordingError(UserInputError):
+    """The file's sound is a take the voice already has (another format, name or copy)."""
+
+
+def _contours(dataset: Dataset) -> dict[str, np.ndarray]:
+    """Loudness contours of the voice's takes by take id; an unreadable cache is rebuilt."""
+    try:
+        with np.load(dataset.voice.subfolder("segments") / CONTOUR_CACHE,
+                     allow_pickle=False) as data:
+            return {key: data[key] for key in data.files}
+    except (OSError, ValueError, KeyError):
+        return {}
+
+
+def _save_contour(dataset: Dataset, take_id: str, contour: np.ndarray) -> None:
+    import io
+
+    from voicestudio.project.atomic import atomic_write_bytes
+
+    cache = _contours(dataset)
+    live = {t.id for t in dataset.takes}
+    cache = {k: v for k, v in cache.items() if k in live} | {take_id: contour}
+    buffer = io.BytesIO()
+    np.savez(buffer, **cache)
+    atomic_write_bytes(dataset.voice.subfolder("segments") / CONTOUR_CACHE, buffer.getvalue())
+
+
+def _same_recording_as(dataset: Dataset, contour: np.ndarray, seconds: float
+                       ) -> TakeRecord | None:
+    """The take whose sound this recording is, if any. Only takes of about the same length
+    are compared; one added before contours were kept is decoded once to get its own."""
+    from voicestudio.audio.fingerprint import MAX_LENGTH_DIFFERENCE_SECONDS, same_recording
+    from voicestudio.audio.importer import import_file
+
+    cache = _contours(dataset)
+    for take in dataset.takes:
+        if abs(take.duration_seconds - seconds) > MAX_LENGTH_DIFFERENCE_SECONDS:
+            continue
+        known = cache.get(take.id)
+        if known is None:
+            try:
+                original = import_file(dataset.folder / take.path, SEGMENT_SAMPLE_RATE)
+            except VoiceStudioError:
+                continue  # an original that cannot be read is no evidence either way
+            known = loudness_contour(original.samples, original.sample_rate)
+            _save_contour(dataset, take.id, known)
+        if same_recording(contour, known):
+            return take
+    return None
 
 
 SPEAKER_CACHE = "speaker-embeddings.npz"
@@ -380,6 +442,9 @@ def _add_all(
                                                 part, cleaning)))
         except (JobCancelled, MissingModelError, DiskFullError, VoiceInUseError):
             raise  # a stop, a missing model or a full disk ends the whole job, not one file
+        except SameRecordingError as exc:
+            log.info("dataset add: %s", exc)
+            report.already_added.append(path)
         except VoiceStudioError as exc:
             _skip(report, path, str(exc))
         except OSError as exc:
