@@ -190,3 +190,23 @@ def test_closing_during_an_install_asks_and_stops_it(page, qtbot, monkeypatch):
     assert page.runner.cancel_token.cancelled
     qtbot.waitUntil(lambda: not page.runner.is_running)
     assert page.notice.label.text() == "Stopped."
+
+
+def test_choosing_a_family_lists_and_downloads_its_models(page, window):
+    """The family choice in plain words; v2Pro needs its own S1/S2 and the SV model."""
+    labels = [page.family_combo.itemText(i) for i in range(page.family_combo.count())]
+    assert labels == ["v2: smallest and fastest", "v2Pro: better likeness, recommended",
+                      "v2ProPlus: a little better, a little slower"]
+    before = page.download_button.text()
+    page.family_combo.setCurrentIndex(page.family_combo.findData("v2Pro"))
+    assert window.state.settings.model_family == "v2Pro"
+    from voicestudio.project.settings import Settings
+
+    assert Settings.load().model_family == "v2Pro"  # saved at once
+    rows = list(page.row_states())
+    assert rows[:6] == ["s1-v2pro", "s2g-v2pro", "s2d-v2pro", "sv", "hubert", "bert"]
+    assert page.download_button.text() != before
+    assert registry.installed_summary(window.state.data_dir).missing[0] == "s1-v2pro"
+    settings_page = window.page("settings")
+    settings_page.load_values()
+    assert settings_page.family_combo.currentData() == "v2Pro"

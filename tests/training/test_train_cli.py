@@ -24,7 +24,7 @@ FAST = ["--epochs-s2", "1", "--epochs-s1", "1", "--device", "cpu", "--batch-size
 @pytest.fixture
 def tiny_hub(monkeypatch):
     monkeypatch.setattr(batches, "MIN_EPOCH_ITEMS", 8)
-    monkeypatch.setattr(run, "hub_base_models", lambda data_dir: TinyBaseModels())
+    monkeypatch.setattr(run, "hub_base_models", lambda data_dir, family="v2": TinyBaseModels())
 
 
 def test_train_command_registers_a_version(tiny_voice: Voice, tiny_hub, capsys) -> None:
@@ -55,7 +55,7 @@ from tiny_training import TinyBaseModels
 from voicestudio.cli import main
 from voicestudio.training import batches, run
 batches.MIN_EPOCH_ITEMS = 8
-run.hub_base_models = lambda data_dir: TinyBaseModels()
+run.hub_base_models = lambda data_dir, family="v2": TinyBaseModels()
 sys.exit(main(sys.argv[1:]))
 """
 

@@ -28,12 +28,12 @@ SAMPLE_RATE = 32000
 SEGMENT_SIZE = 5120  # 8 frames: a short training slice keeps the tiny GAN steps cheap
 
 
-def tiny_test_config() -> S2Config:
+def tiny_test_config(version: str = "v2") -> S2Config:
     """The tiny S2 with fewer convolutions still: a CPU-only test suite pays for every one.
     Only sizes the exported hparams carry are changed (the posterior encoder is not exported)."""
     return tiny_s2_config(
         segment_size=SEGMENT_SIZE, n_layers=1, resblock_kernel_sizes=(3,),
-        resblock_dilation_sizes=((1,),), posterior_layers=2,
+        resblock_dilation_sizes=((1,),), posterior_layers=2, version=version,
     )
 
 
@@ -66,9 +66,10 @@ class TinyBaseModels:
     """Fresh, seeded tiny base models on every call, as the registry's files would give."""
 
     seed: int = 0
+    version: str = "v2"  # v2Pro / v2ProPlus: the generator takes speaker-verification vectors
 
     def s2(self) -> BaseS2:
-        generator = random_s2_generator(tiny_test_config(), self.seed)
+        generator = random_s2_generator(tiny_test_config(self.version), self.seed)
         return BaseS2(generator, generator.config.to_hparams())
 
     def discriminator(self) -> nn.Module:
@@ -82,8 +83,11 @@ class TinyBaseModels:
                         "GPT-e0", "v2")
 
 
-def write_features(voice_folder: Path, n_clips: int = 4, seed: int = 0) -> float:
-    """Short noisy-tone clips and random features of matching sizes; returns total seconds."""
+def write_features(
+    voice_folder: Path, n_clips: int = 4, seed: int = 0, sv_dim: int | None = None
+) -> float:
+    """Short noisy-tone clips and random features of matching sizes (with `sv_dim`-wide
+    speaker-verification vectors for the v2Pro families); returns total seconds."""
     rng = np.random.default_rng(seed)
     store = FeatureStore(voice_folder)
     total = 0.0
@@ -109,6 +113,8 @@ def write_features(voice_folder: Path, n_clips: int = 4, seed: int = 0) -> float
                 ssl=rng.standard_normal((768, frames50 + 1)).astype(np.float16),
                 semantic=rng.integers(0, 1024, n_tokens),
                 fingerprint=f"fp{i}",
+                sv=None if sv_dim is None
+                else (np.abs(rng.standard_normal(sv_dim)) * 0.5).astype(np.float32),
             )
         )
         total += n / SAMPLE_RATE

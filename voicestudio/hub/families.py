@@ -9,9 +9,13 @@ HuBERT and BERT are the same for all three.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from voicestudio.errors import UserInputError
 from voicestudio.project.settings import MODEL_FAMILY_CHOICES
+
+if TYPE_CHECKING:
+    from voicestudio.project.voice import Voice
 
 FEATURE_IDS = ("hubert", "bert")  # every family reads speech and text through these
 
@@ -76,6 +80,13 @@ def chosen_family() -> ModelFamily:
     from voicestudio.project.settings import Settings
 
     return get_family(Settings.load().model_family)
+
+
+def voice_family(voice: Voice) -> ModelFamily:
+    """The family a voice speaks and trains with: the one its models were trained in, else
+    (untrained) the family chosen in Settings."""
+    recorded = voice.manifest.model_family
+    return get_family(recorded) if recorded else chosen_family()
 
 
 def family_for_s2_version(version: str) -> ModelFamily:

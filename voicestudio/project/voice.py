@@ -16,6 +16,7 @@ from typing import Any
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.project.documents import read_versioned_json
+from voicestudio.project.settings import MODEL_FAMILY_CHOICES
 
 MANIFEST_NAME = "voice.json"
 FORMAT_VERSION = 1
@@ -99,6 +100,9 @@ class VoiceManifest:
     accent: str = DEFAULT_ACCENT
     # The version that speaks for the voice; None = the newest (older manifests lack it).
     active_model: str | None = None
+    # GPT-SoVITS model family its models use (v2, v2Pro, v2ProPlus); None = not trained yet,
+    # so zero-shot speech uses the family chosen in Settings
+    model_family: str | None = None
     format_version: int = FORMAT_VERSION
 
     def to_json(self) -> dict[str, Any]:
@@ -119,6 +123,7 @@ class VoiceManifest:
                 models=[ModelVersion(**m) for m in raw.get("models", [])],
                 accent=_read_accent(raw.get("accent", DEFAULT_ACCENT)),
                 active_model=raw.get("active_model"),
+                model_family=_read_family(raw.get("model_family")),
                 format_version=int(raw["format_version"]),
             )
         except (KeyError, TypeError, ValueError) as exc:
@@ -126,6 +131,12 @@ class VoiceManifest:
                 f"{source} is damaged ({exc}). It was left untouched; restore it from a "
                 "backup or ask for help with the file."
             ) from exc
+
+
+def _read_family(value: object) -> str | None:
+    if value is not None and value not in MODEL_FAMILY_CHOICES:
+        raise ValueError(f"unknown model family {value!r}")
+    return value  # type: ignore[return-value]
 
 
 def _read_accent(value: object) -> str:
@@ -207,6 +218,15 @@ class Voice:
 
     def add_model_version(self, version: ModelVersion) -> None:
         self.manifest.models.append(version)
+        self.save()
+
+    def set_model_family(self, family: str) -> None:
+        """Remember which GPT-SoVITS family (v2, v2Pro, v2ProPlus) the voice's models use."""
+        if family not in MODEL_FAMILY_CHOICES:
+            raise UserInputError(
+                f"Unknown model family “{family}”; choose {', '.join(MODEL_FAMILY_CHOICES)}."
+            )
+        self.manifest.model_family = family
         self.save()
 
     def set_accent(self, accent: str) -> None:

@@ -36,6 +36,7 @@ from voicestudio.errors import (
     VoiceStudioError,
 )
 from voicestudio.hub import registry
+from voicestudio.hub.families import voice_family
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
@@ -554,7 +555,8 @@ def build_dataset(
                 f"{dataset.voice.name} has no segments to train on yet. Add recordings with "
                 f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…` first."
             )
-        models = FeatureModels(Path(data_dir), str(resolve_device(device).device))
+        models = FeatureModels(Path(data_dir), str(resolve_device(device).device),
+                               family=voice_family(dataset.voice).id)
         report = build_features(dataset, models, progress, cancel)
         dataset.refresh()  # the manifest's summary
     return report

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING
 
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.hub import registry
+from voicestudio.hub.families import FEATURE_IDS, voice_family
 from voicestudio.project.voice import ModelVersion, Voice
 
 if TYPE_CHECKING:
     from voicestudio.synthesis.pipeline import ModelFiles
 
 # A trained voice brings its own S1/S2; these come from the base set either way.
-FEATURE_MODELS = ("hubert", "bert")
-ZERO_SHOT_MODELS = ("s1-v2", "s2g-v2", *FEATURE_MODELS)
+FEATURE_MODELS = FEATURE_IDS
 
 
 @dataclass(frozen=True)
@@ -68,7 +68,7 @@ def speech_for(data_dir: Path, voice: Voice, version_id: str | None = None) -> V
 
     version = voice.model_version(version_id) if version_id else voice.active_version()
     files = (ModelFiles.for_voice(data_dir, voice, version) if version is not None
-             else ModelFiles.base(data_dir))
+             else ModelFiles.base(data_dir, voice_family(voice).id))
     return VoiceSpeech(files, version, voice_reference(voice))
 
 
@@ -86,7 +86,9 @@ def voice_reference(voice: Voice) -> ReferenceClip | None:
 def missing_models(data_dir: Path, voice: Voice) -> str:
     """Why ``voice`` cannot speak yet ("" when it can), from the registry alone (no torch), so
     a page can say it as soon as the voice is shown."""
-    needed = FEATURE_MODELS if voice.active_version() is not None else ZERO_SHOT_MODELS
+    family = voice_family(voice)
+    needed = family.speech_ids if voice.active_version() is None else (
+        (*FEATURE_MODELS, *((family.sv,) if family.sv else ())))
     for spec_id in needed:
         try:
             registry.require(data_dir, spec_id)

@@ -33,9 +33,11 @@ import numpy as np
 import torch
 
 from voicestudio.audio.encode import check_output_path, write_audio
+from voicestudio.audio.resample import resample
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.hub import registry
+from voicestudio.hub.families import chosen_family, get_family
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.models.devices import resolve_device
 from voicestudio.models.s1 import (
@@ -49,6 +51,7 @@ from voicestudio.models.s1 import (
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
 from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
+from voicestudio.models.sv import SV_SAMPLE_RATE, SpeakerVerifier, load_sv_model
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE, plan_batches
 from voicestudio.synthesis.joining import Pauses, join_fragments
@@ -69,28 +72,32 @@ MIN_TOKENS_PER_PHONE = 0.4
 MAX_TOKENS_PER_PHONE = 8.0
 SLACK_TOKENS = 25
 _SEED_SPACE = 2**62
+SV_MODEL = "sv"
 
 
 @dataclass(frozen=True)
 class ModelFiles:
-    """The four model files a synthesis needs: S1 and S2 (base or a trained voice's), and
-    the base HuBERT and BERT folders."""
+    """The model files a synthesis needs: S1 and S2 (base or a trained voice's), the base
+    HuBERT and BERT folders, and for v2Pro/v2ProPlus the speaker-verification model."""
 
     s1: Path
     s2: Path
     hubert: Path
     bert: Path
+    sv: Path | None = None
 
     @classmethod
-    def base(cls, data_dir: Path) -> ModelFiles:
-        """The installed base models (real or the tiny set); MissingModelError says how to
-        install them."""
+    def base(cls, data_dir: Path, family: str | None = None) -> ModelFiles:
+        """The installed base models of ``family`` (None: the one chosen in Settings), real
+        or the tiny set; MissingModelError says how to install them."""
+        chosen = get_family(family) if family else chosen_family()
         data_dir = Path(data_dir)
         return cls(
-            s1=registry.require_file(data_dir, "s1-v2"),
-            s2=registry.require_file(data_dir, "s2g-v2"),
+            s1=registry.require_file(data_dir, chosen.s1),
+            s2=registry.require_file(data_dir, chosen.s2g),
             hubert=registry.require(data_dir, "hubert"),
             bert=registry.require(data_dir, "bert"),
+            sv=registry.require_file(data_dir, chosen.sv) if chosen.sv else None,
         )
 
     @classmethod
@@ -111,9 +118,12 @@ class ModelFiles:
                     f"The {what} model of “{voice.name}” ({latest.version_id}) is missing: "
                     f"{path}. Train the voice again or restore its folder from a backup."
                 )
-        data_dir = Path(data_dir)  # only the feature models come from the base set
+        data_dir = Path(data_dir)  # only the feature (and SV) models come from the base set
+        sv_state = registry.model_state(data_dir, SV_MODEL).state
         return cls(s1=s1, s2=s2, hubert=registry.require(data_dir, "hubert"),
-                   bert=registry.require(data_dir, "bert"))
+                   bert=registry.require(data_dir, "bert"),
+                   sv=registry.require_file(data_dir, SV_MODEL)
+                   if sv_state in ("installed", "tiny") else None)
 
 
 @dataclass(frozen=True)
@@ -218,6 +228,7 @@ class VoicePrompt:
     prompt_phones: torch.Tensor  # (Tp,) long, empty without a prompt
     prompt_bert: torch.Tensor  # (1024, Tp)
     refer_spec: torch.Tensor  # (1, 1025, Tr) on the model device
+    sv: torch.Tensor | None = None  # (1, sv_dim) speaker-verification vector (v2Pro only)
 
 
 @dataclass
@@ -238,6 +249,7 @@ class Synthesizer:
         self._s2: LoadedS2 | None = None
         self._ssl: SSLFeatureExtractor | None = None
         self._bert: BertFeatureExtractor | None = None
+        self._sv: SpeakerVerifier | None = None
         self._prompts: dict[tuple, VoicePrompt] = {}
 
     # Models ----------------------------------------------------------------------------
@@ -260,6 +272,15 @@ class Synthesizer:
                     f"'{self.files.s2.name}' makes {self._s2.config.sampling_rate} Hz audio; "
                     "VoiceStudio speaks with GPT-SoVITS v2 models (32 kHz)."
                 )
+        if self._sv is None and self._s2.config.uses_sv:
+            if self.files.sv is None:
+                raise MissingModelError(
+                    f"'{self.files.s2.name}' is a {self._s2.config.version} model, which needs "
+                    "the speaker-verification model. Install the v2Pro base models on the Base "
+                    "models page (or `voicestudio models download --family v2Pro`)."
+                )
+            tracker.report(0.4, "Loading the speaker-verification model")
+            self._sv = load_sv_model(self.files.sv, self.device)
         if self._ssl is None:
             tracker.report(0.5, "Loading the HuBERT speech model")
             self._ssl = load_ssl_extractor(self.files.hubert, self.device)
@@ -308,7 +329,11 @@ class Synthesizer:
             frontend = self._phones_and_bert(text, lang)
             phones = torch.tensor(frontend.phone_ids, dtype=torch.long)
             bert = frontend.bert.float()
-        return VoicePrompt(prepared, tokens, phones, bert, refer_spec)
+        sv = None
+        if self._sv is not None and cfg.uses_sv:  # upstream: the 32 kHz clip resampled to 16k
+            wav_16k = resample(prepared.wav_32k, cfg.sampling_rate, SV_SAMPLE_RATE)
+            sv = self._sv.embed_16k(torch.from_numpy(wav_16k).unsqueeze(0)).to(self.device)
+        return VoicePrompt(prepared, tokens, phones, bert, refer_spec, sv)
 
     @property
     def _bert_dim(self) -> int:
@@ -534,7 +559,7 @@ class Synthesizer:
             # upstream runs S2 in half precision on CUDA; the VQ and spectrogram stay fp32
             with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
                 audio = generator.decode(codes, phones, prompt.refer_spec,
-                                         request.noise_scale, speed)  # (1, 1, samples)
+                                         request.noise_scale, speed, sv=prompt.sv)
         return audio[0, 0].float().cpu().numpy()
 
 

@@ -54,11 +54,14 @@ class FileBaseModels:
         return load_s1_checkpoint(self.s1_path, "cpu", dtype=torch.float32)
 
 
-def hub_base_models(data_dir: Path) -> FileBaseModels:
-    """The installed base models; a missing one is a MissingModelError saying how to get it."""
+def hub_base_models(data_dir: Path, family: str = "v2") -> FileBaseModels:
+    """The installed base models of a model family (v2, v2Pro, v2ProPlus); a missing one is a
+    MissingModelError saying how to get it."""
+    from voicestudio.hub.families import get_family
     from voicestudio.hub.registry import require_file
 
+    chosen = get_family(family)
     return FileBaseModels(
-        require_file(data_dir, "s1-v2"), require_file(data_dir, "s2g-v2"),
-        require_file(data_dir, "s2d-v2"),
+        require_file(data_dir, chosen.s1), require_file(data_dir, chosen.s2g),
+        require_file(data_dir, chosen.s2d),
     )

@@ -64,6 +64,7 @@ class S2Example:
     spec: torch.Tensor  # (n_freq, T) linear magnitude
     wav: torch.Tensor  # (T * hop,) float32 at 32 kHz
     phones: torch.Tensor  # (n,) int64
+    sv: torch.Tensor | None = None  # (sv_dim,) speaker-verification vector (v2Pro families)
 
     @property
     def frames(self) -> int:
@@ -113,9 +114,10 @@ def s2_examples(
         spec = linear_spectrogram(wav_t, spec_cfg)  # (n_freq, frames)
         ssl = torch.from_numpy(feat.ssl.astype(np.float32))
         ssl = _fit_frames(ssl, frames)
-        examples.append(
-            S2Example(feat.segment_id, ssl, spec, wav_t, torch.from_numpy(feat.phone_ids).long())
-        )
+        sv = None if feat.sv is None else torch.from_numpy(feat.sv.astype(np.float32))
+        examples.append(S2Example(
+            feat.segment_id, ssl, spec, wav_t, torch.from_numpy(feat.phone_ids).long(), sv
+        ))
     if not examples:
         raise TrainingDataError(
             f"None of the {len(features)} prepared clips can train the voice model: clips must "
@@ -196,9 +198,11 @@ class S2Batch:
     wav: torch.Tensor  # (B, 1, T * hop)
     text: torch.Tensor  # (B, Tt) right padded with 0
     text_lengths: torch.Tensor  # (B,)
+    sv: torch.Tensor | None = None  # (B, sv_dim) for v2Pro/v2ProPlus, else None
 
     def to(self, device: torch.device) -> S2Batch:
-        return S2Batch(*(t.to(device, non_blocking=True) for t in vars(self).values()))
+        return S2Batch(*(None if t is None else t.to(device, non_blocking=True)
+                         for t in vars(self).values()))
 
 
 def collate_s2(examples: Sequence[S2Example], hop_length: int) -> S2Batch:
@@ -218,7 +222,11 @@ def collate_s2(examples: Sequence[S2Example], hop_length: int) -> S2Batch:
         text[i, : len(e.phones)] = e.phones
     spec_lengths = torch.tensor([e.frames for e in examples])
     text_lengths = torch.tensor([len(e.phones) for e in examples])
-    return S2Batch(ssl, spec, spec_lengths, wav, text, text_lengths)
+    with_sv = [e.sv for e in examples if e.sv is not None]
+    if with_sv and len(with_sv) != batch:
+        raise TrainingDataError(f"Some clips lack their voice fingerprint. {REBUILD_HINT}")
+    sv = torch.stack(with_sv) if with_sv else None
+    return S2Batch(ssl, spec, spec_lengths, wav, text, text_lengths, sv)
 
 
 @dataclass

@@ -37,6 +37,8 @@ class SegmentFeatures:
     ssl: np.ndarray  # (768, T50) float16 HuBERT features at 50 Hz
     semantic: np.ndarray  # (T25,) int64 codes 0..1023 at 25 Hz
     fingerprint: str
+    # (sv_dim,) float32 speaker-verification vector of the training copy (v2Pro families)
+    sv: np.ndarray | None = None
 
     def check(self) -> None:
         """Shape rules the trainers rely on; a mismatch means a damaged or foreign file."""
@@ -47,6 +49,7 @@ class SegmentFeatures:
             and self.ssl.ndim == 2
             and self.ssl.shape[0] == 768
             and self.semantic.ndim == 1
+            and (self.sv is None or self.sv.ndim == 1)
         )
         if not ok:
             raise CorruptFileError(
@@ -93,6 +96,7 @@ class FeatureStore:
             bert=features.bert.astype(np.float16),
             ssl=features.ssl.astype(np.float16),
             semantic=features.semantic.astype(np.int64),
+            **({} if features.sv is None else {"sv": features.sv.astype(np.float32)}),
         )
         atomic_write_bytes(self.path(features.segment_id), buffer.getvalue())
 
@@ -111,6 +115,7 @@ class FeatureStore:
                     ssl=data["ssl"],
                     semantic=data["semantic"],
                     fingerprint=meta["fingerprint"],
+                    sv=data["sv"] if "sv" in data.files else None,
                 )
         except FileNotFoundError:
             raise

@@ -33,6 +33,7 @@ from voicestudio.audio.training_mix import TRAINING_SAMPLE_RATE, training_copies
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub import registry
+from voicestudio.hub.families import get_family
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.text.frontend import BERT_DIM, TextFrontend
 from voicestudio.text.lexicon import load_lexicon
@@ -43,7 +44,7 @@ log = logging.getLogger(__name__)
 
 # Bump when the extraction itself changes, so every cached feature is recomputed.
 FEATURE_RECIPE = "gptsovits-v2-1A/1"
-SSL_MODEL, S2_MODEL, BERT_MODEL = "hubert", "s2g-v2", "bert"
+SSL_MODEL, BERT_MODEL = "hubert", "bert"
 
 
 def model_identity(data_dir: Path, spec_id: str) -> str:
@@ -74,9 +75,19 @@ class FeatureModels:
     data_dir: Path
     device: str = "cpu"
     identities: dict[str, str] = field(default_factory=dict)
+    family: str = "v2"  # model family: its base S2 makes the codes, v2Pro adds SV vectors
+
+    @property
+    def s2_model(self) -> str:
+        return get_family(self.family).s2g
+
+    @property
+    def sv_model(self) -> str | None:
+        return get_family(self.family).sv
 
     def identity(self, lang: str) -> str:
-        needed = [SSL_MODEL, S2_MODEL] + ([BERT_MODEL] if lang == "zh" else [])
+        needed = [SSL_MODEL, self.s2_model] + ([BERT_MODEL] if lang == "zh" else [])
+        needed += [self.sv_model] if self.sv_model else []
         for spec_id in needed:
             if spec_id not in self.identities:
                 self.identities[spec_id] = model_identity(self.data_dir, spec_id)
@@ -92,8 +103,26 @@ class FeatureModels:
     def generator(self):
         from voicestudio.models.s2 import load_s2_checkpoint
 
-        path = registry.require_file(self.data_dir, S2_MODEL)
+        path = registry.require_file(self.data_dir, self.s2_model)
         return load_s2_checkpoint(path, self.device).generator
+
+    @cached_property
+    def verifier(self):
+        from voicestudio.models.sv import load_sv_model
+
+        assert self.sv_model is not None
+        return load_sv_model(registry.require_file(self.data_dir, self.sv_model), self.device)
+
+    def sv_vector(self, wav32k: np.ndarray) -> np.ndarray | None:
+        """Upstream 2-get-sv: the int16 32 kHz training copy, as float, resampled to 16 kHz,
+        through the speaker-verification model; None for v2 (no SV input)."""
+        if self.sv_model is None:
+            return None
+        from voicestudio.models.sv import SV_SAMPLE_RATE
+
+        wav16k = resample(wav32k.astype(np.float32) / 32768.0, TRAINING_SAMPLE_RATE,
+                          SV_SAMPLE_RATE)
+        return self.verifier.embed_16k(torch.from_numpy(wav16k).unsqueeze(0))[0].cpu().numpy()
 
     @cached_property
     def bert(self):
@@ -167,6 +196,7 @@ def extract_segment_features(
         ssl=ssl[0].float().cpu().numpy().astype(np.float16),
         semantic=codes[0, 0].cpu().numpy().astype(np.int64),
         fingerprint=segment_fingerprint,
+        sv=models.sv_vector(copies.wav32k),
     )
 
 

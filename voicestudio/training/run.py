@@ -27,13 +27,17 @@ from pathlib import Path
 import torch
 
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.hub.families import voice_family
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.models.devices import DeviceInfo, resolve_device
+from voicestudio.models.s2 import S2Config
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.project.locks import voice_lock
 from voicestudio.project.voice import ModelVersion, Voice, now_iso
 from voicestudio.training.base_models import BaseModels, hub_base_models
 from voicestudio.training.batches import (
+    S2Example,
+    TrainingDataError,
     epoch_copies,
     load_segment_features,
     s1_examples,
@@ -153,7 +157,7 @@ class TrainingRun:
         base_models: BaseModels | None = None,
     ) -> TrainingRun:
         """A new run (nothing is written until ``run``)."""
-        base_models = base_models or hub_base_models(data_dir)
+        base_models = base_models or hub_base_models(data_dir, voice_family(voice).id)
         return cls(voice, plan, new_version_id(voice.folder / "models"), base_models)
 
     @classmethod
@@ -176,7 +180,8 @@ class TrainingRun:
         except (OSError, ValueError) as exc:
             raise CorruptFileError(f"The training plan {plan_path} cannot be read.") from exc
         plan = TrainingPlan.from_json(raw, plan_path)
-        return cls(voice, plan, chosen, base_models or hub_base_models(data_dir))
+        return cls(voice, plan, chosen,
+                   base_models or hub_base_models(data_dir, voice_family(voice).id))
 
     @staticmethod
     def unfinished(voice: Voice) -> list[str]:
@@ -243,6 +248,8 @@ class TrainingRun:
             self.voice.folder, features, spectrogram_config(base_s2.generator),
             base_s2.generator.config.segment_frames,
         )
+        family = base_s2.generator.config.version
+        _check_fingerprints(s2_data, base_s2.generator.config)
         s1_data = s1_examples(features)
         del features
 
@@ -275,7 +282,7 @@ class TrainingRun:
             del s1
             release_accelerator_memory()
         seconds = sum(len(e.wav) for e in s2_data) / sample_rate
-        return self._register(plan, seconds, len(s2_data), device_info)
+        return self._register(plan, seconds, len(s2_data), device_info, family)
 
     def _check_same_dataset(self, dataset_id: str) -> None:
         """A run continues on the data it started with: its epoch order and half-trained
@@ -344,7 +351,8 @@ class TrainingRun:
         atomic_write_json(self.state_dir / f"{stage}.done", {"steps": position.step})
 
     def _register(
-        self, plan: TrainingPlan, seconds: float, n_clips: int, device_info: DeviceInfo
+        self, plan: TrainingPlan, seconds: float, n_clips: int, device_info: DeviceInfo,
+        family: str = "v2",
     ) -> ModelVersion:
         notes = (
             f"S2 {plan.s2_epochs} epochs, S1 {plan.s1_epochs} epochs"
@@ -366,9 +374,24 @@ class TrainingRun:
         )
         voice = Voice.open(self.voice.folder)  # the manifest may have changed meanwhile
         voice.add_model_version(version)
+        if voice.manifest.model_family != family:
+            voice.set_model_family(family)
         self.voice = voice
         shutil.rmtree(self.state_dir, ignore_errors=True)
         return version
+
+
+def _check_fingerprints(examples: list[S2Example], config: S2Config) -> None:
+    """v2Pro/v2ProPlus train on each clip's speaker-verification vector: a dataset prepared
+    for another family lacks them (or has another width) and must be prepared again."""
+    if not config.uses_sv:
+        return
+    if any(e.sv is None or e.sv.numel() != config.sv_dim for e in examples):
+        raise TrainingDataError(
+            f"The dataset was prepared for another model family than {config.version}; "
+            "prepare it again (Train page, or `voicestudio dataset build VOICE`) so every clip "
+            "gets its voice fingerprint."
+        )
 
 
 class _RunReporter:

@@ -127,7 +127,8 @@ class S2FineTuner:
         G, D = self.generator, self.discriminator
 
         with self._autocast():
-            out = G(batch.ssl, batch.spec, batch.spec_lengths, batch.text, batch.text_lengths)
+            out = G(batch.ssl, batch.spec, batch.spec_lengths, batch.text, batch.text_lengths,
+                    sv=batch.sv)
             y_mel = slice_segments(spec_to_mel(batch.spec, self.spec_cfg), out.ids_slice,
                                    cfg.segment_frames)  # (B, n_mels, seg)
             y_hat_mel = mel_spectrogram(out.y_hat.squeeze(1), self.spec_cfg)

@@ -10,7 +10,7 @@ only shows the registry's answers and the jobs' progress.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
@@ -31,10 +31,12 @@ from PySide6.QtWidgets import (
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import BasePage
+from voicestudio.app.pages.settings import family_combo
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.hub import registry
+from voicestudio.hub.families import get_family
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.disk import format_bytes
 from voicestudio.project.settings import base_models_dir
@@ -47,11 +49,11 @@ STATE_TEXT = {
 }
 
 
-def download_bytes_left(states: list[registry.ModelState]) -> int:
+def download_bytes_left(states: list[registry.ModelState], required: Collection[str]) -> int:
     """About how much the Download button still has to fetch: every required model that is
     not really installed (test models are replaced), less what earlier attempts kept."""
     return sum(max(s.spec.approx_bytes - s.resumable_bytes, 0) for s in states
-               if s.spec.required and s.state != "installed")
+               if s.spec.id in required and s.state != "installed")
 
 
 def asr_name_for(folder: Path) -> str:
@@ -96,6 +98,16 @@ class BaseModelsPage(BasePage):
         self.endpoint: str | None = None
         self.runner: JobRunner | None = None
         self._stage = ""  # what the running job's progress is about (which model)
+
+        self.family_combo = family_combo()
+        self.family_combo.currentIndexChanged.connect(self._family_chosen)
+        self.family_hint = QLabel()
+        self.family_hint.setObjectName("hint")
+        self.family_hint.setWordWrap(True)
+        family_row = QHBoxLayout()
+        family_row.setSpacing(8)
+        family_row.addWidget(QLabel("Voice models:"))
+        family_row.addWidget(self.family_combo, 1)
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
@@ -154,6 +166,8 @@ class BaseModelsPage(BasePage):
             "The shared models every voice is built on. Install them once; after that "
             "VoiceStudio works without the internet.",
         )
+        layout.addLayout(family_row)
+        layout.addWidget(self.family_hint)
         layout.addWidget(self.intro)
         layout.addLayout(buttons)
         layout.addWidget(self.download_hint)
@@ -164,6 +178,7 @@ class BaseModelsPage(BasePage):
         layout.addStretch(1)
 
         state.base_models_changed.connect(self.refresh)
+        state.settings_changed.connect(self.refresh)
         self.refresh()
 
     # --- showing the registry -------------------------------------------------------------
@@ -171,14 +186,38 @@ class BaseModelsPage(BasePage):
     def on_shown(self) -> None:
         self.refresh()
 
+    def required_ids(self) -> tuple[str, ...]:
+        """What the chosen model family needs."""
+        return get_family(self.state.settings.model_family).required_ids
+
     def model_states(self) -> list[registry.ModelState]:
-        """Required models first, then the speech-recognition models that are installed."""
+        """The chosen family's models first, then every other installed model."""
+        wanted = self.required_ids()
         states = registry.list_models(self.state.data_dir)
-        return [s for s in states if s.spec.required or s.state in ("installed", "tiny")]
+        first = sorted((s for s in states if s.spec.id in wanted),
+                       key=lambda s: wanted.index(s.spec.id))
+        return first + [s for s in states
+                        if s.spec.id not in wanted and s.state in ("installed", "tiny")]
+
+    def _family_chosen(self) -> None:
+        self.state.update_settings(model_family=self.family_combo.currentData())
+
+    def _show_family(self) -> None:
+        family = get_family(self.state.settings.model_family)
+        self.family_combo.blockSignals(True)
+        self.family_combo.setCurrentIndex(max(self.family_combo.findData(family.id), 0))
+        self.family_combo.blockSignals(False)
+        self.family_hint.setText(
+            "v2Pro copies a voice's likeness best (it adds a speaker-recognition model); "
+            "v2ProPlus is a little better again and a little slower; v2 is the smallest "
+            "download and the fastest. Voices already trained keep their models."
+        )
 
     def refresh(self) -> None:
+        self._show_family()
         states = self.model_states()
-        required = [s for s in states if s.spec.required]
+        wanted = self.required_ids()
+        required = [s for s in states if s.spec.id in wanted]
         total = sum(s.spec.approx_bytes for s in required)
         self.intro.setText(
             f"VoiceStudio builds every voice on {len(required)} public models from the "
@@ -194,7 +233,7 @@ class BaseModelsPage(BasePage):
         rows = sum(self.tree.sizeHintForRow(i) for i in range(self.tree.topLevelItemCount()))
         self.tree.setFixedHeight(rows + self.tree.header().sizeHint().height()
                                  + 2 * self.tree.frameWidth() + 2)
-        left = download_bytes_left(states)
+        left = download_bytes_left(states, wanted)
         resumable = any(s.resumable_bytes for s in required if s.state != "installed")
         busy = self.runner is not None and self.runner.is_running
         if left or any(s.state != "installed" for s in required):
@@ -245,12 +284,12 @@ class BaseModelsPage(BasePage):
     # --- jobs -----------------------------------------------------------------------------
 
     def start_download(self) -> None:
-        data_dir, endpoint = self.state.data_dir, self.endpoint
+        data_dir, endpoint, ids = self.state.data_dir, self.endpoint, self.required_ids()
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
             from voicestudio.hub import download  # huggingface_hub: only when downloading
 
-            return download.download(data_dir, endpoint=endpoint, progress=progress,
+            return download.download(data_dir, ids, endpoint=endpoint, progress=progress,
                                      cancel=cancel)
 
         self._run("Downloading the base models", job, self._downloaded,

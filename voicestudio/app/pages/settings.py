@@ -1,4 +1,5 @@
-"""The Settings page: compute device, data folder, default language for new voices.
+"""The Settings page: compute device, data folder, default language for new voices, and
+the GPT-SoVITS model family new voices are built on.
 
 Every change is saved the moment it is made (``Settings.save`` is atomic), so there is no
 Save button to forget; the status bar and the library follow through :class:`AppState`.
@@ -23,6 +24,7 @@ from voicestudio.app import dialogs
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.state import AppState
 from voicestudio.errors import VoiceStudioError
+from voicestudio.hub.families import FAMILIES
 from voicestudio.project.settings import DEVICE_CHOICES, LANGUAGE_CHOICES, log_dir
 
 DEVICE_LABELS = {
@@ -70,6 +72,9 @@ class SettingsPage(BasePage):
             self.language_combo.addItem(LANGUAGE_LABELS[choice], choice)
         self.language_combo.currentIndexChanged.connect(self._language_chosen)
 
+        self.family_combo = family_combo()
+        self.family_combo.currentIndexChanged.connect(self._family_chosen)
+
         self.log_label = QLabel(str(log_dir()))
         self.log_label.setFixedHeight(_ROW_HEIGHT)
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -88,6 +93,7 @@ class SettingsPage(BasePage):
             ("Data folder:", folder_row, self.folder_hint),
             ("New voices speak:", self.language_combo,
              _hint("The languages ticked when you create a voice.")),
+            ("Voice models:", self.family_combo, _hint(FAMILY_HINT)),
             ("Log files:", self.log_label,
              _hint("Attach the newest file when you ask for help.")),
         ]
@@ -112,6 +118,7 @@ class SettingsPage(BasePage):
         for combo, value in (
             (self.device_combo, settings.compute_device),
             (self.language_combo, settings.default_language),
+            (self.family_combo, settings.model_family),
         ):
             combo.blockSignals(True)
             combo.setCurrentIndex(max(combo.findData(value), 0))
@@ -134,6 +141,9 @@ class SettingsPage(BasePage):
     def _language_chosen(self) -> None:
         self.state.update_settings(default_language=self.language_combo.currentData())
 
+    def _family_chosen(self) -> None:
+        self.state.update_settings(model_family=self.family_combo.currentData())
+
     def choose_data_dir(self) -> None:
         folder = dialogs.choose_folder(self, "Choose the data folder", self.state.data_dir)
         if folder is None:
@@ -142,6 +152,23 @@ class SettingsPage(BasePage):
             self.state.set_data_dir(folder)
         except VoiceStudioError as exc:
             dialogs.show_error(self, str(exc))
+
+
+FAMILY_HINT = (
+    "Which GPT-SoVITS base models untrained voices speak with and new trainings start from. "
+    "A trained voice keeps the models it was trained with. Each choice needs its own base "
+    "models (see Base models)."
+)
+
+
+def family_combo() -> QComboBox:
+    """The model-family choice in plain words, shared by Settings and Base models."""
+    combo = QComboBox()
+    combo.setMaximumWidth(520)
+    combo.setFixedHeight(_ROW_HEIGHT)
+    for family in FAMILIES.values():
+        combo.addItem(f"{family.id}: {family.summary}", family.id)
+    return combo
 
 
 def _label(text: str) -> QLabel:

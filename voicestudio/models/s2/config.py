@@ -255,7 +255,7 @@ def tiny_s2_config(**overrides: Any) -> S2Config:
     return replace(S2Config(), **sizes)
 
 
-TINY_SV_DIM = 640  # forward3 width of the tiny speaker-verification model (m_channels 2)
+TINY_SV_DIM = 1280  # forward3 width of the tiny speaker-verification model (m_channels 4)
 
 
 def default_hparams(version: str = "v2") -> dict[str, Any]:

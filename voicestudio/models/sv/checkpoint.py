@@ -72,7 +72,6 @@ def sv_config_from_weights(weights: Mapping[str, torch.Tensor]) -> SVConfig:
     """The sizes a state dict was made with (the checkpoint does not store them)."""
     try:
         m = int(weights["conv1.weight"].shape[0])
-        width = int(weights["layer1.0.convs.0.weight"].shape[0])
         scale = sum(1 for k in weights if re.fullmatch(r"layer1\.0\.convs\.\d+\.weight", k))
         expansion = int(weights["layer1.0.conv3.weight"].shape[0]) // m
         blocks = tuple(
@@ -81,8 +80,12 @@ def sv_config_from_weights(weights: Mapping[str, torch.Tensor]) -> SVConfig:
         )
         seg = weights["seg_1.weight"]
         feat_dim = 8 * (int(seg.shape[1]) // (2 * m * 8 * expansion))
-        base_width = next(
-            bw for bw in range(1, 257) if int(math.floor(m * (bw / 64.0))) == width
+        widths = [
+            (m * 2**i, int(weights[f"layer{i + 1}.0.convs.0.weight"].shape[0])) for i in range(4)
+        ]
+        base_width = next(  # the real 24 first: small models fit several widths
+            bw for bw in (24, *range(1, 257))
+            if all(int(math.floor(planes * (bw / 64.0))) == w for planes, w in widths)
         )
     except (KeyError, ValueError, StopIteration, IndexError, ZeroDivisionError) as exc:
         raise CorruptFileError(
@@ -128,8 +131,9 @@ def load_sv_model(path: str | Path, device: str | torch.device = "cpu") -> Speak
 
 
 def tiny_sv_config() -> SVConfig:
-    """m_channels 2: a 640-wide fingerprint (TINY_SV_DIM) for tests and the tiny base set."""
-    return SVConfig(m_channels=2)
+    """m_channels 4 (the least that gives every block a channel): a 1280-wide fingerprint
+    (TINY_SV_DIM) for tests and the tiny base set."""
+    return SVConfig(m_channels=4)
 
 
 def write_tiny_sv_model(path: str | Path, seed: int = 0) -> None:
