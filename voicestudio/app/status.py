@@ -129,6 +129,7 @@ class AppStatusBar(QStatusBar):
     def _on_settings_changed(self) -> None:
         if self._state.settings.compute_device != self._device_preference:
             self.refresh_device()
+        self.refresh_base_models()  # the model family decides which base models are needed
 
     @staticmethod
     def _repolish(widget: QWidget) -> None:

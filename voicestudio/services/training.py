@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING
 
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.hub import registry
+from voicestudio.hub.families import ModelFamily, voice_family
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
@@ -32,7 +33,6 @@ if TYPE_CHECKING:
     from voicestudio.training.run import TrainingPlan, TrainingRun
     from voicestudio.training.scoring import CheckpointScorer
 
-TRAINING_MODELS = ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
 # Below this there is too little speech to learn a voice from; from GOOD on, GPT-SoVITS
 # users get a recognisable voice (about a minute is what every guide asks for).
 MIN_SPEECH_SECONDS = 10.0
@@ -114,7 +114,8 @@ def check_readiness(
             "only clone a voice whose owner agreed.", "record", "Record consent",
             blocking=True))
     missing = []
-    for spec_id in TRAINING_MODELS:
+    family = voice_family(voice)  # v2Pro/v2ProPlus also need the speaker-verification model
+    for spec_id in family.required_ids:
         try:
             registry.require(data_dir, spec_id)
         except MissingModelError:
@@ -125,7 +126,7 @@ def check_readiness(
             "base_models", "Install base models", blocking=True))
 
     label, cpu_only = _device(device, problems)
-    model_bytes = _base_model_bytes(data_dir) if not missing else 0
+    model_bytes = _base_model_bytes(data_dir, family) if not missing else 0
     _check_room(voice.folder, model_bytes, problems, available_memory)
     notes = []
     if cpu_only and model_bytes > 100 * 2**20:
@@ -154,9 +155,9 @@ def _device(preference: str, problems: list[Problem]) -> tuple[str, bool]:
     return info.label, info.device.type == "cpu"
 
 
-def _base_model_bytes(data_dir: Path) -> int:
+def _base_model_bytes(data_dir: Path, family: ModelFamily) -> int:
     total = 0
-    for spec_id in ("s1-v2", "s2g-v2", "s2d-v2"):
+    for spec_id in (family.s1, family.s2g, family.s2d):
         try:
             total += registry.require_file(data_dir, spec_id).stat().st_size
         except (MissingModelError, OSError):

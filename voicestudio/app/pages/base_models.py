@@ -107,7 +107,8 @@ class BaseModelsPage(BasePage):
         family_row = QHBoxLayout()
         family_row.setSpacing(8)
         family_row.addWidget(QLabel("Voice models:"))
-        family_row.addWidget(self.family_combo, 1)
+        family_row.addWidget(self.family_combo)
+        family_row.addStretch(1)
 
         self.intro = QLabel()
         self.intro.setWordWrap(True)
