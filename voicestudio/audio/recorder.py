@@ -40,6 +40,8 @@ RING_SECONDS = 20.0  # how far the writer may fall behind (a stalled disk) befor
 WRITER_PERIOD_SECONDS = 0.05
 DURABLE_EVERY_SECONDS = 0.25  # a crash loses at most this plus one writer period
 LOST_AFTER_SECONDS = 1.0  # an open microphone silent this long has gone away
+# Some drivers (PulseAudio through ALSA) take over a second to deliver the first block.
+START_GRACE_SECONDS = 4.0
 
 
 class NoMicrophoneError(VoiceStudioError):
@@ -157,6 +159,7 @@ class Recorder:
         self._stop_writer = threading.Event()
         self._writer: threading.Thread | None = None
         self._last_sound = 0.0
+        self._heard_any = False
         self._last_durable = 0.0
         self.lost: MicrophoneLostError | None = None
         self.take_seconds = 0.0  # length of the take being recorded, for the page's clock
@@ -174,6 +177,7 @@ class Recorder:
         stream.start()
         self._stream, self.microphone, self.lost = stream, microphone, None
         self._last_sound = self._clock()
+        self._heard_any = False
         self.meter.reset()
         self._stop_writer.clear()
         self._writer = threading.Thread(target=self._write_loop, name="take-writer",
@@ -273,7 +277,8 @@ class Recorder:
                 log.error("writing the take failed: %s", exc)
                 self._on_lost()
                 return
-            if self._clock() - self._last_sound > LOST_AFTER_SECONDS:
+            limit = LOST_AFTER_SECONDS if self._heard_any else START_GRACE_SECONDS
+            if self._clock() - self._last_sound > limit:
                 self._on_lost()
                 return
 
@@ -282,6 +287,7 @@ class Recorder:
         now = self._clock()
         if samples.size:
             self._last_sound = now
+            self._heard_any = True
             self.meter.update(samples)
         with self._lock:
             if self._listening is not None and samples.size:
