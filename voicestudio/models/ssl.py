@@ -27,8 +27,12 @@ SSL_DIM = 768  # fixed: S2's ssl_proj expects 768 channels
 class SSLFeatureExtractor:
     """Wraps a HuBERT model; fp16 on CUDA with a fp32 retry when half precision overflows."""
 
-    def __init__(self, folder: Path, device: torch.device | str = "cpu") -> None:
+    def __init__(
+        self, folder: Path, device: torch.device | str = "cpu", int8: bool = False
+    ) -> None:
         from transformers import HubertModel
+
+        from voicestudio.models.int8 import quantize_linears
 
         folder = Path(folder)
         if not (folder / "config.json").is_file():
@@ -45,6 +49,10 @@ class SSLFeatureExtractor:
             )
         self.half = self.device.type == "cuda"
         self.model = (model.half() if self.half else model).to(self.device).eval()
+        # Optional on CPU: weight-only int8 linears (models/int8.py), a quarter of the bytes.
+        self.int8 = bool(int8) and self.device.type == "cpu"
+        if self.int8:
+            quantize_linears(self.model)
 
     @torch.inference_mode()
     def features(self, wav_16k: np.ndarray | torch.Tensor) -> torch.Tensor:
@@ -65,13 +73,15 @@ class SSLFeatureExtractor:
 
 
 @functools.lru_cache(maxsize=2)
-def _cached(folder: str, device: str) -> SSLFeatureExtractor:
-    return SSLFeatureExtractor(Path(folder), device)
+def _cached(folder: str, device: str, int8: bool) -> SSLFeatureExtractor:
+    return SSLFeatureExtractor(Path(folder), device, int8)
 
 
-def load_ssl_extractor(folder: Path, device: torch.device | str = "cpu") -> SSLFeatureExtractor:
-    """The warm extractor for this folder and device (loaded on first use)."""
-    return _cached(str(Path(folder).resolve()), str(torch.device(device)))
+def load_ssl_extractor(
+    folder: Path, device: torch.device | str = "cpu", int8: bool = False
+) -> SSLFeatureExtractor:
+    """The warm extractor for this folder, device and weight format (loaded on first use)."""
+    return _cached(str(Path(folder).resolve()), str(torch.device(device)), bool(int8))
 
 
 def write_tiny_hubert(folder: Path, seed: int = 0) -> None:

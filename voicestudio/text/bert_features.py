@@ -36,9 +36,11 @@ def _device_name(preferred: str | None) -> str:
 class BertFeatureExtractor:
     """Character-level hidden states of a Chinese BERT, stretched to phone level."""
 
-    def __init__(self, model_dir: Path, device: str | None = None) -> None:
+    def __init__(self, model_dir: Path, device: str | None = None, int8: bool = False) -> None:
         import torch
         from transformers import AutoModelForMaskedLM, AutoTokenizer
+
+        from voicestudio.models.int8 import quantize_linears
 
         model_dir = Path(model_dir)
         if not (model_dir / "config.json").is_file():
@@ -52,6 +54,13 @@ class BertFeatureExtractor:
         self.tokenizer = AutoTokenizer.from_pretrained(model_dir, local_files_only=True)
         model = AutoModelForMaskedLM.from_pretrained(model_dir, local_files_only=True)
         self.model = model.to(device=self.device, dtype=self.dtype).eval()
+        # Only the encoder's hidden states are used: its masked-LM head (a 1024 x 21128
+        # product per character) is never run.
+        self.encoder = self.model.base_model
+        # Optional on CPU: weight-only int8 linears (models/int8.py), a quarter of the bytes.
+        self.int8 = bool(int8) and self.device == "cpu"
+        if self.int8:
+            quantize_linears(self.encoder)
         self.hidden_size = int(self.model.config.hidden_size)
         self._lock = threading.Lock()
 
@@ -88,7 +97,7 @@ class BertFeatureExtractor:
         return hidden.float().cpu()
 
     def _hidden(self, inputs: dict[str, Any]) -> Any:
-        output = self.model(**inputs, output_hidden_states=True)
+        output = self.encoder(**inputs, output_hidden_states=True)
         return output.hidden_states[HIDDEN_LAYER][0, 1:-1]  # (n_chars, hidden)
 
     def phone_features(self, norm_text: str, word2ph: Sequence[int]) -> Any:
@@ -105,10 +114,12 @@ class BertFeatureExtractor:
 
 
 @cache
-def _cached_extractor(model_dir: str, device: str) -> BertFeatureExtractor:
-    return BertFeatureExtractor(Path(model_dir), device)
+def _cached_extractor(model_dir: str, device: str, int8: bool) -> BertFeatureExtractor:
+    return BertFeatureExtractor(Path(model_dir), device, int8)
 
 
-def load_bert_extractor(model_dir: Path, device: str | None = None) -> BertFeatureExtractor:
-    """The process-wide warm extractor for this model folder and device."""
-    return _cached_extractor(str(Path(model_dir).resolve()), _device_name(device))
+def load_bert_extractor(
+    model_dir: Path, device: str | None = None, int8: bool = False
+) -> BertFeatureExtractor:
+    """The process-wide warm extractor for this model folder, device and weight format."""
+    return _cached_extractor(str(Path(model_dir).resolve()), _device_name(device), bool(int8))
