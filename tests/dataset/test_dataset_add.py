@@ -355,3 +355,20 @@ def test_the_same_recording_in_another_format_is_recognised_by_its_sound(
     assert [p.name for p, _ in again.added] == ["more.wav"]
     dataset = open_dataset(models_dir, voice.name)
     assert [t.original_name for t in dataset.takes] == ["story.m4a", "more.wav"]
+
+
+def test_telephone_quality_audio_is_warned_about(models_dir, make_voice, recordings, scripted,
+                                                 tmp_path):
+    from speech import write_audio
+
+    from voicestudio.audio.resample import resample
+
+    samples, rate = sf.read(recordings["more"], dtype="float32")
+    phone = write_audio(tmp_path, "voicemail", resample(samples, rate, 8000), 8000, "wav-16")
+    voice = make_voice()
+    report = add_recordings(models_dir, voice.name, [phone], transcriber=scripted)
+    assert report.segments > 0
+    [note] = [n for n in report.notes if "voicemail.wav" in n]
+    assert "8000 Hz" in note and "telephone" in note and "muffled" in note
+    quiet = add_recordings(models_dir, voice.name, [recordings["story"]], transcriber=scripted)
+    assert not any("story" in n for n in quiet.notes)  # 22 kHz: nothing to say

@@ -80,3 +80,15 @@ def test_a_file_that_is_not_text_says_how_to_save_it(tmp_path, capsys):
     assert _speak(tmp_path / "empty", "--text-file", str(path), "--ref", "x.wav",
                   "-o", str(tmp_path / "out.wav")) == 2
     assert "UTF-8" in capsys.readouterr().err
+
+
+def test_a_telephone_quality_reference_is_warned_about(tmp_path):
+    from voicestudio.audio.resample import resample
+    from voicestudio.synthesis.reference import load_reference
+
+    path = tmp_path / "phone.wav"
+    sf.write(path, resample(babble(5.0), 32000, 8000), 8000)
+    warnings = load_reference(path).warnings
+    assert any("8000 Hz" in w and "muffled" in w for w in warnings), warnings
+    sf.write(path, babble(5.0), 32000)
+    assert not any("Hz" in w for w in load_reference(path).warnings)

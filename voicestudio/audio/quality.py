@@ -113,6 +113,22 @@ def is_garbled_transcript(text: str, lang: str | None = None) -> bool:
     return len(set(tokens)) / len(tokens) < MIN_DISTINCT_TOKEN_SHARE
 
 
+# Below this the recording carries no sound above 8 kHz, where much of what makes a voice
+# clear and personal lies (s, f, th, breath); telephone audio is 8 kHz (nothing above 4 kHz).
+NARROWBAND_BELOW_HZ = 16000
+
+
+def narrowband_warning(name: str, sample_rate: int) -> str | None:
+    """What a low-rate (telephone-quality) recording will do to the voice, or None."""
+    if sample_rate >= NARROWBAND_BELOW_HZ:
+        return None
+    kind = "telephone quality" if sample_rate <= 8000 else "low quality"
+    return (f"‘{name}’ was recorded at {sample_rate} Hz ({kind}): it holds no sound above "
+            f"{sample_rate // 2000} kHz, so a voice made from it sounds muffled, like a phone "
+            "call, and keeps that sound. Use a better recording of the same person if there "
+            "is one.")
+
+
 def frame_levels_db(samples: np.ndarray, sample_rate: int, full_scale: float = 1.0) -> np.ndarray:
     """RMS of consecutive 20 ms frames in dB relative to ``full_scale`` (floor −100 dB)."""
     x = np.asarray(samples, dtype=np.float64) / full_scale

@@ -25,7 +25,12 @@ from typing import TYPE_CHECKING, Protocol
 import numpy as np
 
 from voicestudio.audio.fingerprint import loudness_contour
-from voicestudio.audio.quality import TRANSCRIPT_FLAGS, QualityFlag, is_garbled_transcript
+from voicestudio.audio.quality import (
+    TRANSCRIPT_FLAGS,
+    QualityFlag,
+    is_garbled_transcript,
+    narrowband_warning,
+)
 from voicestudio.audio.speakers import SpeakerCheckUnavailable
 from voicestudio.errors import (
     CorruptFileError,
@@ -441,6 +446,9 @@ def _add_all(
                 continue
             report.added.append((path, _add_one(dataset, path, sha256, transcriber, language,
                                                 part, cleaning)))
+            warning = narrowband_warning(path.name, dataset.takes[-1].original_sample_rate)
+            if warning:
+                report.notes.append(warning)
         except (JobCancelled, MissingModelError, DiskFullError, VoiceInUseError):
             raise  # a stop, a missing model or a full disk ends the whole job, not one file
         except SameRecordingError as exc:

@@ -29,6 +29,7 @@ from voicestudio.audio.quality import (
     LEVEL_FRAME_SECONDS,
     SPEECH_PERCENTILE,
     frame_levels_db,
+    narrowband_warning,
 )
 from voicestudio.audio.resample import resample
 from voicestudio.errors import UserInputError
@@ -102,7 +103,9 @@ def load_reference(
     prepared = prepare_reference(
         decoded.samples, decoded.sample_rate, transcript, trim_long, path.name
     )
-    return replace(prepared, notes=tuple(notes) + prepared.notes)  # conversions first
+    narrowband = narrowband_warning(path.name, decoded.original_sample_rate)
+    return replace(prepared, notes=tuple(notes) + prepared.notes,  # conversions first
+                   warnings=prepared.warnings + ((narrowband,) if narrowband else ()))
 
 
 def prepare_reference(
