@@ -103,6 +103,14 @@ def test_render_colours_sentences_and_a_click_plays_one(page, qtbot):
     page.play_chapter()
     assert page.player.played[-1][0] > page.player.played[0][0]
 
+    # a pause marker typed (or inserted) between sentences lengthens the chapter's gap
+    cursor = page.editor.textCursor()
+    cursor.setPosition(len("The moon rose."))
+    page.editor.setTextCursor(cursor)
+    page.insert_marker("[pause 2]")
+    assert page.project.chapters[0].text == "The moon rose. [pause 2]  The birds sang loudly."
+    assert page.plan.sentences[1].pause_after == 2.0
+
 
 def test_chapters_reorder_and_rename_are_saved(page):
     from voicestudio.project.narration import NarrationProject

@@ -233,10 +233,20 @@ class NarratePage(BasePage):
         self.render_button.clicked.connect(self.render_chapter)
         self.play_chapter_button = QPushButton("Play chapter")
         self.play_chapter_button.clicked.connect(self.play_chapter)
+        self.pause_button = QPushButton("Insert pause")
+        self.pause_button.setToolTip("Adds [pause 1] at the cursor: one second of silence "
+                                     "after the sentence before it (edit the number).")
+        self.pause_button.clicked.connect(lambda: self.insert_marker("[pause 1]"))
+        self.speed_button = QPushButton("Paragraph speed")
+        self.speed_button.setToolTip("Adds [speed 0.9] at the cursor: the paragraph it is in "
+                                     "is read at that speed (0.6 to 1.65).")
+        self.speed_button.clicked.connect(lambda: self.insert_marker("[speed 0.9]"))
         chapter_row = QHBoxLayout()
         chapter_row.addWidget(self.render_button)
         chapter_row.addWidget(self.play_chapter_button)
         chapter_row.addStretch(1)
+        chapter_row.addWidget(self.pause_button)
+        chapter_row.addWidget(self.speed_button)
         self.report_label = QLabel()
         self.report_label.setWordWrap(True)
 
@@ -443,6 +453,11 @@ class NarratePage(BasePage):
         chapter.title = item.text().strip() or chapter.title
         self.project.save()
         self._refresh_states()
+
+    def insert_marker(self, marker: str) -> None:
+        if not self.editor.isReadOnly():
+            self.editor.insertPlainText(f" {marker} ")
+            self._save_text()
 
     def _text_edited(self) -> None:
         if not self._loading:
