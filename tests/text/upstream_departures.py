@@ -42,6 +42,7 @@ _MONTHS = (
 )
 # Unit words we read, longest first ("degrees Celsius" before "degrees").
 _EN_UNIT_WORDS = sorted({w for pair in UNIT_NAMES.values() for w in pair}, key=len, reverse=True)
+_DEGREE_WORDS = r"(?:摄氏|华氏)?度|degrees? (?:Celsius|Fahrenheit)"
 _ZH_UNIT_WORDS = "毫秒?|千米每小时|米每秒|千瓦时?|毫克|毫升|分钟|赫兹|克|升|小时"
 
 
@@ -194,9 +195,11 @@ DEPARTURES: tuple[Departure, ...] = (
     ),
     Departure(
         "upstream reads a phone number or a long digit string as a count",
-        re.compile(r"(?<!\d)(?:\d{3}-\d{4}|\d{7,}|0\d{2,})(?!\d)"),
+        re.compile(
+            r"(?<!\d)(?:\d{3}-\d{4}|\d{7,}|0\d{2,})(?!\d)|\+\d{1,3}[ -]\d|(?i:call|dial)\s+\d{3}"
+        ),
         lambda up, ours: _only_number_words(up)
-        and all(w in _EN_DIGIT_NAMES for w in _words(ours)),
+        and all(w in _EN_DIGIT_NAMES or w == "plus" for w in _words(ours)),
     ),
     Departure(
         "upstream reads the dash of a phone number as minus",
@@ -224,8 +227,8 @@ DEPARTURES: tuple[Departure, ...] = (
     Departure(
         "upstream reads a range dash as nothing, a hyphen or an ellipsis",
         re.compile(r"\d\s?[-–—~～]\s?\d"),
-        lambda up, ours: _squash(re.sub(r"\bto\b|到", "", ours))
-        == _squash(re.sub(r"[-…]", "", up)),
+        lambda up, ours: _squash(re.sub(rf"\bto\b|到|-|{_DEGREE_WORDS}", "", ours))
+        == _squash(re.sub(r"[-…减]|零下", "", up)),
     ),
     Departure(
         "upstream reads money with a scale word as cents ('two dollars and fifty cents "
@@ -262,6 +265,18 @@ DEPARTURES: tuple[Departure, ...] = (
         lambda up, ours: up.replace("fourth", "quarter") == ours,
     ),
     Departure(
+        "upstream drops signs it does not read (‰, ², ³, # before a number)",
+        re.compile(r"\d\s?‰|[²³]|#\d"),
+        lambda up, ours: bool(re.search("千分之|per mille|squared|cubed|第", ours))
+        and _squash(re.sub("千分之|per mille|squared|cubed|第", "", ours)) == _squash(up),
+    ),
+    Departure(
+        "upstream reads feet and inches (5'11\") as bare numbers",
+        re.compile(r"\d['′]\d"),
+        lambda up, ours: _squash(re.sub(r"\b(?:feet|foot|inch|inches)\b", "", ours))
+        == _squash(up),
+    ),
+    Departure(
         "upstream drops the ampersand",
         re.compile(r"&"),
         lambda up, ours: (up, ours) == ("", "and"),
@@ -269,9 +284,8 @@ DEPARTURES: tuple[Departure, ...] = (
     Departure(
         "upstream drops the degree sign (℃, °C) or reads only its letter",
         re.compile(r"\d\s?(?:℃|°\s?[CF]?)"),
-        lambda up, ours: _squash(
-            re.sub(r"(摄氏|华氏)?度|degrees? (Celsius|Fahrenheit)", "", ours)
-        ) == _squash(re.sub(r"\b[CF]\b", "", up)),
+        lambda up, ours: _squash(re.sub(_DEGREE_WORDS, "", ours))
+        == _squash(re.sub(r"\b[CF]\b", "", up)),
     ),
     Departure(
         "upstream leaves a unit abbreviation after a number unread (km, kg, ms, km/h)",

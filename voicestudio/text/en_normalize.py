@@ -66,6 +66,9 @@ _WORDS = {
 _WORD = re.compile(r"\b(" + "|".join(_WORDS) + r")\.(\s*$|\s+(?=[A-Z]))?")
 _LATIN = {"e.g.": "for example", "i.e.": "that is", "cf.": "compare"}
 _LATIN_RE = re.compile(r"(?i)\b(e\.\s?g\.|i\.\s?e\.|cf\.)")
+# Titles written without a full stop (British style) before a name: "Mrs Smith".
+_BARE_TITLE = re.compile(r"\b(Mr|Mrs|Ms|Dr)\s+(?=[A-Z][a-z])")
+_CIRCA = re.compile(r"\bc(?:a)?\.\s?(?=\d)")
 _NUMBER_SIGN = re.compile(r"\b[Nn]o\.\s?(?=\d)|(?<![\u4e00-\u9fff])#(?=\d)")
 # Month abbreviations before a day number: "Jan. 5th" reads "January fifth".
 _MONTH_NAMES = (
@@ -117,6 +120,8 @@ def expand_titles(text: str) -> str:
     text = _STREET.sub(lambda m: _street(m.group(1)), text)
     text = _MONTH.sub(lambda m: _MONTHS[m.group(1)], text)
     text = _TITLE.sub(lambda m: _TITLES[m.group(1)], text)
+    text = _BARE_TITLE.sub(lambda m: _TITLES[m.group(1)] + " ", text)
+    text = _CIRCA.sub("circa ", text)
     text = _WORD.sub(_word, text)
     text = _NUMBER_SIGN.sub("number ", text)
     text = _CLOCK_PERIOD.sub(_clock_period, text)
@@ -137,6 +142,8 @@ _PHONE = re.compile(
     r"|(?<![\d-])(?:\+\d{1,3}[ -])?(?:\(\d{3}\)\s?|\d{3}[-. ])\d{3}[-.]\d{4}(?![\d-])"
     r"|(?<![\d-])\d{3}-\d{4}(?![\d-])"
 )
+_DIALLED = re.compile(r"(?i)\b((?:call|dial|ring|text)\s+)(\d{3,6})\b(?![.,]\d)")
+_FEET_INCHES = re.compile(r"\b(\d+)['′](\d{1,2})(?:\"|″|'')")
 _LONG_DIGITS = re.compile(r"(?<![\d.,])(?<!\d[.,])(?:0\d{2,}|\d{7,})(?![\d]|[.,]\d)")
 _SCALES = {"thousand": "thousand", "million": "million", "billion": "billion",
            "trillion": "trillion", "k": "thousand", "K": "thousand", "m": "million",
@@ -222,6 +229,12 @@ def _arithmetic(m: re.Match[str]) -> str:
 def _phone(m: re.Match[str]) -> str:
     groups = re.findall(r"\+?\d+", m.group(0))
     return ", ".join(("plus " if g.startswith("+") else "") + read_digits(g) for g in groups)
+
+
+def _feet_inches(m: re.Match[str]) -> str:
+    feet, inches = int(m.group(1)), int(m.group(2))
+    return (f"{read_count(feet)} {'foot' if feet == 1 else 'feet'} "
+            f"{read_count(inches)} {'inch' if inches == 1 else 'inches'}")
 
 
 def _range_words(first: str, second: str) -> str:
@@ -363,6 +376,8 @@ def expand_numbers(text: str) -> str:
         text = _ARITHMETIC.sub(_arithmetic, text)
     text = _ISO_DATE.sub(_iso_date, text)
     text = _PHONE.sub(_phone, text)
+    text = _DIALLED.sub(lambda m: m.group(1) + read_digits(m.group(2)), text)
+    text = _FEET_INCHES.sub(_feet_inches, text)
     text = _LONG_DIGITS.sub(lambda m: read_digits(m.group(0)), text)
     text = _MONEY_BEFORE.sub(_money, text)
     text = _MONEY_AFTER.sub(_money_after, text)

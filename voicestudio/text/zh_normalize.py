@@ -153,9 +153,19 @@ def _numeric_date(m: re.Match[str]) -> str:
             f"{read_cardinal(m.group(4))}日")
 
 
+_DEGREE_WORDS = {"摄氏度": "摄氏度", "°F": "华氏度"}
+
+
 def _temperature(m: re.Match[str]) -> str:
-    unit = {"摄氏度": "摄氏度", "°F": "华氏度"}.get(m.group(4), "度")
+    unit = _DEGREE_WORDS.get(m.group(4), "度")
     return f"{'零下' if m.group(1) else ''}{read_number(m.group(2))}{unit}"
+
+
+def _temperature_range(m: re.Match[str]) -> str:
+    """20-25℃ -> 二十到二十五度: the dash is a range, not a minus on the second number."""
+    def one(value: str) -> str:
+        return ("零下" if value.startswith("-") else "") + read_number(value.lstrip("-"))
+    return f"{one(m.group(1))}到{one(m.group(2))}{_DEGREE_WORDS.get(m.group(3), '度')}"
 
 
 def _arithmetic(m: re.Match[str]) -> str:
@@ -260,7 +270,9 @@ def _score(m: re.Match[str]) -> str:
 
 
 def _ordinal(m: re.Match[str]) -> str:
-    return m.group(1) + read_number(m.group(2))
+    """第3 -> 第三; 第3-5 -> 第三到五 (never 两, never a subtraction)."""
+    words = m.group(1) + read_number(m.group(2))
+    return words + (f"到{read_cardinal(m.group(3))}" if m.group(3) else "")
 
 
 def _clock_hour(m: re.Match[str]) -> str:
@@ -296,7 +308,7 @@ _RANGE_RULES: list[Rule] = [
                 r"(?=[多余几]?(?:" + _QUANTIFIERS + "))"), _count_range),
 ]
 _NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
-    (re.compile(r"(第)(\d+(?:\.\d+)?)"), _ordinal),
+    (re.compile(r"(第)(\d+(?:\.\d+)?)(?:[-~～](\d+))?"), _ordinal),
     (re.compile(r"(?<!\d)(\d0)(?=年代)"), lambda m: read_cardinal(m.group(1))),
     (re.compile(r"(\d{4}|\d{2})年((0?[1-9]|1[0-2])月)?(((0?[1-9])|((1|2)[0-9])|30|31)([日号]))?"),
      _date),
@@ -310,7 +322,9 @@ _NUMBER_RULES_BEFORE_UNITS: list[Rule] = [
     (re.compile(r"(?<![\d.])([01]?[0-9]|2[0-4])(?=点(?![\d]))"), _clock_hour),
     (re.compile(rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})[~]"
                 rf"((-?)((\d+)(\.\d+)?)|(\.(\d+)))({_UNIT_PATTERN})"), _unit_range),
-    (re.compile(r"(-?)(\d+(\.\d+)?)(°C|℃|°F|°|度|摄氏度)"), _temperature),
+    (re.compile(r"(?<![\d.])(-?\d+(?:\.\d+)?)[-~～](-?\d+(?:\.\d+)?)(°C|℃|°F|°|度|摄氏度)"),
+     _temperature_range),
+    (re.compile(r"((?<![\d.])-)?(\d+(\.\d+)?)(°C|℃|°F|°|度|摄氏度)"), _temperature),
 ]
 # Phone numbers before arithmetic, so that the dash of "010-12345678" is not 减.
 _PHONE_RULES: list[Rule] = [
