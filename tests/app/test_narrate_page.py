@@ -145,3 +145,17 @@ def test_export_dialog_states_the_policy_and_exports(page, qtbot, answers, tmp_p
     assert page.project.author == "Ann Writer"
     assert "Every file complies" in page.report_label.text()
     assert sorted(p.suffix for p in (tmp_path / "export").glob("*.mp3")) == [".mp3", ".mp3"]
+
+
+def test_opening_a_page_over_an_existing_narration_keeps_every_chapter_text(page, qtbot):
+    from voicestudio.project.narration import NarrationProject
+
+    again = NarratePage(page.state, engine_factory=page.engine_factory)
+    qtbot.addWidget(again)
+    qtbot.waitUntil(lambda: again.engine is not None and not again.busy, timeout=10000)
+    assert again.editor.toPlainText() == "The sun rose. The birds sang loudly."
+    again.chapter_list.setCurrentRow(1)
+    assert again.editor.toPlainText() == "Night fell."
+    again.chapter_list.setCurrentRow(0)
+    texts = [c.text for c in NarrationProject.open(page.project.folder).chapters]
+    assert texts == ["The sun rose. The birds sang loudly.", "Night fell."]

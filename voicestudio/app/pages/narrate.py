@@ -298,6 +298,7 @@ class NarratePage(BasePage):
         self._play_timer.setInterval(PLAY_POLL_MS)
         self._play_timer.timeout.connect(self._follow_playback)
         self._loading = False
+        self._editor_chapter: str | None = None  # the chapter whose text the editor holds
         state.current_voice_changed.connect(lambda _voice: self.on_shown())
         self.on_shown()
 
@@ -345,6 +346,8 @@ class NarratePage(BasePage):
         self._show_project(project)
 
     def _show_project(self, project: NarrationProject | None) -> None:
+        self._save_text()
+        self._editor_chapter = None
         self.project, self.engine, self.plan = project, None, None
         self._fill_chapters()
         self._update_buttons()
@@ -360,6 +363,7 @@ class NarratePage(BasePage):
         self._run(job, self._engine_ready, "Preparing the voice")
 
     def _engine_ready(self, engine: Any) -> None:
+        self.progress.hide()
         if engine is not None and engine.project is self.project:
             self.engine = engine
             self._refresh_states()
@@ -433,6 +437,7 @@ class NarratePage(BasePage):
             else None
         self.editor.setPlainText(chapter.text if chapter else "")
         self.editor.setReadOnly(chapter is None)
+        self._editor_chapter = chapter.id if chapter else None
         self._loading = False
         self.selected = None
         self._refresh_states()
@@ -466,9 +471,12 @@ class NarratePage(BasePage):
     def _save_text(self) -> None:
         """Keep what was typed (atomically); the sentences it changed turn "not rendered"."""
         self._save_timer.stop()
-        if self.project is None or self.chapter_id is None or self.editor.isReadOnly():
+        if self.project is None or self._editor_chapter is None:
             return
-        chapter = self.project.chapter(self.chapter_id)
+        try:
+            chapter = self.project.chapter(self._editor_chapter)
+        except VoiceStudioError:  # removed meanwhile
+            return
         text = self.editor.toPlainText()
         if text != chapter.text:
             chapter.text = text
