@@ -177,6 +177,7 @@ def test_whole_wizard_from_microphone_check_to_finished_session(rig, qtbot):
     window.show_page("voices")
     item = voices.tree.topLevelItem(0)
     assert "No consent" not in item.toolTip(0)  # consent given: no mark
+    assert item.text(2) == "4"  # the kept clips, counted on the Voices page
 
 
 def test_no_microphone_says_so_and_retry_finds_it(rig, qtbot):

@@ -368,6 +368,7 @@ class RecordPage(BasePage):
         self._room_samples: np.ndarray | None = None
         self._last_entry: TakeEntry | None = None
         self._asr_note_shown = False
+        self._takes_saved = False
 
         layout = self.page_layout(
             "Record", "A guided session: VoiceStudio picks sentences that cover the sounds of "
@@ -443,6 +444,9 @@ class RecordPage(BasePage):
         if self.recorder.is_recording:
             self.toggle_take(self._take_purpose)
         self._close_microphone()
+        if self._takes_saved:
+            self._takes_saved = False
+            self.state.reload_library()  # the Voices page counts the new clips
         super().hideEvent(event)
 
     def confirm_close(self) -> bool:
@@ -531,12 +535,14 @@ class RecordPage(BasePage):
 
     def open_microphone(self, microphone=None) -> None:
         self.mic.device_error.clear()
+        self.mic.device_error.hide()
         try:
             choices = self.recorder.audio_input.microphones()
             opened = self.recorder.open(microphone)
         except VoiceStudioError as exc:
             self.mic.device_box.clear()
             self.mic.device_error.setText(str(exc))
+            self.mic.device_error.show()
             self._set_meters(None)
             self._set_recording_enabled(False)
             return
@@ -718,6 +724,7 @@ class RecordPage(BasePage):
 
     def _take_saved(self, entry: TakeEntry) -> None:
         self._last_entry = entry
+        self._takes_saved = True
         self._show_result(entry)
         session = self.session
         assert session is not None
