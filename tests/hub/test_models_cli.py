@@ -73,7 +73,7 @@ def test_import_commands(capsys, tmp_path):
                        str(tmp_path / "GPT-SoVITS"), "--copy")
     assert code == 0
     assert "Imported s1-v2" in out and "Not found: bert" in out
-    assert "voicestudio models download bert" in out
+    assert f"voicestudio --data-dir {data} models download bert" in out
     assert registry.installed_summary(tmp_path / "data").missing == ("bert",)
 
     code, _, err = run(capsys, "--data-dir", data, "models", "import", str(tmp_path / "none"))

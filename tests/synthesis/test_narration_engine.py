@@ -30,6 +30,9 @@ def project(tmp_path) -> NarrationProject:
     voice = VoiceLibrary(tmp_path).create("Reader", ["en"])
     project = create_narration(voice, "The Quiet Book", "A. Author")
     project.settings.batch_size = 4
+    # a fixed book seed: the render counts below assume no sentence of the fake babble is
+    # retried, and a few random seeds make the repeat check fire on its look-alike syllables
+    project.settings.seed = 3
     project.settings.seed = 7  # the stand-in's audio follows the seeds: same audio each run
     for number in (1, 2, 3):
         project.add_chapter(f"Chapter {number}", chapter_text(number))

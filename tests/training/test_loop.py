@@ -106,7 +106,7 @@ def test_a_full_disk_while_saving_is_a_message_and_keeps_the_old_state(
     import errno
     import os
 
-    from voicestudio.errors import UserInputError
+    from voicestudio.errors import DiskFullError
     from voicestudio.training.state import save_training_state
 
     save_training_state(tmp_path / "s2.pt", {"step": 1})
@@ -115,7 +115,7 @@ def test_a_full_disk_while_saving_is_a_message_and_keeps_the_old_state(
         raise OSError(errno.ENOSPC, "No space left on device")
 
     monkeypatch.setattr(os, "fsync", disk_full)
-    with pytest.raises(UserInputError, match="Free some disk space"):
+    with pytest.raises(DiskFullError, match="Nothing was changed.*Free some space"):
         save_training_state(tmp_path / "s2.pt", {"step": 2})
     monkeypatch.undo()
     assert load_training_state(tmp_path / "s2.pt") == {"step": 1}
