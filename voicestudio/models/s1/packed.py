@@ -156,15 +156,23 @@ class PackedS1:
     def step(
         self,
         last_tokens: torch.Tensor,
-        audio_position: int,
+        audio_position: int | torch.Tensor,
         keys_ok: torch.Tensor | None,
         cache: KVCache,
     ) -> torch.Tensor:
-        """As ``Text2SemanticModel.step``: (B, 1) newest tokens -> (B, vocab) logits."""
-        if audio_position >= self._positions.shape[0]:
-            self.model.embed_audio(last_tokens, offset=audio_position)  # grows the sine table
+        """As ``Text2SemanticModel.step``: (B, 1) newest tokens -> (B, vocab) logits.
+
+        ``audio_position`` is one position for every row, or a (B,) tensor of each row's own
+        (continuous batching: rows joined the batch at different times).
+        """
+        last = int(audio_position if isinstance(audio_position, int) else audio_position.max())
+        if last >= self._positions.shape[0]:
+            self.model.embed_audio(last_tokens, offset=last)  # grows the sine table
             self._positions = self._scaled_positions()
-        x = F.embedding(last_tokens, self.audio_table) + self._positions[audio_position]
+        position = self._positions[audio_position]  # (C,) or (B, C)
+        if position.dim() == 2:
+            position = position.unsqueeze(1)  # (B, 1, C)
+        x = F.embedding(last_tokens, self.audio_table) + position
         allowed = None if keys_ok is None else keys_ok[:, None, None, :]  # (B, 1, 1, S)
         hidden = self.hidden_states(x, allowed, cache)  # (B, 1, C)
         return self.logits(hidden[:, -1])
