@@ -34,7 +34,8 @@ from voicestudio.text.zh_numbers import read_cardinal, read_digits, read_number
         ("3-5个", "三到五个"),
         ("￥100", "一百元"),  # a range before a measure word, not a subtraction
         ("1990-2000年", "一九九零年到二零零零年"),
-        ("3-5", "三减五"),
+        ("3-5", "三到五"),  # prose writes ranges with a dash
+        ("8-5=3", "八减五等于三"),
         ("第2名", "第二名"),  # an ordinal never takes 两
     ],
 )

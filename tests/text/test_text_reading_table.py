@@ -213,6 +213,7 @@ READINGS: list[tuple[str, str]] = [
     ('Mrs Smith met Mr Jones.', 'Missus Smith met Mister Jones.'),
     ('He is 5\'11" tall.', 'He is five feet eleven inches tall.'),
     ('Call 911 now.', 'Call nine one one now.'),
+    ('See www.example.com now.', 'See www dot example dot com now.'),
     ('He was born c. 1450.', 'He was born circa fourteen fifty.'),
     # More Mandarin
     ('他跳了2米高。', '他跳了两米高.'),
@@ -222,6 +223,7 @@ READINGS: list[tuple[str, str]] = [
     ('他排名#1。', '他排名第一.'),
     ('第3-5章很精彩。', '第三到五章很精彩.'),
     ('温度在20-25℃之间。', '温度在二十到二十五度之间.'),
+    ('价格是100-200。', '价格是一百到二百.'),
     ('他排在第22位。', '他排在第二十二位.'),
     ('上午10:15开会。', '上午十点十五分开会.'),
     ('他跑了1,500米。', '他跑了一千五百米.'),

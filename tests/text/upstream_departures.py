@@ -277,6 +277,11 @@ DEPARTURES: tuple[Departure, ...] = (
         == _squash(up),
     ),
     Departure(
+        "upstream reads the dots of a web address as pauses",
+        re.compile(r"(?i)[a-z0-9-]\.(?:com|org|net|edu|gov|io|cn|uk|de|fr|jp|info|co)\b"),
+        lambda up, ours: (up, ours) in ((".", "dot"), ("/", "slash"), ("@", "at")),
+    ),
+    Departure(
         "upstream drops the ampersand",
         re.compile(r"&"),
         lambda up, ours: (up, ours) == ("", "and"),
@@ -331,7 +336,7 @@ DEPARTURES: tuple[Departure, ...] = (
         "separators, year range, decade)",
         re.compile(r"\d\s?[-~～–—]\s?\d|\d,\d{3}|\d0年代"),
         lambda up, ours: up != ours
-        and _full(rf"[幺零一二三四五六七八九,]*…?(?:到?{_ZH_NUMBER})?{_ZH_CURRENCY}?", up)
+        and _full(rf"[幺零一二三四五六七八九,]*[…减]?(?:到?{_ZH_NUMBER})?{_ZH_CURRENCY}?", up)
         and _full(rf"[零一二三四五六七八九十百千万亿两点年到]+{_ZH_CURRENCY}?", ours),
     ),
 )

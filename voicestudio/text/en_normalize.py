@@ -217,6 +217,10 @@ _INTEGER = re.compile(r"\d+")
 _SYMBOL_WORDS = {"&": " and ", "+": " plus ", "=": " equals ", "@": " at ", "×": " times ",
                  "²": " squared", "³": " cubed"}
 _SYMBOL = re.compile("|".join(re.escape(s) for s in _SYMBOL_WORDS))
+_WEB_ADDRESS = re.compile(
+    r"(?i)\b(?:https?://)?(?:[a-z0-9_-]+(?:\.[a-z0-9_-]+)*@)?(?:[a-z0-9-]+\.)+"
+    r"(?:com|org|net|edu|gov|io|cn|uk|de|fr|jp|info|co)\b(?:/[\w/-]*)?"
+)
 _SEPARATORS = re.compile(r"[()\[\]{}\"“”/\\*_<>|~^]")
 _PUNCT_CLASS = "".join(re.escape(p) for p in PUNCTUATION)
 _REPEATED_MARKS = re.compile(f"([{_PUNCT_CLASS}\\s])([{_PUNCT_CLASS}])+")
@@ -410,9 +414,16 @@ def _spell_capitals(text: str) -> str:
     return re.sub(r"(?<!^)(?<![\s])([A-Z])", r" \1", text)
 
 
+def _web_address(m: re.Match[str]) -> str:
+    """'www.example.com' -> 'www dot example dot com' (a bare dot would be a pause)."""
+    address = re.sub(r"^https?://", "", m.group(0))
+    return address.replace(".", " dot ").replace("/", " slash ").replace("@", " at ")
+
+
 def normalize_en(text: str) -> str:
     """Text as the English G2P expects it: words, apostrophes and v2 punctuation."""
     text = text.translate(_FULLWIDTH_ALNUM)
+    text = _WEB_ADDRESS.sub(_web_address, text)
     for written, mark in _MARKS.items():
         text = text.replace(written, mark)
     text = expand_titles(text)

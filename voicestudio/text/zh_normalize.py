@@ -83,6 +83,7 @@ _SUPERSCRIPTS = {"⁰": "0", "¹": "1", "²": "2", "³": "3", "⁴": "4", "⁵":
 _OPERAND = (
     r"((-?)((\d+)(\.\d+)?[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*)|(\.\d+[⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*)|([A-Za-z][⁰¹²³⁴⁵⁶⁷⁸⁹ˣʸⁿ]*))"
 )
+_PLAIN_NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _ARITHMETIC = re.compile(_OPERAND + r"([\+\-\×÷=])" + _OPERAND)
 _NUMBER = re.compile(r"(-?)((\d+)(\.\d+)?)|(\.(\d+))")
 
@@ -169,7 +170,13 @@ def _temperature_range(m: re.Match[str]) -> str:
 
 
 def _arithmetic(m: re.Match[str]) -> str:
-    return m.group(1) + _ARITHMETIC_WORDS[m.group(8)] + m.group(9)
+    """'1+1=2' is arithmetic; a dash between two numbers with no '=' in sight is a range
+    ('价格是3-5' -> 三到五), which is how prose uses it."""
+    first, operator, second = m.group(1), m.group(8), m.group(9)
+    is_range = operator == "-" and "=" not in m.string
+    if is_range and _PLAIN_NUMBER.fullmatch(first) and _PLAIN_NUMBER.fullmatch(second):
+        return f"{read_number(first)}到{read_number(second)}"
+    return first + _ARITHMETIC_WORDS[operator] + second
 
 
 def _power(m: re.Match[str]) -> str:
