@@ -159,3 +159,20 @@ def test_opening_a_page_over_an_existing_narration_keeps_every_chapter_text(page
     again.chapter_list.setCurrentRow(0)
     texts = [c.text for c in NarrationProject.open(page.project.folder).chapters]
     assert texts == ["The sun rose. The birds sang loudly.", "Night fell."]
+
+
+def test_chapters_can_be_added_and_removed_and_a_reference_fixed(page, qtbot, monkeypatch,
+                                                                 tmp_path):
+    monkeypatch.setattr("voicestudio.app.pages.narrate.QInputDialog.getText",
+                        lambda *a, **k: ("Epilogue", True))
+    page.add_chapter()
+    assert page.chapter_list.count() == 3 and page.editor.toPlainText() == ""
+    page.editor.setPlainText("All was well.")
+    page.remove_chapter()
+    assert [c.title for c in page.project.chapters] == ["One", "Two"]
+    clip = tmp_path / "clip.wav"
+    clip.write_bytes(b"RIFF")
+    page.set_reference(clip, "What the clip says.")
+    qtbot.waitUntil(lambda: page.engine is not None and not page.busy, timeout=10000)
+    assert page.project.settings.reference == str(clip)
+    assert page.project.settings.reference_text == "What the clip says."

@@ -86,6 +86,11 @@ class NarrationSettings:
     batch_size: int = 8
     check_retries: int = 2  # extra takes with other seeds for a sentence that fails a check
     seed: int = 0  # the book's seed; every sentence's seed derives from it and its words
+    # The clip the whole book copies its delivery from, fixed when rendering first starts so
+    # new recordings of the voice never change how later chapters sound ("" = not yet).
+    reference: str = ""
+    reference_text: str = ""
+    reference_lang: str = ""
 
 
 @dataclass

@@ -82,7 +82,9 @@ def narration_engine(data_dir: Path, voice: Voice, project: NarrationProject,
     from voicestudio.synthesis.pipeline import SynthesisRequest, get_synthesizer
 
     speech = speech_for(Path(data_dir), voice)
-    clip = reference or speech.require_reference(voice.name, NO_REFERENCE_HOW)
+    clip = reference or book_reference(project) or speech.require_reference(
+        voice.name, NO_REFERENCE_HOW)
+    keep_reference(project, clip)
     settings = SynthesisRequest(
         text="-", reference=clip.path, reference_text=clip.text, lang=project.settings.lang,
         reference_lang=clip.lang if clip.lang in ("zh", "en") else None,
@@ -92,6 +94,24 @@ def narration_engine(data_dir: Path, voice: Voice, project: NarrationProject,
     language = project.settings.lang if project.settings.lang in ("zh", "en") else None
     return NarrationEngine(project, renderer, load_merged_lexicon(voice.folder, project.folder),
                            SentenceChecker(recogniser, language))
+
+
+def book_reference(project: NarrationProject) -> ReferenceClip | None:
+    """The clip this narration was started with, while it is still on disk."""
+    settings = project.settings
+    if settings.reference and Path(settings.reference).is_file():
+        return ReferenceClip(Path(settings.reference), settings.reference_text,
+                             settings.reference_lang or None)
+    return None
+
+
+def keep_reference(project: NarrationProject, clip: ReferenceClip) -> None:
+    """Fix ``clip`` as the narration's reference (saved), so every chapter uses it."""
+    settings = project.settings
+    if (settings.reference, settings.reference_text) != (str(clip.path), clip.text):
+        settings.reference, settings.reference_text = str(clip.path), clip.text
+        settings.reference_lang = clip.lang or ""
+        project.save()
 
 
 def render_book(voice: Voice, engine, chapter_ids: Sequence[str] | None = None,

@@ -208,10 +208,20 @@ class NarratePage(BasePage):
         self.paste_button.clicked.connect(self.paste_text)
         self.export_button = QPushButton("Export…")
         self.export_button.clicked.connect(self.export)
+        self.reference_button = QPushButton("Reference clip…")
+        self.reference_button.setToolTip(
+            "The clip the whole book copies its delivery from (3-10 s of the person, with what "
+            "is said in it). By default the voice's best recording, fixed when rendering starts.")
+        self.reference_button.clicked.connect(self.choose_reference)
+        self.add_chapter_button = QPushButton("Add chapter")
+        self.add_chapter_button.clicked.connect(self.add_chapter)
+        self.remove_chapter_button = QPushButton("Remove chapter")
+        self.remove_chapter_button.clicked.connect(self.remove_chapter)
         top.addWidget(QLabel("Narration"))
         top.addWidget(self.project_combo, 1)
         top.addWidget(self.import_button)
         top.addWidget(self.paste_button)
+        top.addWidget(self.reference_button)
         top.addWidget(self.export_button)
 
         self.chapter_list = QListWidget()
@@ -281,8 +291,16 @@ class NarratePage(BasePage):
         centre_layout.addLayout(sentence_row)
         centre_layout.addWidget(self.report_label)
         centre_layout.addWidget(self.progress)
+        chapters = QWidget()
+        chapters_layout = QVBoxLayout(chapters)
+        chapters_layout.setContentsMargins(0, 0, 0, 0)
+        chapters_layout.addWidget(self.chapter_list, 1)
+        chapter_buttons = QHBoxLayout()
+        chapter_buttons.addWidget(self.add_chapter_button)
+        chapter_buttons.addWidget(self.remove_chapter_button)
+        chapters_layout.addLayout(chapter_buttons)
         splitter = QSplitter()
-        splitter.addWidget(self.chapter_list)
+        splitter.addWidget(chapters)
         splitter.addWidget(centre)
         splitter.setStretchFactor(1, 1)
         splitter.setSizes([220, 700])
@@ -398,6 +416,49 @@ class NarratePage(BasePage):
             dialogs.show_error(self, str(exc))
             return
         self._add_project(project)
+
+    def choose_reference(self) -> None:
+        """Pick the clip the book copies its delivery from; the engine is prepared again
+        (every sentence made from another clip goes stale)."""
+        if self.project is None or self.busy:
+            return
+        path = dialogs.choose_file(self, "Choose a reference clip of the voice", Path.home(),
+                                   dialogs.AUDIO_FILTER)
+        if path is None:
+            return
+        text, ok = QInputDialog.getText(self, "Reference clip",
+                                        "Exactly what is said in the clip:")
+        if ok:
+            self.set_reference(path, text.strip())
+
+    def set_reference(self, path: Path, text: str) -> None:
+        from voicestudio.services.narration import keep_reference
+        from voicestudio.services.speech import ReferenceClip
+
+        keep_reference(self.project, ReferenceClip(path, text, None))
+        self.engine = None
+        self._update_buttons()
+        self._prepare_engine()
+
+    def add_chapter(self) -> None:
+        if self.project is None:
+            return
+        title, ok = QInputDialog.getText(self, "Add a chapter", "Title of the new chapter:")
+        if ok:
+            self.project.add_chapter(title, "")
+            self.project.save()
+            self._fill_chapters()
+            self.chapter_list.setCurrentRow(self.chapter_list.count() - 1)
+
+    def remove_chapter(self) -> None:
+        """Remove the chapter from the book (its rendered audio stays in the cache)."""
+        if self.project is None or self.chapter_id is None or self.busy:
+            return
+        self._save_text()
+        self._editor_chapter = None
+        self.project.remove_chapter(self.chapter_id)
+        self.project.save()
+        self._fill_chapters()
 
     def _add_project(self, project: NarrationProject) -> None:
         self._loading = True
@@ -578,6 +639,10 @@ class NarratePage(BasePage):
         self.import_button.setEnabled(self.voice is not None and not self.busy)
         self.paste_button.setEnabled(self.voice is not None and not self.busy)
         self.export_button.setEnabled(ready)
+        self.reference_button.setEnabled(self.project is not None and not self.busy)
+        self.add_chapter_button.setEnabled(self.project is not None)
+        self.remove_chapter_button.setEnabled(self.project is not None and not self.busy
+                                              and self.chapter_id is not None)
         self.render_button.setEnabled(ready)
         self.play_chapter_button.setEnabled(ready)
         has_take = record is not None and record.take is not None
