@@ -175,6 +175,16 @@ def test_speech_recognition_model_choice(tmp_path, monkeypatch):
     assert choose_asr_model(tmp_path, "en") == "whisper-base.en"
 
 
+def test_an_english_only_recogniser_for_a_mandarin_voice_says_so(tmp_path):
+    _fake_asr(tmp_path, "tiny.en")
+    for language, heard in (("zh", "Chinese"), (None, "more than one language")):
+        with pytest.raises(MissingModelError) as missing:
+            choose_asr_model(tmp_path, language)
+        message = str(missing.value)
+        assert "whisper-tiny.en" in message and "English only" in message and heard in message
+        assert "models download whisper-base" in message
+
+
 def test_missing_speech_recognition_model(tmp_path, recordings):
     VoiceLibrary(tmp_path).create("Nobody", ["en"])
     with pytest.raises(MissingModelError) as missing:

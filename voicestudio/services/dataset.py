@@ -98,9 +98,16 @@ def choose_asr_model(data_dir: Path, language: str | None) -> str:
     """
     from voicestudio.audio.transcribe import choose_whisper_model
 
-    installed = list(registry.installed_summary(Path(data_dir)).asr)
-    if language != "en":
-        installed = [m for m in installed if not m.endswith(".en")]
+    everything = list(registry.installed_summary(Path(data_dir)).asr)
+    installed = everything if language == "en" else [m for m in everything
+                                                     if not m.endswith(".en")]
+    if not installed and everything:
+        heard = {"zh": "Chinese", None: "more than one language"}.get(language, language)
+        raise MissingModelError(
+            f"The installed speech-recognition model ({', '.join(everything)}) understands "
+            f"English only, and this recording is {heard}. Install one that knows more "
+            "languages: voicestudio models download whisper-base (or import one with "
+            "voicestudio models import-asr DIR --name NAME).")
     if not installed:
         raise MissingModelError(ASR_MISSING_MESSAGE)
     wanted = f"whisper-{choose_whisper_model(language)}"
