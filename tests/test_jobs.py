@@ -35,6 +35,23 @@ def test_sub_tracker_maps_onto_parent_range():
     assert seen[-1].fraction == pytest.approx(0.75)
 
 
+def test_time_left_is_the_whole_jobs_not_the_stages():
+    """The first of 30 files done in 3 s is 3 % of the job: about 97 s are left, not "almost
+    done" because that file's own stage is finished."""
+    seen: list[Progress] = []
+    clock = FakeClock()
+    job = ProgressTracker(seen.append, clock=clock)
+    clock.now += 1  # set-up before the first file
+    first_file = job.sub(0.0, 1 / 30)
+    clock.now += 2
+    first_file.report(1.0, "file 1 of 30 done")
+    assert seen[-1].fraction == pytest.approx(1 / 30)
+    assert seen[-1].eta_seconds == pytest.approx(3.0 * 29)
+    nested = first_file.sub(0.5, 1.0)  # a stage inside a stage: still the job's clock
+    nested.report(0.0)
+    assert seen[-1].eta_seconds == pytest.approx(3.0 * (1 - 1 / 60) / (1 / 60))
+
+
 def test_cancel_is_raised_at_the_next_report():
     token = CancelToken()
     tracker = ProgressTracker(cancel=token)

@@ -66,20 +66,23 @@ class ProgressTracker:
         start: float = 0.0,
         end: float = 1.0,
         clock: Callable[[], float] = time.monotonic,
+        job_started: float | None = None,
     ) -> None:
         self._progress = progress or ignore_progress
         self.cancel = cancel or CancelToken()
         self._start = start
         self._end = end
         self._clock = clock
-        self._t0 = clock()
+        # The time left is the whole job's: a fast first stage must not say "almost done"
+        # at 3 %. Stages made with ``sub`` share the job's start time.
+        self._job_started = clock() if job_started is None else job_started
 
     def report(self, fraction: float, message: str = "") -> None:
         """Report progress within this tracker's range, then honour a pending cancel."""
         fraction = min(max(fraction, 0.0), 1.0)
-        elapsed = self._clock() - self._t0
-        eta = elapsed * (1.0 - fraction) / fraction if fraction > 0.01 and elapsed > 0 else None
         overall = self._start + (self._end - self._start) * fraction
+        elapsed = self._clock() - self._job_started
+        eta = elapsed * (1.0 - overall) / overall if overall > 0.01 and elapsed > 0 else None
         self._progress(Progress(overall, message, eta))
         self.cancel.raise_if_cancelled()
 
@@ -100,4 +103,5 @@ class ProgressTracker:
             self._start + span * start,
             self._start + span * end,
             self._clock,
+            self._job_started,
         )

@@ -42,3 +42,22 @@ def test_a_printed_follow_up_command_works_when_pasted(tmp_path, capsys):
     assert words[:3] == ["voicestudio", "--data-dir", str(data)]
     assert main(words[1:]) == 0
     assert (data / "voices" / "Rose-Lee" / "voice.json").is_file()
+
+
+def test_commands_turn_off_third_party_progress_bars(tmp_path, monkeypatch):
+    """transformers draws "Loading weights: 100%|…|" bars while `dataset build` and `train`
+    load HuBERT and BERT; they would break our one progress line and flood a piped log."""
+    from transformers.utils import logging as hf_logging
+
+    monkeypatch.delenv("HF_HUB_DISABLE_PROGRESS_BARS", raising=False)
+    monkeypatch.delenv("TQDM_DISABLE", raising=False)
+    hf_logging.enable_progress_bar()
+    try:
+        assert main(["voices", "list", "--data-dir", str(tmp_path)]) == 0
+        assert not hf_logging.is_progress_bar_enabled()
+        import os
+
+        assert os.environ["TQDM_DISABLE"] == "1"
+        assert os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] == "1"
+    finally:
+        hf_logging.enable_progress_bar()

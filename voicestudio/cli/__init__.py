@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import os
 import sys
 from collections.abc import Sequence
 
@@ -52,6 +53,22 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _quiet_third_party_progress() -> None:
+    """Commands print one progress line of their own; the bars that Hugging Face libraries
+    and tqdm draw while loading weights would break it (and flood a piped log)."""
+    os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+    os.environ.setdefault("TQDM_DISABLE", "1")
+    for name in ("transformers", "huggingface_hub"):
+        if name in sys.modules:  # imported before us: their flag was read already
+            module = sys.modules[name]
+            utils = getattr(module, "utils", None)
+            logging_utils = getattr(utils, "logging", None)
+            for switch in (getattr(logging_utils, "disable_progress_bar", None),
+                           getattr(utils, "disable_progress_bars", None)):
+                if callable(switch):
+                    switch()
+
+
 def _accept_data_dir_everywhere(sub: argparse._SubParsersAction) -> None:
     """``--data-dir`` after the command too (``voices list --data-dir DIR``), on every command.
 
@@ -76,6 +93,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from voicestudio.logs import setup_logging
 
     setup_logging()
+    _quiet_third_party_progress()
     try:
         return int(args.func(args) or 0)
     except VoiceStudioError as exc:

@@ -6,23 +6,32 @@ leaves a consistent state; a second Ctrl-C interrupts at once.
 
 from __future__ import annotations
 
+import math
 import signal
 import sys
 import threading
-from collections.abc import Iterator
+import time
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 
 from voicestudio.jobs import CancelToken, Progress
 
+# Piped (a log file, CI, `| tee`), a line per 10 % could mean nothing for many minutes of
+# training; a line at least this often shows the job is alive and where it is.
+PIPED_HEARTBEAT_SECONDS = 30.0
+
 
 class ProgressLine:
-    """Prints job progress as one self-overwriting line (or a line per 10 % when piped)."""
+    """Prints job progress as one self-overwriting line; piped, a line per 10 % and at
+    least one every ``PIPED_HEARTBEAT_SECONDS``."""
 
-    def __init__(self, stream=None) -> None:
+    def __init__(self, stream=None, clock: Callable[[], float] = time.monotonic) -> None:
         self._stream = stream or sys.stderr
         self._tty = bool(getattr(self._stream, "isatty", lambda: False)())
         self._width = 0
         self._last_decile = -1
+        self._clock = clock
+        self._last_line = -math.inf
 
     def __call__(self, p: Progress) -> None:
         eta = ""
@@ -35,9 +44,10 @@ class ProgressLine:
             self._width = len(text)
         else:
             decile = int(p.fraction * 10)
-            if decile == self._last_decile:
+            now = self._clock()
+            if decile == self._last_decile and now - self._last_line < PIPED_HEARTBEAT_SECONDS:
                 return
-            self._last_decile = decile
+            self._last_decile, self._last_line = decile, now
             self._stream.write(text + "\n")
         self._stream.flush()
 
