@@ -51,6 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _speak(args: argparse.Namespace) -> int:
+    text = _check_inputs(args)  # before the seconds of importing and loading models
     from transformers.utils import logging as hf_logging
 
     from voicestudio.cli.progress import progress_job
@@ -60,7 +61,6 @@ def _speak(args: argparse.Namespace) -> int:
 
     hf_logging.disable_progress_bar()  # its per-model bars would break the progress line
     data_dir = resolve_data_dir(args.data_dir)
-    text = _check_inputs(args)  # before seconds of model loading, not after
     reference, reference_text, reference_lang = args.ref, args.ref_text, args.ref_lang
     if args.voice:
         voice = VoiceLibrary(data_dir).find(args.voice)
