@@ -130,8 +130,9 @@ def test_train_cancel_resume_scores_and_try_out(make_window, with_models, qtbot)
     assert version is not None and version.version_id == page.last_version.version_id
     assert version.scores == {"similarity": 0.7, "wer": 0.2}
     assert "Done:" in page.result_label.text()
-    assert version.version_id in page.versions_label.text()
-    assert "sounds 70% like the person" in page.versions_label.text()
+    top = page.versions_list.item(0).text()
+    assert version.version_id in top and "(speaks for the voice)" in top
+    assert "sounds 70% like the person" in top
 
     panel = page.try_panel
     assert panel.mode_label.text() == f"Trained model {version.version_id}"
@@ -146,3 +147,51 @@ def test_train_cancel_resume_scores_and_try_out(make_window, with_models, qtbot)
     panel.player = fake
     panel.play_button.click()
     assert fake.played and fake.played[0][0] is panel.result.audio
+    panel.real_button.click()  # A/B: the person's own clip, as the model heard it
+    assert len(fake.played) == 2 and fake.played[1][1] == 32000
+    assert fake.played[1][0].size == pytest.approx(3.0 * 32000, rel=0.01)
+    # The run measured this machine: the presets now say what they take here.
+    page.check()
+    qtbot.waitUntil(lambda: not page.check_runner.is_running, timeout=60_000)
+    assert "here (measured)" in page.preset_info.text()
+
+
+def test_versions_can_be_chosen_exported_and_deleted(make_window, with_models, qtbot,
+                                                     monkeypatch, tmp_path):
+    import shutil
+
+    from PySide6.QtWidgets import QMessageBox
+
+    from voicestudio.app import dialogs
+    from voicestudio.hub import registry
+    from voicestudio.project.voice import ModelVersion, now_iso
+
+    voice = _voice(with_models)
+    for version_id in ("v1", "v2"):
+        folder = voice.subfolder("models") / version_id
+        folder.mkdir(parents=True)
+        shutil.copy(registry.require_file(with_models, "s1-v2"), folder / "s1.ckpt")
+        shutil.copy(registry.require_file(with_models, "s2g-v2"), folder / "s2.pth")
+        voice.add_model_version(ModelVersion(version_id, now_iso(), "quick", 24.0,
+                                             f"models/{version_id}/s1.ckpt",
+                                             f"models/{version_id}/s2.pth"))
+    _window, page = _page(make_window, qtbot)
+    assert page.versions_list.count() == 2
+    assert "(speaks for the voice)" in page.versions_list.item(0).text()  # v2, the newest
+    assert not page.activate_button.isEnabled()
+    page.versions_list.setCurrentRow(1)
+    page.activate_button.click()
+    assert Voice.open(voice.folder).active_version().version_id == "v1"
+    assert page.try_panel.mode_label.text() == "Trained model v1"
+
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_a: tmp_path / "out")
+    page.versions_list.setCurrentRow(0)
+    page.export_button.click()
+    qtbot.waitUntil(lambda: not page.export_runner.is_running, timeout=20_000)
+    assert sorted(p.suffix for p in (tmp_path / "out").iterdir()) == [".ckpt", ".pth", ".txt"]
+
+    monkeypatch.setattr(QMessageBox, "question",
+                        lambda *_a, **_k: QMessageBox.StandardButton.Yes)
+    page.delete_button.click()
+    assert [m.version_id for m in Voice.open(voice.folder).manifest.models] == ["v1"]
+    assert page.versions_list.count() == 1

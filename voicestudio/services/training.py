@@ -18,7 +18,7 @@ import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.hub import registry
@@ -26,6 +26,7 @@ from voicestudio.hub.families import ModelFamily, voice_family
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
+from voicestudio.services.training_speed import StepTimer
 
 if TYPE_CHECKING:
     from voicestudio.training.base_models import BaseModels
@@ -66,6 +67,8 @@ class Readiness:
     device_label: str = ""
     cpu_only: bool = True
     notes: tuple[str, ...] = field(default=())  # facts worth knowing, not problems
+    # preset name -> what it takes on this machine, measured ("About 40 minutes here …")
+    preset_times: dict[str, str] = field(default_factory=dict)
 
     @property
     def can_start(self) -> bool:
@@ -125,8 +128,10 @@ def check_readiness(
             f"Base models needed for training are not installed ({', '.join(missing)}).",
             "base_models", "Install base models", blocking=True))
 
-    label, cpu_only = _device(device, problems)
+    label, cpu_only, torch_device = _device(device, problems)
     model_bytes = _base_model_bytes(data_dir, family) if not missing else 0
+    times = (_preset_times(data_dir, label, torch_device, model_bytes, stats.kept, cpu_only)
+             if torch_device is not None and model_bytes else {})
     _check_room(voice.folder, model_bytes, problems, available_memory)
     notes = []
     if cpu_only and model_bytes > 100 * 2**20:
@@ -141,18 +146,42 @@ def check_readiness(
     else:
         verdict, headline = "ready", "Ready to train."
     return Readiness(verdict, headline, tuple(problems), seconds, stats.kept, label, cpu_only,
-                     tuple(notes))
+                     tuple(notes), times)
 
 
-def _device(preference: str, problems: list[Problem]) -> tuple[str, bool]:
+def _device(preference: str, problems: list[Problem]) -> tuple[str, bool, Any]:
     from voicestudio.models.devices import resolve_device
 
     try:
         info = resolve_device(preference)
     except UserInputError as exc:
         problems.append(Problem(str(exc), "settings", "Open Settings", blocking=True))
-        return "", True
-    return info.label, info.device.type == "cpu"
+        return "", True, None
+    return info.label, info.device.type == "cpu", info.device
+
+
+def _preset_times(data_dir: Path, label: str, device: Any, model_bytes: int, n_segments: int,
+                  cpu_only: bool) -> dict[str, str]:
+    """What each preset takes here, from this machine's measured step times."""
+    from voicestudio.services.training_speed import (
+        describe_time,
+        estimate_seconds,
+        measured_speed,
+        speed_key,
+    )
+    from voicestudio.training.batches import epoch_copies
+    from voicestudio.training.loop import epoch_steps
+    from voicestudio.training.presets import PRESETS, default_batch_size
+
+    speed = measured_speed(data_dir, speed_key(label, model_bytes))
+    items = max(1, n_segments) * epoch_copies(max(1, n_segments))
+    per_epoch = {stage: epoch_steps(items, default_batch_size(stage, device))
+                 for stage in ("s2", "s1")}
+    real_models = model_bytes > 100 * 2**20
+    return {name: describe_time(estimate_seconds(speed, p.s2_epochs * per_epoch["s2"],
+                                                 p.s1_epochs * per_epoch["s1"]),
+                                cpu_only, real_models)
+            for name, p in PRESETS.items()}
 
 
 def _base_model_bytes(data_dir: Path, family: ModelFamily) -> int:
@@ -260,7 +289,29 @@ def train_voice(
             from voicestudio.services.checkpoint_scoring import ListeningScorer
 
             scorer = ListeningScorer(data_dir, run.plan.device, cancel)
-        return run.run(training_progress, cancel, on_update, scorer or None)
+        timer = StepTimer()
+
+        def timed(update: Any) -> None:
+            timer(update)
+            if on_update is not None:
+                on_update(update)
+
+        try:
+            return run.run(training_progress, cancel, timed, scorer or None)
+        finally:  # also a paused or failed run's measurements tell the next estimate
+            _record_speed(data_dir, voice, run.plan.device, timer)
+
+
+def _record_speed(data_dir: Path, voice: Voice, device: str, timer: StepTimer) -> None:
+    from voicestudio.models.devices import resolve_device
+    from voicestudio.services.training_speed import record_speed, speed_key
+
+    try:
+        label = resolve_device(device).label
+    except UserInputError:
+        return
+    record_speed(data_dir, speed_key(label, _base_model_bytes(data_dir, voice_family(voice))),
+                 timer.speeds())
 
 
 # ------------------------------------------------------------------------------------------

@@ -12,6 +12,7 @@ come from the worker thread through a signal (queued to the UI thread), never to
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
@@ -23,6 +24,8 @@ from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
     QLabel,
+    QListWidget,
+    QListWidgetItem,
     QMessageBox,
     QPlainTextEdit,
     QPushButton,
@@ -33,12 +36,14 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
+from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages import page_spec
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.progress import ProgressPanel
+from voicestudio.errors import VoiceStudioError
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.voice import Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
@@ -76,6 +81,7 @@ class TrainPage(BasePage):
         self.runner: JobRunner | None = None
         self.curves = LossCurves()
         self.last_version: Any = None
+        self.export_runner: JobRunner | None = None
         # Who judges the checkpoints: "listen" (speaker likeness + speech recogniser) or a
         # CheckpointScorer (tests inject one).
         self.scorer: Any = "listen"
@@ -239,10 +245,27 @@ class TrainPage(BasePage):
 
         # --- versions and try-out --------------------------------------------------------
         self.versions_card, versions_layout = self._card("Trained versions")
-        self.versions_label = QLabel()
-        self.versions_label.setWordWrap(True)
-        self.versions_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
-        versions_layout.addWidget(self.versions_label)
+        self.versions_list = QListWidget()
+        self.versions_list.setMaximumHeight(120)
+        self.versions_list.currentRowChanged.connect(lambda _row: self._update_version_buttons())
+        self.activate_button = QPushButton("Use this version")
+        self.activate_button.setToolTip("Make the selected version the one that speaks.")
+        self.activate_button.clicked.connect(self.activate_selected)
+        self.export_button = QPushButton("Export for GPT-SoVITS…")
+        self.export_button.clicked.connect(self.export_selected)
+        self.delete_button = QPushButton("Delete…")
+        self.delete_button.clicked.connect(self.delete_selected)
+        self.versions_message = QLabel()
+        self.versions_message.setObjectName("hint")
+        self.versions_message.setWordWrap(True)
+        version_buttons = QHBoxLayout()
+        version_buttons.addWidget(self.activate_button)
+        version_buttons.addWidget(self.export_button)
+        version_buttons.addWidget(self.delete_button)
+        version_buttons.addStretch(1)
+        versions_layout.addWidget(self.versions_list)
+        versions_layout.addLayout(version_buttons)
+        versions_layout.addWidget(self.versions_message)
         content.addWidget(self.versions_card)
         self.try_panel = TryVoicePanel(state)
         self.try_panel.setMinimumHeight(300)
@@ -317,9 +340,14 @@ class TrainPage(BasePage):
         preset = get_preset(name)
         self.s2_epochs.setValue(preset.s2_epochs)
         self.s1_epochs.setValue(preset.s1_epochs)
+        self._show_preset_info()
+
+    def _show_preset_info(self) -> None:
+        name = self.preset_combo.currentData()
         tip = self.preset_combo.itemData(self.preset_combo.currentIndex(),
                                          Qt.ItemDataRole.ToolTipRole)
-        self.preset_info.setText(str(tip or ""))
+        times = self.readiness.preset_times if self.readiness is not None else {}
+        self.preset_info.setText(" ".join(t for t in (str(tip or ""), times.get(name, "")) if t))
 
     def _toggle_advanced(self, shown: bool) -> None:
         self.advanced.setVisible(shown)
@@ -352,6 +380,7 @@ class TrainPage(BasePage):
         if self.voice is None or self.voice.manifest.id != voice_id:
             return
         self.readiness = readiness
+        self._show_preset_info()  # the description now says what it takes here
         self.verdict_label.setText(readiness.headline)
         self.verdict_label.setProperty("verdict", readiness.verdict)
         facts = [f"{readiness.segments} segments, {readiness.speech_seconds:.0f} s of speech"]
@@ -407,6 +436,7 @@ class TrainPage(BasePage):
         self.resume_button.setEnabled(ready and not busy)
         for widget in (self.preset_combo, self.advanced, self.recheck_button):
             widget.setEnabled(not training)
+        self._update_version_buttons()
 
     def plan(self) -> Any:
         """The TrainingPlan the controls describe."""
@@ -500,17 +530,94 @@ class TrainPage(BasePage):
             self._voice_changed(self.state.current_voice)  # another voice was opened meanwhile
 
     def _show_versions(self) -> None:
+        from voicestudio.services.versions import list_versions
+
         voice = self.voice
-        versions = voice.manifest.models if voice is not None else []
-        self.versions_card.setVisible(bool(versions))
-        if voice is None or not versions:
+        rows = list_versions(voice) if voice is not None else []
+        self.versions_card.setVisible(bool(rows))
+        self.versions_list.clear()
+        for row in rows:
+            item = QListWidgetItem(("▶ " if row.active else "   ") + describe_version(row.version)
+                                   + ("  (speaks for the voice)" if row.active else ""))
+            item.setData(Qt.ItemDataRole.UserRole, row.version.version_id)
+            self.versions_list.addItem(item)
+        if rows:
+            self.versions_list.setCurrentRow(0)
+        self._update_version_buttons()
+
+    def selected_version(self) -> str | None:
+        item = self.versions_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def _update_version_buttons(self) -> None:
+        chosen = self.selected_version()
+        active = self.voice.active_version() if self.voice is not None else None
+        is_active = active is not None and chosen == active.version_id
+        for button in (self.export_button, self.delete_button):
+            button.setEnabled(chosen is not None and not self.is_training)
+        self.activate_button.setEnabled(chosen is not None and not is_active
+                                        and not self.is_training)
+
+    def _version_changed(self, message: str) -> None:
+        if self.voice is not None:
+            self.voice = Voice.open(self.voice.folder)
+            self.try_panel.set_voice(self.voice)
+        self.versions_message.setText(message)
+        self._show_versions()
+        self.state.reload_library()
+
+    def activate_selected(self) -> None:
+        from voicestudio.services.versions import activate_version
+
+        chosen = self.selected_version()
+        if self.voice is None or chosen is None:
             return
-        active = voice.active_version()
-        lines = []
-        for version in reversed(versions):
-            mark = "▶ " if active is not None and version.version_id == active.version_id else ""
-            lines.append(mark + describe_version(version))
-        self.versions_label.setText("\n".join(lines))
+        try:
+            activate_version(self.voice, chosen)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self._version_changed(f"Version {chosen} now speaks for the voice.")
+
+    def delete_selected(self) -> None:
+        from voicestudio.services.versions import delete_version
+
+        chosen = self.selected_version()
+        if self.voice is None or chosen is None:
+            return
+        answer = QMessageBox.question(
+            self, "VoiceStudio", f"Delete the trained version {chosen} and its model files? "
+            "The recordings stay; this version cannot be brought back except by training "
+            "again.")
+        if answer != QMessageBox.StandardButton.Yes:
+            return
+        try:
+            delete_version(self.voice, chosen)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+            return
+        self._version_changed(f"Deleted version {chosen}.")
+
+    def export_selected(self) -> None:
+        chosen, voice = self.selected_version(), self.voice
+        if voice is None or chosen is None:
+            return
+        folder = dialogs.choose_folder(self, "Export the voice as GPT-SoVITS files", Path.home())
+        if folder is None:
+            return
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
+            from voicestudio.services.versions import export_version
+
+            return export_version(voice, chosen, folder)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(lambda paths: self.versions_message.setText(
+            "Exported " + ", ".join(p.name for p in paths) + f" to {folder}."))
+        runner.failed.connect(lambda message, _exc: dialogs.show_error(self, message))
+        self.export_runner = runner
+        self.versions_message.setText("Exporting…")
+        runner.start()
 
     def confirm_close(self) -> bool:
         if not self.is_training:

@@ -44,6 +44,7 @@ from voicestudio.services.speech import missing_models, speech_for, voice_refere
 
 LANGUAGES = (("auto", "Automatic"), ("zh", "Chinese"), ("en", "English"))
 PLAYBACK_POLL_MS = 200
+SAMPLE_RATE = 32_000  # the prepared clip's rate (synthesis.reference.SPEC_RATE)
 
 
 @dataclass
@@ -75,6 +76,7 @@ class TryVoicePanel(VoicePanel):
         self.result: Any = None  # the last SynthesisResult
         self._drafts: dict[str, _Draft] = {}
         self._reference_ok = False
+        self._prepared: Any = None  # the checked clip (PreparedReference: what the model hears)
         self._reference_lang: str | None = None
         self._models_problem = ""
         self.suggest_runner: JobRunner | None = None  # finding the voice's own best clip
@@ -157,6 +159,10 @@ class TryVoicePanel(VoicePanel):
         self.result_label.setWordWrap(True)
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle_play)
+        self.real_button = QPushButton("Play real voice")
+        self.real_button.setToolTip("Hear the person's own clip, to compare it with the "
+                                    "spoken result (A/B).")
+        self.real_button.clicked.connect(self.play_real)
         self.save_button = QPushButton("Save…")
         self.save_button.clicked.connect(self.save)
         self.result_notes = QLabel()  # warnings from the synthesis, where the file was saved
@@ -169,6 +175,7 @@ class TryVoicePanel(VoicePanel):
         result_row.setContentsMargins(0, 0, 0, 0)
         result_row.addWidget(self.result_label, 1)
         result_row.addWidget(self.play_button)
+        result_row.addWidget(self.real_button)
         result_row.addWidget(self.save_button)
         result_layout = QVBoxLayout(self.result_box)
         result_layout.setContentsMargins(0, 0, 0, 0)
@@ -304,6 +311,7 @@ class TryVoicePanel(VoicePanel):
         """Show the clip and check it in the background (decoding may take a moment).
         ``lang`` is the clip's language when known (a segment of the voice's recordings)."""
         self._reference_ok = False
+        self._prepared = None
         self._reference_lang = lang
         self.reference_edit.setProperty("path", str(path) if path else "")
         self.reference_edit.setText(path.name if path else "")
@@ -334,6 +342,7 @@ class TryVoicePanel(VoicePanel):
             self._reference_message(problem, problem=True)
         else:
             self._reference_ok = True
+            self._prepared = prepared
             text = f"{prepared.source_seconds:.1f} s."
             if prepared.seconds < prepared.source_seconds - 0.05:
                 text = (f"{prepared.source_seconds:.1f} s: the part from "
@@ -368,6 +377,7 @@ class TryVoicePanel(VoicePanel):
             widget.setEnabled(not speaking)
         has_audio = self.result is not None and not speaking
         self.play_button.setEnabled(has_audio)
+        self.real_button.setEnabled(has_audio and self._prepared is not None)
         self.save_button.setEnabled(has_audio)
 
     def speak(self) -> None:
@@ -453,18 +463,27 @@ class TryVoicePanel(VoicePanel):
         if self.player is not None and self.player.is_playing:
             self._stop_playing()
             return
-        if self.result is None:
-            return
+        if self.result is not None:
+            self._play(self.result.audio, self.result.sample_rate)
+
+    def _play(self, samples: Any, sample_rate: int) -> None:
         if self.player is None:
             self.player = SoundDevicePlayer()
         try:
-            self.player.play(self.result.audio, self.result.sample_rate)
+            self.player.play(samples, sample_rate)
         except NoAudioOutputError as exc:
             self._show_error(str(exc))
             return
         self.error_label.hide()
         self.play_button.setText("Stop")
         self._poll.start()
+
+    def play_real(self) -> None:
+        """The clip the voice was copied from, as the model hears it: the B of an A/B."""
+        if self.player is not None and self.player.is_playing:
+            self._stop_playing()
+        if self._prepared is not None:
+            self._play(self._prepared.wav_32k, SAMPLE_RATE)
 
     def _check_playing(self) -> None:
         if self.player is None or not self.player.is_playing:
