@@ -41,9 +41,12 @@ def full_size_data_dir(folder: Path) -> Path:
     from voicestudio.synthesis.tiny_models import install_tiny_base_models
 
     install_tiny_base_models(folder)
-    save_s1_checkpoint(registry.require_file(folder, "s1-v2"), random_s1_model(S1Config()))
-    save_s2_checkpoint(registry.require_file(folder, "s2g-v2"),
-                       random_s2_generator(v2_s2_config()))
+    s1_name = registry.require_file(folder, "s1-v2").name
+    s2_name = registry.require_file(folder, "s2g-v2").name
+    with registry.staged_install(folder, "s1-v2", "import") as staging:
+        save_s1_checkpoint(staging / s1_name, random_s1_model(S1Config()))
+    with registry.staged_install(folder, "s2g-v2", "import") as staging:
+        save_s2_checkpoint(staging / s2_name, random_s2_generator(v2_s2_config()))
     return folder
 
 
@@ -170,15 +173,17 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--tokens", type=int, default=75, help="sound tokens per sentence")
     parser.add_argument("--book-sentences", type=int, default=1000)
     parser.add_argument("--skip-book", action="store_true")
+    parser.add_argument("--skip-throughput", action="store_true")
     args = parser.parse_args(argv)
     figures: dict[str, tuple] = {}
     with tempfile.TemporaryDirectory(prefix="narration-bench-") as tmp:
         folder = Path(tmp)
         if not args.skip_book:
             figures.update(long_book(folder, args.book_sentences))
-        print("writing full-size random S1/S2 ...", file=sys.stderr)
-        data = full_size_data_dir(folder / "models")
-        figures.update(throughput(args.device, args.sentences, args.tokens, data))
+        if not args.skip_throughput:
+            print("writing full-size random S1/S2 ...", file=sys.stderr)
+            data = full_size_data_dir(folder / "models")
+            figures.update(throughput(args.device, args.sentences, args.tokens, data))
     load = Path("/proc/loadavg").read_text().split()[:3]
     figures["machine_load_1_5_15"] = (" ".join(load), "")
     for name, (value, unit) in figures.items():

