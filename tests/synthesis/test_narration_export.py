@@ -46,9 +46,10 @@ def _cues(path):
             in stamps]
 
 
-def test_wav_chapters_and_subtitles_match_the_rendered_audio(engine, tmp_path):
-    result = export_narration(engine, tmp_path / "out", "wav")
-    assert [p.name for p in result.files] == ["01 Chapter One.wav", "02 Chapter Two.wav"]
+@pytest.mark.parametrize("fmt", ["wav", "flac"])
+def test_chapter_files_and_subtitles_match_the_rendered_audio(engine, tmp_path, fmt):
+    result = export_narration(engine, tmp_path / "out", fmt)
+    assert [p.name for p in result.files] == [f"01 Chapter One.{fmt}", f"02 Chapter Two.{fmt}"]
     for path, chapter in zip(result.files, engine.project.chapters, strict=True):
         audio = engine.chapter_audio(chapter.id)
         info = sf.info(path)
