@@ -92,3 +92,30 @@ def test_a_telephone_quality_reference_is_warned_about(tmp_path):
     assert any("8000 Hz" in w and "muffled" in w for w in warnings), warnings
     sf.write(path, babble(5.0), 32000)
     assert not any("Hz" in w for w in load_reference(path).warnings)
+
+
+def test_speak_for_a_voice_reads_with_its_lexicon(tiny_data_dir, tmp_path, ref, monkeypatch):
+    """`phonemes --lexicon` and `dataset build` read a voice's words with its lexicon.json;
+    speaking for the voice must too, or a name the family fixed is said wrong again."""
+    from voicestudio.project.library import VoiceLibrary
+    from voicestudio.text import frontend as frontend_module
+    from voicestudio.text.lexicon import UserLexicon, save_lexicon
+
+    voice = VoiceLibrary(tiny_data_dir).create("Lexicon Lee", ["en"])
+    lexicon = UserLexicon()
+    lexicon.set("Siobhan", "SH IH0 V AO1 N")
+    save_lexicon(voice.folder, lexicon)
+    heard: list[tuple[str, dict]] = []
+    real = frontend_module.TextFrontend.phones_and_bert
+
+    def spy(self, text, mode="zh", *args, **kwargs):
+        heard.append((text, dict(self.cleaner._en.lexicon)))
+        return real(self, text, mode, *args, **kwargs)
+
+    monkeypatch.setattr(frontend_module.TextFrontend, "phones_and_bert", spy)
+    assert _speak(tiny_data_dir, "--voice", "Lexicon Lee", "--ref", str(ref), "--ref-text",
+                  "One two three.", "--text", "Hello Siobhan.", "-o",
+                  str(tmp_path / "out.wav")) == 0
+    readings = [lex for text, lex in heard if "Siobhan" in text]
+    assert readings and all(lex.get("siobhan") == ["SH", "IH0", "V", "AO1", "N"]
+                            for lex in readings)

@@ -57,7 +57,12 @@ def _speak(args: argparse.Namespace) -> int:
     from voicestudio.cli.progress import progress_job
     from voicestudio.project.library import VoiceLibrary
     from voicestudio.services.speech import speech_for
-    from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, speak_to_file
+    from voicestudio.synthesis.pipeline import (
+        ModelFiles,
+        SynthesisRequest,
+        speak_to_file,
+        voice_frontend,
+    )
 
     hf_logging.disable_progress_bar()  # its per-model bars would break the progress line
     data_dir = resolve_data_dir(args.data_dir)
@@ -79,8 +84,9 @@ def _speak(args: argparse.Namespace) -> int:
         reference_lang=reference_lang, seed=args.seed, speed=args.speed,
         trim_long_reference=not args.no_trim,
     )
+    frontend = voice_frontend(voice.folder) if args.voice else None  # its lexicon
     with progress_job() as (line, token):
-        result = speak_to_file(files, request, args.output, args.device, line, token)
+        result = speak_to_file(files, request, args.output, args.device, line, token, frontend)
     for note in result.notes:
         print(f"note: {note}", file=sys.stderr)
     for warning in result.warnings:

@@ -352,11 +352,13 @@ class Synthesizer:
         request: SynthesisRequest,
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        frontend: TextFrontend | None = None,
     ) -> SynthesisResult:
-        """Synthesise ``request.text`` in the reference's voice (the job the app runs)."""
+        """Synthesise ``request.text`` in the reference's voice (the job the app runs).
+        ``frontend`` carries the voice's pronunciation lexicon (``voice_frontend``)."""
         request.validate()
         pieces = pieces_for_synthesis(request.text, request.lang)
-        return self.speak_pieces(request, pieces, progress, cancel)
+        return self.speak_pieces(request, pieces, progress, cancel, frontend)
 
     def speak_pieces(
         self,
@@ -364,6 +366,7 @@ class Synthesizer:
         pieces: Sequence[SynthesisPiece],
         progress: ProgressCallback | None = None,
         cancel: CancelToken | None = None,
+        frontend: TextFrontend | None = None,
     ) -> SynthesisResult:
         """Like ``speak`` but with the caller's own split of ``request.text`` (a narration
         editor keeps its sentence list and offsets): each piece's ``text`` is what is read,
@@ -376,7 +379,7 @@ class Synthesizer:
         tracker = ProgressTracker(progress, cancel)
         with self._lock:
             prompt = self._request_prompt(request, tracker)
-            return self._render(request, prompt, pieces, tracker.sub(0.1, 1.0))
+            return self._render(request, prompt, pieces, tracker.sub(0.1, 1.0), frontend)
 
     def _request_prompt(self, request: SynthesisRequest, tracker: ProgressTracker
                         ) -> VoicePrompt:
@@ -454,12 +457,13 @@ class Synthesizer:
         prompt: VoicePrompt,
         pieces: Sequence[SynthesisPiece],
         tracker: ProgressTracker,
+        frontend: TextFrontend | None = None,
     ) -> SynthesisResult:
         seed = secrets.randbelow(_SEED_SPACE) if request.seed is None else int(request.seed)
         warnings = list(prompt.reference.warnings)
         specs = [SentenceSpec(piece.text, _mix(seed, 1, index), request.speed)
                  for index, piece in enumerate(pieces)]
-        rendered = self._render_specs(request, prompt, specs, None, tracker)
+        rendered = self._render_specs(request, prompt, specs, frontend, tracker)
         spoken = []
         for piece, item in zip(pieces, rendered, strict=True):
             if item.n_phones:
@@ -626,10 +630,21 @@ def speak_to_file(
     device: str = "auto",
     progress: ProgressCallback | None = None,
     cancel: CancelToken | None = None,
+    frontend: TextFrontend | None = None,
 ) -> SynthesisResult:
     """Synthesise and save 32 kHz mono audio atomically, in the format ``output``'s extension
     names (WAV, FLAC, MP3, OGG); the CLI's and a simple job's entry."""
     check_output_path(output)  # refused before minutes of synthesis, not after
-    result = get_synthesizer(files, device).speak(request, progress, cancel)
+    result = get_synthesizer(files, device).speak(request, progress, cancel, frontend)
     write_audio(output, result.audio, result.sample_rate)
     return result
+
+
+def voice_frontend(voice_folder: Path) -> TextFrontend | None:
+    """The text frontend with the voice's pronunciation lexicon (what ``phonemes --lexicon``
+    and ``dataset build`` read with), or None when it has no entries. Built once per job:
+    it loads both G2P engines."""
+    from voicestudio.text.lexicon import load_lexicon
+
+    lexicon = load_lexicon(Path(voice_folder))
+    return TextFrontend(lexicon) if len(lexicon) else None

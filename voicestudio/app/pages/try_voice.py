@@ -395,12 +395,14 @@ class TryVoicePanel(VoicePanel):
             from voicestudio.synthesis.pipeline import (  # torch: only once someone speaks
                 SynthesisRequest,
                 get_synthesizer,
+                voice_frontend,
             )
 
             files = speech_for(data_dir, voice).files
             request = SynthesisRequest(text=text, reference=reference, reference_text=transcript,
                                        lang=lang, reference_lang=reference_lang)
-            return get_synthesizer(files, device).speak(request, progress, cancel)
+            return get_synthesizer(files, device).speak(request, progress, cancel,
+                                                        voice_frontend(voice.folder))
 
         runner = JobRunner(job, self)
         self.progress.attach(runner)
