@@ -101,6 +101,9 @@ class CoverageReport:
         """One or two sentences for the page: what is still missing or thin, by name."""
         total = len(self.covered) + len(self.thin) + len(self.missing)
         heard = len(self.covered) + len(self.thin)
+        if heard == 0:
+            return (f"No sounds recorded yet: the sentences are chosen to cover all {total} "
+                    "sounds of the language, and the ways they join, in as few as possible.")
         parts = [f"{heard} of {total} sounds recorded, {self.pair_fraction:.0%} of the ways "
                  "they join."]
         for units, word in ((self.missing, "are still missing"),
