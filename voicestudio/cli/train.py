@@ -51,25 +51,36 @@ def register(sub: argparse._SubParsersAction) -> None:
         "--resume", nargs="?", const=LATEST, metavar="RUN",
         help="continue the latest unfinished run (or the run with this id)",
     )
+    parser.add_argument(
+        "--discard", metavar="RUN",
+        help="delete the paused run RUN (its saved state) instead of training, to free space",
+    )
     parser.set_defaults(func=_train)
 
 
 def _train(args: argparse.Namespace) -> int:
     from voicestudio.cli.progress import progress_job
-    from voicestudio.services.training import open_run, train_voice, unfinished_runs
+    from voicestudio.services.training import open_run, paused_runs, train_voice
     from voicestudio.training.run import TrainingPlan
 
     data_dir = resolve_data_dir(args.data_dir)
     voice = VoiceLibrary(data_dir).find(args.voice)
+    if args.discard:
+        from voicestudio.services.training import discard_paused_run
+
+        print(f"Discarded paused run {discard_paused_run(voice, args.discard).describe()}.")
+        return 0
     device = args.device or Settings.load().compute_device
     if args.resume:
         run = open_run(data_dir, voice, resume=args.resume, device=args.device)
         print(f"Resuming training run {run.version_id} of “{voice.name}”.", file=sys.stderr)
     else:
-        for pending in unfinished_runs(voice):
-            print(f"Note: run {pending} is unfinished; "
-                  f"`{follow_up(args, 'train', quoted(voice.name), '--resume', pending)}` "
-                  "continues it.", file=sys.stderr)
+        for paused in paused_runs(voice):
+            name, run_id = quoted(voice.name), paused.version_id
+            print(f"Note: run {paused.describe()} is paused; "
+                  f"`{follow_up(args, 'train', name, '--resume', run_id)}` continues it, "
+                  f"`{follow_up(args, 'train', name, '--discard', run_id)}` frees the space.",
+                  file=sys.stderr)
         plan = TrainingPlan(
             preset=args.preset, s2_epochs=args.epochs_s2, s1_epochs=args.epochs_s1,
             device=device, s2_batch_size=args.batch_size_s2, s1_batch_size=args.batch_size_s1,

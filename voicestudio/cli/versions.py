@@ -66,9 +66,14 @@ def _versions(args: argparse.Namespace) -> int:
 
 
 def _list(voice) -> int:
+    from voicestudio.services.training import paused_runs
     from voicestudio.services.versions import list_versions
 
     rows = list_versions(voice)
+    for paused in paused_runs(voice):
+        print(f"paused run {paused.describe()}: continue with `voicestudio train "
+              f"\"{voice.name}\" --resume {paused.version_id}`, or free the space with "
+              f"`voicestudio train \"{voice.name}\" --discard {paused.version_id}`")
     if not rows:
         print(f"“{voice.name}” has no trained versions yet: voicestudio train \"{voice.name}\"")
         return 0

@@ -392,6 +392,44 @@ def unfinished_runs(voice: Voice) -> list[str]:
     return pending(voice)
 
 
+@dataclass(frozen=True)
+class PausedRun:
+    """A paused run's kept state: optimiser, half-trained weights (often hundreds of MB)."""
+
+    version_id: str
+    size_bytes: int
+
+    def describe(self) -> str:
+        from voicestudio.project.disk import format_bytes
+
+        return f"{self.version_id} ({format_bytes(self.size_bytes)} kept to resume)"
+
+
+def paused_runs(voice: Voice) -> list[PausedRun]:
+    """The voice's paused runs with the disk space each keeps, oldest first."""
+    runs = []
+    for version_id in unfinished_runs(voice):
+        folder = voice.folder / "models" / version_id
+        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
+        runs.append(PausedRun(version_id, size))
+    return runs
+
+
+def discard_paused_run(voice: Voice, version_id: str) -> PausedRun:
+    """Delete a paused run's files to free their space; its finished versions are untouched.
+
+    Refused while the voice is in use (that run may be the one training now)."""
+    from voicestudio.errors import NotFoundError
+    from voicestudio.project.locks import voice_lock
+
+    with voice_lock(voice, "discarding a paused training run", refused_as="changed"):
+        run = next((r for r in paused_runs(voice) if r.version_id == version_id), None)
+        if run is None:
+            raise NotFoundError(f"“{voice.name}” has no paused training run “{version_id}”.")
+        shutil.rmtree(voice.folder / "models" / version_id)
+    return run
+
+
 def describe_version(version: ModelVersion) -> str:
     """One line a person can compare versions by."""
     parts = [version.version_id, version.created[:10], f"preset {version.preset}",
