@@ -94,3 +94,22 @@ def test_a_voice_with_nothing_kept_has_no_bank(tmp_path):
     with pytest.raises(UserInputError, match="nothing to put"):
         export_bank(tmp_path, voice.name, tmp_path / "x.zip")
     assert not (tmp_path / "x.zip").exists()
+
+
+def test_an_archive_naming_files_outside_the_voice_is_refused(tmp_path, voice):
+    import json
+
+    bank_path = export_bank(tmp_path, voice.name, tmp_path / "rose.zip").path
+    evil = tmp_path / "evil.zip"
+    with zipfile.ZipFile(bank_path) as good, zipfile.ZipFile(evil, "w") as bad:
+        for item in good.infolist():
+            data = good.read(item)
+            if item.filename == "segments.json":
+                index = json.loads(data)
+                index["segments"][0]["id"] = "../../escaped"
+                data = json.dumps(index).encode()
+            bad.writestr(item, data)
+    with pytest.raises(CorruptFileError, match="not imported"):
+        import_bank(tmp_path, evil, "Evil")
+    assert not list(tmp_path.rglob("escaped*"))
+    assert [e.name for e in VoiceLibrary(tmp_path).entries()] == ["Grandma Rose"]

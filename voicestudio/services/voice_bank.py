@@ -24,6 +24,7 @@ from __future__ import annotations
 import io
 import json
 import logging
+import re
 import shutil
 import zipfile
 from collections.abc import Iterable
@@ -215,6 +216,7 @@ def import_bank(
         except (KeyError, TypeError, ValueError) as exc:
             raise CorruptFileError(f"The segment list inside {source.name} is damaged "
                                    f"({exc}).") from exc
+        _check_names(index, source)
         voice = library.create(name or archived.name, archived.languages, archived.consent)
         try:
             if archived.accent in ACCENT_CHOICES:
@@ -224,6 +226,19 @@ def import_bank(
             shutil.rmtree(voice.folder, ignore_errors=True)
             raise
     return BankReport(voice.name, voice.folder, clips, len(index.segments), len(index.takes))
+
+
+_SAFE_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,120}")
+
+
+def _check_names(index: SegmentIndex, source: Path) -> None:
+    """Ids become file names: an archive is someone else's file, so "../" is refused."""
+    names = [t.id for t in index.takes] + [s.id for s in index.segments]
+    names += [PurePosixPath(t.path).name for t in index.takes]
+    bad = [n for n in names if not _SAFE_ID.fullmatch(n) or ".." in n]
+    if bad:
+        raise CorruptFileError(f"{source.name} names files in a way VoiceStudio does not "
+                               f"accept ({bad[0]!r}); it was not imported.")
 
 
 def _member(bank: zipfile.ZipFile, name: str, source: Path) -> bytes:
