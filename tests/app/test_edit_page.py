@@ -208,3 +208,28 @@ def test_import_a_folder_reports_good_corrupt_silent_and_video_files(
     stored = dataset.segment_samples(segment)
     assert np.max(np.abs(recut - stored)) < 1e-4
     assert page.editor.take_combo.count() == 2  # the editor shows what was imported
+
+
+def test_voice_bank_buttons_export_and_restore_the_voice(editor_page, tmp_path, monkeypatch,
+                                                         qtbot):
+    from voicestudio.app import dialogs
+
+    voice, editor = editor_page
+    page = editor.parent()
+    while not isinstance(page, EditPage):
+        page = page.parent()
+    target = tmp_path / "grandpa.voicebank.zip"
+    monkeypatch.setattr(dialogs, "choose_save_file", lambda *args: target)
+    page.export_button.click()
+    qtbot.waitUntil(lambda: page.notice.isVisible(), timeout=20000)
+    assert target.is_file() and "Saved 4 clips" in page.notice.label.text()
+
+    page.state.library.rename(voice.name, "Grandpa (old)")
+    page.state.reload_library()
+    monkeypatch.setattr(dialogs, "choose_file", lambda *args: target)
+    page.import_bank_button.click()
+    qtbot.waitUntil(lambda: page.state.current_voice is not None
+                    and page.state.current_voice.name == voice.name, timeout=20000)
+    restored = saved(page.state.current_voice)
+    assert [s.text for s in restored.segments] == PHRASES
+    qtbot.waitUntil(lambda: editor.table.rowCount() == len(PHRASES))
