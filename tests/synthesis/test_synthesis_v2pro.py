@@ -83,3 +83,23 @@ def test_v2pro_model_without_the_sv_model_says_what_to_install(pro_data_dir, ref
     without = ModelFiles(files.s1, files.s2, files.hubert, files.bert, sv=None)
     with pytest.raises(MissingModelError, match="speaker-verification model"):
         Synthesizer(without, "cpu").speak(_request(reference))
+
+
+def test_trained_v2pro_voice_speaks_through_speech_for(pro_data_dir, reference) -> None:
+    from voicestudio.project.library import VoiceLibrary
+    from voicestudio.project.voice import ModelVersion
+    from voicestudio.services.speech import speech_for
+
+    voice = VoiceLibrary(pro_data_dir).create("Pro Voice", ["en"])
+    version = ModelVersion("v1", "2026-01-01T00:00:00+00:00", "fast", 60.0,
+                           "models/v1/gpt.ckpt", "models/v1/sovits.pth")
+    (voice.folder / "models/v1").mkdir(parents=True)
+    shutil.copy(registry.require_file(pro_data_dir, "s1-v2pro"), voice.folder / version.s1_path)
+    shutil.copy(registry.require_file(pro_data_dir, "s2g-v2pro"), voice.folder / version.s2_path)
+    voice.add_model_version(version)
+    voice.set_model_family("v2Pro")
+    speech = speech_for(pro_data_dir, voice)
+    assert speech.files.s2 == voice.folder / version.s2_path
+    assert speech.files.sv == registry.require_file(pro_data_dir, "sv")
+    result = Synthesizer(speech.files, "cpu").speak(_request(reference))
+    assert result.audio.size > 0 and np.isfinite(result.audio).all()
