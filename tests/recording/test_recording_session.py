@@ -161,3 +161,28 @@ def test_room_noise_check_speaks_plainly():
     assert describe_room_noise(quiet, RATE).words.startswith("Quiet room")
     noisy = describe_room_noise(fan, RATE)
     assert not noisy.ok and "fridge" in noisy.words and "fan" in noisy.words
+
+
+def test_a_finished_take_the_session_never_saved_is_added_when_it_opens(data_dir):
+    session = RecordingSession.open(data_dir, "Rose")
+    prompt = session.next_prompt()
+    path = session.new_take_path(prompt)
+    take = TakeFile(path, RATE)
+    take.append(read_aloud(prompt.text))
+    take.finish()  # ... and the app was closed before the checks ran
+    (entry,) = RecordingSession.open(data_dir, "Rose").recovered
+    assert entry.prompt_id == prompt.id and entry.status == "kept"
+    assert RecordingSession.open(data_dir, "Rose").recovered == []
+    assert len(Dataset.open(session.voice).takes) == 1
+
+
+def test_each_language_of_a_voice_keeps_its_own_session(tmp_path):
+    VoiceLibrary(tmp_path).create("Li", ["zh", "en"])
+    zh = RecordingSession.open(tmp_path, "Li", "zh")
+    zh.set_target("banking")
+    zh.skip(zh.next_prompt())
+    en = RecordingSession.open(tmp_path, "Li", "en")
+    en.set_target("better")
+    again = RecordingSession.open(tmp_path, "Li", "zh")
+    assert again.target.key == "banking" and len(again.state.skipped) == 1
+    assert RecordingSession.open(tmp_path, "Li", "en").target.key == "better"

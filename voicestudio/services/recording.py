@@ -8,7 +8,7 @@ Everything the Record page decides lives here, so it is tested without a screen:
   the same loudness-normalised signal, the same quality flags — with ``kept`` set from the
   checks. A failed take therefore stays on disk, marked, and out of training unless the
   person keeps it anyway;
-* the session's own state (``takes/recording-session.json``: target, takes, skipped
+* the session's own state (``takes/recording-session-<lang>.json``: target, takes, skipped
   prompts, takes since the last break) is saved after every change, so a session paused
   today resumes another day exactly where it stopped, and takes a crash cut short are
   recovered when the session opens again;
@@ -18,6 +18,7 @@ Everything the Record page decides lives here, so it is tested without a screen:
 from __future__ import annotations
 
 import logging
+import re
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -26,7 +27,7 @@ import soundfile as sf
 
 from voicestudio.audio.take_checks import TakeCheck, TakeChecker
 from voicestudio.audio.take_file import recover_partial_takes
-from voicestudio.errors import CorruptFileError, UserInputError
+from voicestudio.errors import CorruptFileError, UserInputError, VoiceStudioError
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.documents import read_versioned_json
@@ -45,9 +46,11 @@ from voicestudio.training.dataset import (
 
 log = logging.getLogger(__name__)
 
-SESSION_FILE = "recording-session.json"
+SESSION_FILE = "recording-session-{lang}.json"  # one per language of the voice
 SESSION_FORMAT = 1
 TAKE_PREFIX = "rec"
+# rec-<prompt id>-<n>[-recovered]: the name says which prompt a take reads.
+_TAKE_NAME = re.compile(rf"{TAKE_PREFIX}-(.+)-\d+(?:-recovered)?")
 CONSENT_PREFIX = "consent"
 
 
@@ -235,16 +238,13 @@ class RecordingSession:
 
     @property
     def state_path(self) -> Path:
-        return self.voice.subfolder("takes") / SESSION_FILE
+        return self.voice.subfolder("takes") / SESSION_FILE.format(lang=self.lang)
 
     def _load(self) -> SessionState:
         raw = read_versioned_json(self.state_path, "recording session", SESSION_FORMAT)
         if raw is None:
             return SessionState(lang=self.lang)
-        state = SessionState.from_json(raw, self.state_path)
-        if state.lang != self.lang:  # another language's session: keep it, start this one
-            return SessionState(lang=self.lang)
-        return state
+        return SessionState.from_json(raw, self.state_path)
 
     def _save(self) -> None:
         atomic_write_json(self.state_path, asdict(self.state))
@@ -258,19 +258,27 @@ class RecordingSession:
             self.selector.skip(prompt_id)
 
     def _recover(self) -> list[TakeEntry]:
-        """Takes a crash cut short: finished as WAVs and checked like any other take."""
+        """Takes a crash cut short (finished as WAVs), and finished takes the session never
+        registered (the app closed, or the voice was busy, before the take was saved): each
+        is checked and added like any other take."""
+        folder = self.voice.subfolder("takes")
+        recover_partial_takes(folder)
+        known = {Path(t.file).name for t in self.state.takes}
+        known |= {Path(t.path).name for t in Dataset.open(self.voice).takes}
+        orphans = sorted(p for p in folder.glob(f"{TAKE_PREFIX}-*.wav") if p.name not in known)
         entries = []
-        for path in recover_partial_takes(self.voice.subfolder("takes")):
-            if not path.name.startswith(f"{TAKE_PREFIX}-"):
-                continue
-            prompt_id = path.stem.removeprefix(f"{TAKE_PREFIX}-").rsplit("-", 1)[0]
+        for path in orphans:
+            named = _TAKE_NAME.fullmatch(path.stem)
             try:
-                prompt = self.corpus.prompt(prompt_id)
+                prompt = self.corpus.prompt(named.group(1) if named else "")
             except UserInputError:
-                log.warning("recovered take %s names no known prompt", path.name)
+                continue  # another language's take, or not one of ours
+            try:
+                entries.append(self.add_take(path, prompt))
+            except VoiceStudioError as exc:  # the voice is busy: the file waits for next time
+                log.warning("could not add the recovered take %s yet: %s", path.name, exc)
                 continue
-            log.info("recovered the take %s cut short by a crash", path.name)
-            entries.append(self.add_take(path, prompt))
+            log.info("recovered the take %s", path.name)
         return entries
 
     # -- prompts and targets --------------------------------------------------------------

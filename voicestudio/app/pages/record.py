@@ -574,8 +574,14 @@ class RecordPage(BasePage):
     def _set_recording_enabled(self, enabled: bool) -> None:
         busy = self.runner is not None and self.runner.is_running
         for button in (self.mic.test_button, self.mic.room_button, self.consent.record_button,
-                       self.prompts.record_button):
+                       self.prompts.record_button, self.prompts.again_button):
             button.setEnabled(enabled and not busy)
+        # While a take is being checked and saved the session must not change under it.
+        p = self.prompts
+        for button in (p.skip_button, p.keep_button, p.delete_button, p.finish_button,
+                       self.consent.next_button if busy else None):
+            if button is not None:
+                button.setEnabled(not busy)
 
     def _watch_recorder(self) -> None:
         if self.recorder.is_recording:
