@@ -93,8 +93,15 @@ def test_every_file_has_its_marker_version_and_weights(v2pro_fixtures_dir: Path)
         assert {k: section[k] for k in meta["config_model"]} == meta["config_model"]
 
 
+_LOADED: dict[tuple[Path, str], object] = {}
+
+
 def _loaded(folder: Path, version: str):
-    return load_s2_checkpoint(folder / _meta(folder)["s2"][version]["file"])
+    """Each fixture generator is opened once per session (the file check has its own test)."""
+    key = (folder, version)
+    if key not in _LOADED:
+        _LOADED[key] = load_s2_checkpoint(folder / _meta(folder)["s2"][version]["file"])
+    return _LOADED[key]
 
 
 def test_every_decode_case_of_every_version(v2pro_fixtures_dir: Path) -> None:

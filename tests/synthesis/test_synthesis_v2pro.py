@@ -45,18 +45,25 @@ def reference(tmp_path_factory) -> Path:
     return path
 
 
+@pytest.fixture(scope="module")
+def pro_synth(pro_data_dir) -> Synthesizer:
+    return Synthesizer(ModelFiles.base(pro_data_dir, "v2Pro"), "cpu")
+
+
 def _request(reference: Path) -> SynthesisRequest:
     return SynthesisRequest(text="Hello there, my friend.", reference=reference,
                             reference_text="One two three, four five.", lang="en", seed=5)
 
 
-def test_zero_shot_v2pro_speaks_with_the_reference_sv_vector(pro_data_dir, reference) -> None:
-    files = ModelFiles.base(pro_data_dir, "v2Pro")
+def test_zero_shot_v2pro_speaks_with_the_reference_sv_vector(
+    pro_data_dir, pro_synth, reference
+) -> None:
+    files = pro_synth.files
     assert files.sv == registry.require_file(pro_data_dir, "sv")
-    synth = Synthesizer(files, "cpu")
+    synth = pro_synth
     result = synth.speak(_request(reference))
     assert result.audio.size > 0 and np.isfinite(result.audio).all()
-    again = Synthesizer(files, "cpu").speak(_request(reference))
+    again = synth.speak(_request(reference))
     np.testing.assert_array_equal(result.audio, again.audio)  # same seed, same audio
 
     prompt = synth.voice_prompt(reference, "One two three, four five.", "en")
@@ -67,10 +74,9 @@ def test_zero_shot_v2pro_speaks_with_the_reference_sv_vector(pro_data_dir, refer
     torch.testing.assert_close(prompt.sv, want)
 
 
-def test_the_sv_vector_changes_the_voice(pro_data_dir, reference) -> None:
-    synth = Synthesizer(ModelFiles.base(pro_data_dir, "v2Pro"), "cpu")
-    prompt = synth.voice_prompt(reference, "One two three, four five.", "en")
-    generator = synth._s2.generator
+def test_the_sv_vector_changes_the_voice(pro_synth, reference) -> None:
+    prompt = pro_synth.voice_prompt(reference, "One two three, four five.", "en")
+    generator = pro_synth._s2.generator
     codes = torch.arange(10).view(1, 1, 10)
     phones = torch.arange(1, 12).view(1, 11)
     own = generator.decode(codes, phones, prompt.refer_spec, 0.0, sv=prompt.sv)
