@@ -91,6 +91,7 @@ def test_whole_wizard_from_microphone_check_to_finished_session(rig, qtbot):
     take(qtbot, page, speaker, spoken(test_text), page.mic.test_button)
     finished_job(qtbot, page)
     assert page.mic.test_result.text() == "Sounds good. You are ready to record."
+    assert "Words are not checked" in page.error_notice.label.text()  # no recogniser here
 
     # Consent, given by a daughter on the speaker's behalf.
     qtbot.mouseClick(page.mic.next_button, Qt.MouseButton.LeftButton)

@@ -226,6 +226,7 @@ class RecordingSession:
                                   if t.status == "kept" and t.pace is not None]
         self.selector = CoverageSelector(self.corpus)
         self._replan()
+        self._no_recognizer = False
         self.recovered = self._recover()
 
     @classmethod
@@ -280,6 +281,22 @@ class RecordingSession:
                 continue
             log.info("recovered the take %s", path.name)
         return entries
+
+    def use_installed_recognizer(self, data_dir: Path) -> bool:
+        """Check the words of each take with the installed speech recogniser, if any.
+
+        Loading one takes seconds, so call this from a job, not the UI thread; without one
+        every sound check still runs.
+        """
+        if self.checker.recognizer is None and not self._no_recognizer:
+            from voicestudio.services.dataset import load_transcriber
+
+            try:
+                self.checker.recognizer = load_transcriber(Path(data_dir), self.lang)
+            except VoiceStudioError as exc:
+                log.info("recording without word checks: %s", exc)
+                self._no_recognizer = True
+        return self.checker.recognizer is not None
 
     # -- prompts and targets --------------------------------------------------------------
 

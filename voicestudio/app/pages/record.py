@@ -43,7 +43,7 @@ from voicestudio.app.widgets.level_meter import LevelMeterWidget
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.audio.playback import AudioPlayer, SoundDevicePlayer
 from voicestudio.audio.recorder import AudioInput, Recorder, SoundDeviceInput
-from voicestudio.errors import MissingModelError, VoiceStudioError
+from voicestudio.errors import VoiceStudioError
 from voicestudio.project.voice import ACCENT_CHOICES
 from voicestudio.services.recording import (
     ROOM_CHECK_SECONDS,
@@ -691,9 +691,10 @@ class RecordPage(BasePage):
             return
         prompt = TEST_SENTENCES[session.lang] if purpose == "test" else self.prompt
         assert prompt is not None
-        self._ensure_recognizer()
+        data_dir = self.state.data_dir
         if purpose == "test":
             def job(progress, cancel):
+                session.use_installed_recognizer(data_dir)
                 check = session.check_take(path, prompt)
                 path.unlink(missing_ok=True)  # a test, not part of the voice
                 return check
@@ -702,33 +703,30 @@ class RecordPage(BasePage):
             self.prompts.result_title.setText("Checking the take…")
             self.prompts.result_text.clear()
             self.prompts.result_card.setVisible(True)
-            self._run(lambda progress, cancel: session.add_take(path, prompt),
-                      self._take_saved)
 
-    def _ensure_recognizer(self) -> None:
-        """Use the installed speech recogniser for the word checks, if there is one."""
+            def save(progress, cancel):
+                session.use_installed_recognizer(data_dir)
+                return session.add_take(path, prompt)
+            self._run(save, self._take_saved)
+
+    def _note_missing_recognizer(self) -> None:
         session = self.session
-        if session is None or session.checker.recognizer is not None:
+        if session is None or session.checker.recognizer is not None or self._asr_note_shown:
             return
-        from voicestudio.services.dataset import load_transcriber
-
-        try:
-            session.checker.recognizer = load_transcriber(self.state.data_dir, session.lang)
-        except (MissingModelError, VoiceStudioError) as exc:
-            log.info("recording without word checks: %s", exc)
-            if not self._asr_note_shown:
-                self._asr_note_shown = True
-                self.error_notice.show_notice(
-                    "Words are not checked: no speech-recognition model is installed (see "
-                    "the Base models page). Sound checks still run on every take.")
+        self._asr_note_shown = True
+        self.error_notice.show_notice(
+            "Words are not checked: no speech-recognition model is installed (see the Base "
+            "models page). Sound checks still run on every take.")
 
     def _test_checked(self, check) -> None:
+        self._note_missing_recognizer()
         if check.passed:
             self.mic.test_result.setText("Sounds good. You are ready to record.")
         else:
             self.mic.test_result.setText(" ".join(p.message for p in check.failures))
 
     def _take_saved(self, entry: TakeEntry) -> None:
+        self._note_missing_recognizer()
         self._last_entry = entry
         self._takes_saved = True
         self._show_result(entry)
