@@ -61,7 +61,8 @@ def length_text(seconds: float | None) -> str:
 
 def result_lines(report: AddReport) -> dict[Path, str]:
     """What the Result column says for each file of an import."""
-    lines = {path: f"{count} segments" for path, count in report.added}
+    lines = {path: f"{count} segment{'' if count == 1 else 's'}"
+             for path, count in report.added}
     lines |= {path: "Already in this voice" for path in report.already_added}
     lines |= {path: f"Skipped: {message}" for path, message in report.skipped}
     return lines

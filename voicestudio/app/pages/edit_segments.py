@@ -63,6 +63,10 @@ def training_text(segment: SegmentRecord) -> str:
         segment_state(segment)]
 
 
+def take_label(name: str, segments: int) -> str:
+    return f"{name} ({segments} segment{'' if segments == 1 else 's'})"
+
+
 def flags_text(segment: SegmentRecord) -> str:
     return ", ".join(str(f).replace("_", " ") for f in segment.flags)
 
@@ -224,7 +228,7 @@ class SegmentEditor(QWidget):
         self.take_combo.clear()
         for take in takes:
             count = sum(1 for s in self.dataset.segments if s.take_id == take.id)
-            self.take_combo.addItem(f"{take.original_name} ({count} segments)", take.id)
+            self.take_combo.addItem(take_label(take.original_name, count), take.id)
         index = max(0, self.take_combo.findData(wanted)) if wanted else 0
         self.take_combo.setCurrentIndex(index if takes else -1)
         self.take_combo.blockSignals(False)
@@ -394,7 +398,7 @@ class SegmentEditor(QWidget):
             take_id = self.take_combo.itemData(index)
             name = next(t.original_name for t in self.dataset.takes if t.id == take_id)
             count = sum(1 for s in self.dataset.segments if s.take_id == take_id)
-            self.take_combo.setItemText(index, f"{name} ({count} segments)")
+            self.take_combo.setItemText(index, take_label(name, count))
 
     def apply_change(self, change: SegmentChange) -> None:
         """Undo/redo: put a change's records back (saved like any edit)."""
