@@ -118,6 +118,15 @@ def test_delete_restore_exclude_and_speaker_mark_are_saved_and_leave_training(da
     assert saved(dataset).segments[0].id == a.id and (dataset.folder / a.audio_path).exists()
 
 
+def test_typing_the_text_of_a_segment_without_words_includes_it(dataset):
+    segment = dataset.segments[0]
+    dataset.update_text(segment.id, "")  # no words, and so left out of training:
+    dataset.set_kept(segment.id, False)
+    assert saved(dataset).segment(segment.id) not in saved(dataset).kept_segments()
+    dataset.update_text(segment.id, "the lake was calm")
+    assert saved(dataset).segment(segment.id).kept
+
+
 def test_text_edit_is_saved_as_checked(dataset):
     segment = dataset.segments[1]
     dataset.update_text(segment.id, "  grandfather   rowed us  ")

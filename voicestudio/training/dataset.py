@@ -354,6 +354,10 @@ class Dataset:
         def edit(segment: SegmentRecord) -> None:
             if text != segment.text:
                 segment.words = []  # the timings described the old words
+            if not segment.text.strip() and text and segment.other_speaker_mark is not True:
+                # Left out only for want of words (an empty transcript, the second half of
+                # a split without timings): now it has them, so it trains.
+                segment.kept = True
             segment.text = text
             segment.lang = lang or segment.lang
             segment.text_checked = True
