@@ -210,3 +210,24 @@ def test_choosing_a_family_lists_and_downloads_its_models(page, window):
     settings_page = window.page("settings")
     settings_page.load_values()
     assert settings_page.family_combo.currentData() == "v2Pro"
+
+
+def test_models_installed_outside_the_window_are_noticed(window, page, qtbot,
+                                                         isolated_user_dirs, tiny_base_models):
+    """`voicestudio models install-tiny` in a terminal while the app is open: the status bar,
+    the Try panel and this page see it without a restart, and an old error goes."""
+    from voicestudio.app.state import BASE_MODELS_POLL_MS
+    from voicestudio.app.status import NOT_INSTALLED
+
+    bar = window.status_bar if hasattr(window, "status_bar") else window.statusBar()
+    assert bar.models_label.text() == NOT_INSTALLED
+    page._show_error("The download stopped: the connection was lost.")
+    assert page.error_label.isVisibleTo(page)
+
+    isolated_user_dirs.mkdir(parents=True, exist_ok=True)
+    (isolated_user_dirs / "base-models").symlink_to(tiny_base_models, target_is_directory=True)
+    qtbot.waitUntil(lambda: bar.models_label.text() != NOT_INSTALLED,
+                    timeout=BASE_MODELS_POLL_MS * 3)
+    assert bar.models_label.text() == "Base models: test models only"
+    assert not page.error_label.isVisibleTo(page)
+    assert not window.state.check_base_models()  # seen once; nothing new since

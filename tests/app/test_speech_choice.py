@@ -47,9 +47,9 @@ def heard(monkeypatch) -> list[tuple[pipeline.ModelFiles, pipeline.SynthesisRequ
         def __init__(self, files: pipeline.ModelFiles, device: str) -> None:
             self.files, self.inner = files, real(files, device)
 
-        def speak(self, request, progress=None, cancel=None):
+        def speak(self, request, progress=None, cancel=None, frontend=None):
             seen.append((self.files, request))
-            return self.inner.speak(request, progress, cancel)
+            return self.inner.speak(request, progress, cancel, frontend)
 
     monkeypatch.setattr(pipeline, "_cached_synthesizer", Watched)
     return seen

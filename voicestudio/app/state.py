@@ -11,14 +11,16 @@ import logging
 import os
 from pathlib import Path
 
-from PySide6.QtCore import QObject, Signal
+from PySide6.QtCore import QObject, QTimer, Signal
 
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.hub.registry import installed_signature
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
 from voicestudio.project.voice import Voice
 
 log = logging.getLogger(__name__)
+BASE_MODELS_POLL_MS = 2000  # a glance at a few folder entries; cheap enough to do often
 
 
 class AppState(QObject):
@@ -43,6 +45,13 @@ class AppState(QObject):
         self.library = VoiceLibrary(self.data_dir)
         self.current_voice: Voice | None = None
         self._reopen_last_voice()
+        # Base models installed or removed outside the window (`voicestudio models
+        # install-tiny` in a terminal) must reach the status bar and pages without a restart.
+        self._models_seen = installed_signature(self.data_dir)
+        self._models_timer = QTimer(self)
+        self._models_timer.setInterval(BASE_MODELS_POLL_MS)
+        self._models_timer.timeout.connect(self.check_base_models)
+        self._models_timer.start()
 
     # --- settings -------------------------------------------------------------------------
 
@@ -79,7 +88,7 @@ class AppState(QObject):
         self.data_dir_changed.emit(folder)
         self._reopen_last_voice()
         self.library_changed.emit()
-        self.base_models_changed.emit()
+        self.notify_base_models_changed()
 
     # --- voices ---------------------------------------------------------------------------
 
@@ -123,4 +132,14 @@ class AppState(QObject):
 
     def notify_base_models_changed(self) -> None:
         """Pages that install or remove base models call this so the status bar updates."""
+        self._models_seen = installed_signature(self.data_dir)
         self.base_models_changed.emit()
+
+    def check_base_models(self) -> bool:
+        """Emit ``base_models_changed`` if the installed set changed since last seen."""
+        now = installed_signature(self.data_dir)
+        if now == self._models_seen:
+            return False
+        self._models_seen = now
+        self.base_models_changed.emit()
+        return True

@@ -626,3 +626,23 @@ def _bytes_in(folder: Path) -> int:
         return 0
 
 
+def installed_signature(data_dir: Path) -> tuple[tuple[str, int], ...]:
+    """What is installed, cheaply: each model folder with its marker's change time.
+
+    The app polls this to notice installs and removals made outside it (a command run in a
+    terminal while the window is open) without re-reading every marker.
+    """
+    folder = base_models_dir(Path(data_dir))
+    try:
+        entries = sorted(os.scandir(folder), key=lambda e: e.name)
+    except OSError:
+        return ()
+    found = []
+    for entry in entries:
+        if entry.name.startswith(".") or not entry.is_dir():
+            continue
+        try:
+            found.append((entry.name, os.stat(Path(entry.path) / MARKER_NAME).st_mtime_ns))
+        except OSError:
+            found.append((entry.name, 0))
+    return tuple(found)

@@ -237,6 +237,8 @@ class BaseModelsPage(BasePage):
         left = download_bytes_left(states, wanted)
         resumable = any(s.resumable_bytes for s in required if s.state != "installed")
         busy = self.runner is not None and self.runner.is_running
+        if not busy and all(s.state in ("installed", "tiny") for s in required):
+            self.error_label.hide()  # an old failure is not true any more (installed since)
         if left or any(s.state != "installed" for s in required):
             verb = "Resume download" if resumable else "Download"
             self.download_button.setText(f"{verb} (≈{format_bytes(left)})")
