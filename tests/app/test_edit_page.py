@@ -236,3 +236,25 @@ def test_voice_bank_buttons_export_and_restore_the_voice(editor_page, tmp_path, 
     restored = saved(page.state.current_voice)
     assert [s.text for s in restored.segments] == PHRASES
     qtbot.waitUntil(lambda: editor.table.rowCount() == len(PHRASES))
+
+
+def test_import_gptsovits_list_button_adds_the_clips_to_the_open_voice(
+        editor_page, tmp_path, monkeypatch, qtbot):
+    from segment_voice import phrase_audio
+
+    from voicestudio.app import dialogs
+    from voicestudio.audio.wav import write_wav
+
+    voice, editor = editor_page
+    page = editor.parent()
+    while not isinstance(page, EditPage):
+        page = page.parent()
+    write_wav(tmp_path / "clip_a.wav", phrase_audio(2.4, 40), 32000)
+    (tmp_path / "train.list").write_text("clip_a.wav|grandpa|en|a clip from the list\n"
+                                         "gone.wav|grandpa|en|not here\n", encoding="utf-8")
+    monkeypatch.setattr(dialogs, "choose_file", lambda *args: tmp_path / "train.list")
+    page.import_list_button.click()
+    qtbot.waitUntil(lambda: page.notice.isVisible(), timeout=20000)
+    assert page.notice.label.text() == "Imported 1 clip; 1 line skipped."
+    assert "a clip from the list" in [s.text for s in saved(voice).segments]
+    assert editor.take_combo.count() == 2

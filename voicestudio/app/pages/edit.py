@@ -148,7 +148,9 @@ class EditPage(BasePage):
             data_dir, voice.name, source, None, progress, cancel), self._list_imported)
 
     def _list_imported(self, report: Any) -> None:
-        skipped = f"; {len(report.skipped)} lines skipped" if report.skipped else ""
-        self.notice.show_notice(f"Imported {len(report.imported)} clips{skipped}.")
+        lines = len(report.skipped)
+        skipped = f"; {lines} line{'' if lines == 1 else 's'} skipped" if lines else ""
+        count = len(report.imported)
+        self.notice.show_notice(f"Imported {count} clip{'' if count == 1 else 's'}{skipped}.")
         self._after_import()
         self.tabs.setCurrentWidget(self.editor)
