@@ -6,6 +6,7 @@ import argparse
 from pathlib import Path
 
 from voicestudio.project.settings import resolve_data_dir
+from voicestudio.text.wording import count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -51,6 +52,6 @@ def _import(args: argparse.Namespace) -> int:
         resolve_data_dir(args.data_dir), Path(args.file), args.name, progress, cancel))
     if code:
         return code
-    print(f"restored voice {report.voice}: {report.segments} segments "
+    print(f"restored voice {report.voice}: {count(report.segments, 'segment')} "
           f"({report.clips} clips kept for training), {report.originals} original recordings")
     return 0

@@ -15,6 +15,7 @@ from pathlib import Path
 from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import JobCancelled
 from voicestudio.project.settings import Settings, resolve_data_dir
+from voicestudio.text.wording import count as count_of
 
 STOPPED_MESSAGE = "Stopped. Nothing was lost; run the same command again to continue."
 
@@ -102,7 +103,7 @@ def _add(args: argparse.Namespace) -> int:
     if code:
         return code
     for path, count in report.added:
-        print(f"added {path.name}: {count} segments")
+        print(f"added {path.name}: {count_of(count, 'segment')}")
     for path in report.already_added:
         print(f"skipped {path.name}: already in this voice")
     for path, message in report.skipped:

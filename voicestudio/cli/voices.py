@@ -9,6 +9,7 @@ from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
 from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
+from voicestudio.text.wording import count
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -83,8 +84,8 @@ def _list(args: argparse.Namespace) -> int:
             print(json.dumps(row, ensure_ascii=False))
         elif entry.voice:
             m = entry.voice.manifest
-            print(f"{m.name}\t{','.join(m.languages)}\t{m.dataset.segments} segments\t"
-                  f"{len(m.models)} models\t{entry.folder}")
+            print(f"{m.name}\t{','.join(m.languages)}\t{count(m.dataset.segments, 'segment')}"
+                  f"\t{count(len(m.models), 'model')}\t{entry.folder}")
         else:
             print(f"{entry.name}\tDAMAGED: {entry.problem}")
     if not entries and not args.json:

@@ -47,6 +47,7 @@ from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import VoiceInUseError, voice_lock
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.text.wording import count
 from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.dataset import (
     SEGMENT_SAMPLE_RATE,
@@ -260,7 +261,7 @@ def _add_one(
                 kept=bool(text) and not any(f in TRANSCRIPT_FLAGS for f in flags),
                 heard_text=text,
             ))
-        tracker.report(1.0, f"{path.name}: {len(segments)} segments")
+        tracker.report(1.0, f"{path.name}: {count(len(segments), 'segment')}")
         take = TakeRecord(
             id=take_id,
             path=written[0].relative_to(dataset.folder).as_posix(),
@@ -471,7 +472,8 @@ def _add_all(
             _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
     except SpeakerCheckUnavailable as exc:
         report.notes.append(str(exc))  # the files are added; only the extra check is missing
-    tracker.report(1.0, f"{report.segments} new segments from {len(report.added)} files")
+    tracker.report(1.0, f"{count(report.segments, 'new segment')} from "
+                   f"{count(len(report.added), 'file')}")
     return report
 
 
@@ -502,7 +504,7 @@ class DatasetStats:
     def line(self) -> str:
         """The one-line summary ``dataset list`` and ``dataset build`` print."""
         minutes, seconds = divmod(round(self.speech_seconds), 60)
-        parts = [f"{self.kept} of {self.segments} segments kept",
+        parts = [f"{self.kept} of {count(self.segments, 'segment')} kept",
                  f"{minutes}:{seconds:02d} of speech", f"{self.flagged} flagged"]
         parts += [f"{c.lang} sounds covered {c.covered}/{c.total} ({c.fraction:.0%})"
                   for c in self.coverage]
