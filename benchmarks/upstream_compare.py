@@ -188,7 +188,8 @@ def run_ours(args) -> dict:
     if args.int8_batch:
         cmd.append("--int8-batch")
     root = Path(__file__).resolve().parents[1]
-    done = subprocess.run(cmd, capture_output=True, text=True, cwd=root)
+    env = {**os.environ, "PYTHONPATH": str(root)}  # this checkout's voicestudio, not another
+    done = subprocess.run(cmd, capture_output=True, text=True, cwd=root, env=env)
     if done.returncode != 0:
         sys.exit(f"our benchmark failed:\n{done.stderr[-3000:]}")
     return json.loads(done.stdout.strip().splitlines()[-1])
