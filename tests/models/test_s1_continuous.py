@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 import torch
 
+from voicestudio.errors import UserInputError
 from voicestudio.models.s1 import SamplingParams, decode, random_s1_model, tiny_s1_config
 from voicestudio.models.s1.continuous import decode_continuous
 
@@ -52,3 +53,9 @@ def test_reference_free_sentences_stream_too(model):
     for i in range(3):
         assert got[i].tokens.tolist() == decode(model, phones[i], bert[i], None, params,
                                                 seed=i + 1).tokens.tolist()
+
+
+def test_a_batch_of_no_rows_is_a_user_error(model):
+    phones, bert = _sentences([4], seed=1)
+    with pytest.raises(UserInputError, match="batch size"):
+        decode_continuous(model, phones, bert, PROMPT, batch_size=0)

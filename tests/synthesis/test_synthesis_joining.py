@@ -1,4 +1,4 @@
-"""Joining sentences with pauses, and grouping sentences into S1 batches."""
+"""Joining sentences with pauses."""
 
 from __future__ import annotations
 
@@ -6,7 +6,6 @@ import numpy as np
 import pytest
 
 from voicestudio.errors import UserInputError
-from voicestudio.synthesis.batching import plan_batches
 from voicestudio.synthesis.joining import Pauses, join_fragments
 
 SR = 32000
@@ -39,15 +38,3 @@ def test_only_an_overshooting_fragment_is_scaled():
 def test_bad_pauses_are_refused():
     with pytest.raises(UserInputError):
         join_fragments([np.ones(10)], SR, pauses=Pauses(sentence_seconds=-1))
-
-
-def test_batches_group_similar_lengths_and_cover_every_sentence():
-    lengths = [40, 10, 42, 12, 80, 11, 41, 9]
-    batches = plan_batches(lengths, batch_size=3, min_length_ratio=0.5)
-    assert sorted(i for batch in batches for i in batch) == list(range(len(lengths)))
-    assert batches == [[7, 1, 5], [3], [0, 6, 2], [4]]
-    assert all(len(batch) <= 3 for batch in batches)
-    assert plan_batches(lengths, batch_size=1) == [[i] for i in sorted(
-        range(8), key=lambda i: lengths[i])]
-    with pytest.raises(UserInputError):
-        plan_batches(lengths, batch_size=0)

@@ -45,15 +45,15 @@ from voicestudio.models.s1 import (
     LoadedS1,
     SamplingParams,
     decode,
-    decode_batch,
     load_s1_checkpoint,
 )
+from voicestudio.models.s1.continuous import decode_continuous
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
 from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
 from voicestudio.models.sv import SV_SAMPLE_RATE, SpeakerVerifier, load_sv_model
 from voicestudio.project.voice import ModelVersion, Voice
-from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE, plan_batches
+from voicestudio.synthesis.batching import DEFAULT_BATCH_SIZE
 from voicestudio.synthesis.joining import Pauses, join_fragments
 from voicestudio.synthesis.reference import SPEC_RATE, PreparedReference, load_reference
 from voicestudio.text.bert_features import BertFeatureExtractor, load_bert_extractor
@@ -503,7 +503,7 @@ class Synthesizer:
         seeds: Sequence[int],
         tracker: ProgressTracker,
     ) -> list[_Decoded]:
-        """S1 for every sentence, in length-sorted batches, then retries of implausible ones.
+        """S1 for every sentence, continuously batched, then retries of implausible ones.
 
         Every sentence decodes on its own seed (its retries on seeds derived from it), so the
         batching changes how fast, never what comes out.
@@ -515,19 +515,20 @@ class Synthesizer:
              torch.cat([prompt.prompt_bert, t.bert.float()], dim=1))  # (Tp+T,), (1024, Tp+T)
             for t in texts
         ]
-        batches = plan_batches([len(t.phone_ids) for t in texts], request.batch_size)
         results: list[_Decoded | None] = [None] * len(texts)
-        for number, batch in enumerate(batches):
-            tracker.step(number, len(batches), f"Writing speech tokens (batch {number + 1} of "
-                                               f"{len(batches)})")
-            outputs = decode_batch(
-                model, [rows[i][0] for i in batch], [rows[i][1] for i in batch],
-                prompt.prompt_tokens, request.sampling, [seeds[i] for i in batch],
-                tracker.cancel,
-            )
-            for index, output in zip(batch, outputs, strict=True):
-                problem = implausibility(output, len(texts[index].phone_ids))
-                results[index] = _Decoded(output, 1, problem)
+        tracker.step(0, len(texts), f"Writing speech tokens (0 of {len(texts)} sentences)")
+
+        def finished(index: int, output: DecodeResult) -> None:
+            problem = implausibility(output, len(texts[index].phone_ids))
+            results[index] = _Decoded(output, 1, problem)
+            done = sum(item is not None for item in results)
+            tracker.step(done, len(texts), f"Writing speech tokens ({done} of {len(texts)} "
+                                           "sentences)")
+
+        # continuous batching: a finished sentence's row takes the next one at once
+        decode_continuous(model, [row[0] for row in rows], [row[1] for row in rows],
+                          prompt.prompt_tokens, request.sampling, seeds, request.batch_size,
+                          tracker.cancel, on_result=finished)
         for index, item in enumerate(results):
             assert item is not None
             attempt = 1

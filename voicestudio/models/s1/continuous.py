@@ -26,6 +26,7 @@ from dataclasses import dataclass
 
 import torch
 
+from voicestudio.errors import UserInputError
 from voicestudio.jobs import CancelToken
 from voicestudio.models.s1.decoding import (
     NO_EOS_STEPS,
@@ -135,7 +136,7 @@ def decode_continuous(
     params = params or SamplingParams()
     params.validate()
     if batch_size < 1:
-        raise ValueError("batch_size must be at least 1")
+        raise UserInputError("The batch size must be at least 1.")
     if seeds is None:
         seeds = [secrets.randbelow(2**62) for _ in phone_ids]
     if len(seeds) != len(phone_ids):
