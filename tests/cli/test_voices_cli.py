@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
 from voicestudio.cli import main
 from voicestudio.project.library import VoiceLibrary
 
@@ -70,3 +72,15 @@ def test_accent_defaults_to_keep_and_can_be_changed(tmp_path, capsys):
     code, out, _ = run(capsys, "--data-dir", data, "voices", "list", "--json")
     accents = {row["name"]: row["accent"] for row in map(json.loads, out.splitlines())}
     assert accents == {"Rose": "standard", "Jim": "standard"}
+
+
+def test_model_family_follows_settings_until_set_and_is_remembered(tmp_path, capsys):
+    data = str(tmp_path / "d")
+    run(capsys, "--data-dir", data, "voices", "create", "Rose", "--lang", "zh")
+    code, out, _ = run(capsys, "--data-dir", data, "voices", "family", "Rose")
+    assert code == 0 and "v2 — smallest and fastest (the family chosen in Settings)" in out
+    code, out, _ = run(capsys, "--data-dir", data, "voices", "family", "Rose", "v2Pro")
+    assert code == 0 and "v2Pro — better likeness, recommended." in out
+    assert VoiceLibrary(tmp_path / "d").find("Rose").manifest.model_family == "v2Pro"
+    with pytest.raises(SystemExit):
+        run(capsys, "--data-dir", data, "voices", "family", "Rose", "v3")

@@ -7,7 +7,7 @@ import json
 
 from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.settings import Settings, resolve_data_dir
+from voicestudio.project.settings import MODEL_FAMILY_CHOICES, Settings, resolve_data_dir
 from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
 from voicestudio.text.wording import count
 
@@ -39,6 +39,17 @@ def register(sub: argparse._SubParsersAction) -> None:
     accent.add_argument("name")
     accent.add_argument("choice", nargs="?", choices=tuple(ACCENT_CHOICES), help=_accent_help())
     accent.set_defaults(func=_accent)
+
+    family = actions.add_parser(
+        "family", help="show or set which GPT-SoVITS model family the voice trains and speaks with"
+    )
+    family.add_argument("name")
+    family.add_argument(
+        "choice", nargs="?", choices=tuple(MODEL_FAMILY_CHOICES),
+        help="v2: smallest and fastest; v2Pro: better likeness, recommended; v2ProPlus: a "
+        "little better, a little slower (versions trained before keep their own models)",
+    )
+    family.set_defaults(func=_family)
 
     rename = actions.add_parser("rename", help="rename a voice")
     rename.add_argument("name")
@@ -115,6 +126,18 @@ def _accent(args: argparse.Namespace) -> int:
         voice.set_accent(args.choice)
     title, explanation = ACCENT_CHOICES[voice.manifest.accent]
     print(f"“{voice.name}”: {title}. {explanation}")
+    return 0
+
+
+def _family(args: argparse.Namespace) -> int:
+    from voicestudio.hub.families import voice_family
+
+    voice = _library(args).find(args.name)
+    if args.choice:
+        voice.set_model_family(args.choice)
+    family = voice_family(voice)
+    where = "" if voice.manifest.model_family else " (the family chosen in Settings)"
+    print(f"“{voice.name}” uses {family.label}{where}.")
     return 0
 
 
