@@ -71,7 +71,7 @@ def _page(make_window, qtbot, voice_name: str = "Rose"):
     window.state.open_voice(voice_name)
     assert window.show_page("train")
     page = window.page("train")
-    qtbot.waitUntil(lambda: page.readiness is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: page.readiness is not None, timeout=180_000)
     return window, page
 
 

@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -103,6 +103,7 @@ class TrainPage(BasePage):
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         scroll.setStyleSheet("QScrollArea, QWidget#trainBody { background: transparent; }")
         outer.addWidget(scroll, 1)
+        self.scroll = scroll
 
         # --- no voice open ---------------------------------------------------------------
         self.no_voice = QWidget()
@@ -135,8 +136,14 @@ class TrainPage(BasePage):
         self.problems_box.setSpacing(4)
         self.recheck_button = QPushButton("Check again")
         self.recheck_button.clicked.connect(self.check)
+        self._headline_fix: Any = None
+        self.headline_fix_button = QPushButton()
+        self.headline_fix_button.hide()
+        self.headline_fix_button.clicked.connect(
+            lambda: self._headline_fix is not None and self._show_page(self._headline_fix.fix_page))
         verdict_row = QHBoxLayout()
         verdict_row.addWidget(self.verdict_label, 1)
+        verdict_row.addWidget(self.headline_fix_button, 0, Qt.AlignmentFlag.AlignTop)
         verdict_row.addWidget(self.recheck_button, 0, Qt.AlignmentFlag.AlignTop)
         ready_layout.addLayout(verdict_row)
         ready_layout.addWidget(self.facts_label)
@@ -160,6 +167,7 @@ class TrainPage(BasePage):
         self.resume_button = QPushButton("Resume")
         self.resume_button.setToolTip("Continue the paused training where it stopped.")
         self.resume_button.clicked.connect(self.resume)
+        self.resume_button.hide()  # shown once a paused run is found
         plan_row = QHBoxLayout()
         plan_row.addWidget(QLabel("How long:"))
         plan_row.addWidget(self.preset_combo, 1)
@@ -393,14 +401,18 @@ class TrainPage(BasePage):
             widget = item.widget()
             if widget is not None:
                 widget.deleteLater()
+        headline = readiness.headline.removeprefix("Cannot start: ")
+        self._headline_fix = None
         for problem in readiness.problems:
-            if problem.message == readiness.headline.removeprefix("Cannot start: "):
-                shown_text = "" if readiness.verdict != "blocked" else problem.message
-            else:
-                shown_text = problem.message
-            if not shown_text and not problem.fix_page:
+            if problem.message == headline and self._headline_fix is None:
+                self._headline_fix = problem  # said once, in the verdict, with its button
                 continue
-            self.problems_box.addWidget(self._problem_row(shown_text, problem))
+            self.problems_box.addWidget(self._problem_row(problem.message, problem))
+        fix = self._headline_fix
+        can_fix = fix is not None and fix.fix_page and page_spec(fix.fix_page).available
+        self.headline_fix_button.setVisible(bool(can_fix))
+        if can_fix:
+            self.headline_fix_button.setText(fix.fix_label or "Fix")
         self._update_buttons()
 
     def _problem_row(self, text: str, problem: Any) -> QWidget:
@@ -486,6 +498,8 @@ class TrainPage(BasePage):
         self._last_epoch = None
         self.result_label.hide()
         self.run_card.show()
+        self.advanced_button.setChecked(False)  # make room: the progress is what matters now
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.run_card, 0, 0))
         self._log("Resuming the paused training…" if resume else "Starting…")
         runner.start()
         self._update_buttons()
