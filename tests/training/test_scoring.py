@@ -88,3 +88,19 @@ def test_early_stop_off_trains_every_epoch_and_still_keeps_the_best(isolated_use
         scorer=scorer)
     assert scorer.checked == [("s2", 1), ("s2", 2), ("s2", 3), ("s1", 1)]
     assert (voice.folder / version.s2_path).read_bytes() == scorer.s2_bytes[1]
+
+
+def test_without_a_speech_recogniser_likeness_alone_ranks(isolated_user_dirs):
+    voice = _voice(isolated_user_dirs)
+
+    class LikenessOnly(ScriptedScorer):
+        def score(self, stage, epoch, s2_path, s1_path):
+            return CheckpointScore(super().score(stage, epoch, s2_path, s1_path).similarity,
+                                   None)
+
+    scorer = LikenessOnly({("s2", 1): 0.4, ("s2", 2): 0.6, ("s1", 1): 0.7})
+    plan = TrainingPlan(preset="quick", s2_epochs=2, s1_epochs=1, device="cpu",
+                        s2_batch_size=4, s1_batch_size=4, save_every_epoch=1)
+    version = TrainingRun.start(voice, plan, isolated_user_dirs, TinyBaseModels()).run(
+        scorer=scorer)
+    assert version.scores == {"similarity": 0.7}  # no WER claimed that was never measured

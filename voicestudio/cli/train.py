@@ -111,8 +111,10 @@ def _train(args: argparse.Namespace) -> int:
     print(f"  {voice.folder / version.s2_path}")
     print(f"  {voice.folder / version.s1_path}")
     if version.scores:
-        print(f"Kept the best checkpoint: similarity {version.scores['similarity']:.2f}, "
-              f"WER {version.scores['wer']:.0%}.")
+        wer = version.scores.get("wer")
+        print(f"Kept the best checkpoint: similarity {version.scores['similarity']:.2f}"
+              + (f", WER {wer:.0%}." if wer is not None else " (words not checked: no speech "
+                 "recogniser installed)."))
     print(f"Active version: {version.version_id} "
           f"(`{follow_up(args, 'versions', quoted(voice.name))}` lists them all).")
     print("Use it: " + follow_up(args, "speak", "--voice", quoted(voice.name), "--text", '"…"',

@@ -80,8 +80,9 @@ def _list(voice) -> int:
     print(f"{'':2}{'ID':22} {'DATE':10}  {'PRESET':9} {'DATA':>6}  SCORES")
     for row in rows:
         v = row.version
-        scores = (f"similarity {v.scores['similarity']:.2f}, WER {v.scores['wer']:.0%}"
-                  if {"similarity", "wer"} <= set(v.scores) else "not scored")
+        scores = ", ".join(
+            ([f"similarity {v.scores['similarity']:.2f}"] if "similarity" in v.scores else [])
+            + ([f"WER {v.scores['wer']:.0%}"] if "wer" in v.scores else [])) or "not scored"
         print(f"{'* ' if row.active else '  '}{v.version_id:22} {v.created[:10]:10}  "
               f"{v.preset:9} {v.data_seconds:5.0f}s  {scores}")
     print("* = active (speaks for the voice)")

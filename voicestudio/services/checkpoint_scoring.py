@@ -9,7 +9,7 @@ own reference clip, a fixed seed, so checkpoints are compared on the same task),
   rate (character error rate for Chinese, which has no spaces) against the sentence.
 
 Without an installed speech recogniser the checkpoints are judged on likeness alone (the
-WER is reported as 0 and the run says so once).
+WER is None: not measured, and said so).
 """
 
 from __future__ import annotations
@@ -107,17 +107,20 @@ class ListeningScorer:
             embedding = speaker_embedding(result.audio, result.sample_rate)
             similarities.append(float(np.dot(embedding, item.embedding)))
             errors.append(self._error_rate(result.audio, result.sample_rate, item))
-        return CheckpointScore(float(np.mean(similarities)), float(np.mean(errors)))
+        measured = [e for e in errors if e is not None]
+        return CheckpointScore(float(np.mean(similarities)),
+                               float(np.mean(measured)) if measured else None)
 
-    def _error_rate(self, audio: np.ndarray, sample_rate: int, item: _HeldOut) -> float:
+    def _error_rate(self, audio: np.ndarray, sample_rate: int, item: _HeldOut
+                    ) -> float | None:
         from voicestudio.services.dataset import load_transcriber
 
         if self.recogniser_missing:
-            return 0.0
+            return None
         try:
             recogniser = load_transcriber(self.data_dir, item.lang)
         except MissingModelError:
             self.recogniser_missing = True
-            return 0.0
+            return None
         heard = recogniser.transcribe(audio, sample_rate, item.lang)
         return error_rate(item.text, heard.text, item.lang)

@@ -138,6 +138,10 @@ def check_readiness(
         notes.append("This computer has no graphics card VoiceStudio can use, so training "
                      "runs on the processor: it takes hours and may run overnight. You can "
                      "use the computer meanwhile, and pause and resume at any time.")
+    if not registry.installed_summary(Path(data_dir)).asr:
+        notes.append("No speech recogniser is installed, so each checkpoint is judged only by "
+                     "how much it sounds like the person, not by whether its words are right. "
+                     "Install one on the Base models page to check both.")
     blocking = [p for p in problems if p.blocking]
     if blocking:
         verdict, headline = "blocked", "Cannot start: " + blocking[0].message
@@ -352,7 +356,8 @@ class LossCurves:
         if "similarity" in scores:
             self.checks += 1
             for key in ("similarity", "wer"):
-                self._append("scores", key, float(self.checks), float(scores[key]))
+                if key in scores:
+                    self._append("scores", key, float(self.checks), float(scores[key]))
 
     def add_history(self, stage: str, history: list[dict[str, float]]) -> None:
         for step, losses in enumerate(history, start=1):
@@ -360,28 +365,37 @@ class LossCurves:
                 if key in losses:
                     self._append(stage, key, float(step), float(losses[key]))
 
+    def __bool__(self) -> bool:
+        return any(xs for xs, _ys in self._points.values())
+
     def series(self, stage: str, key: str) -> tuple[list[float], list[float]]:
         xs, ys = self._points.get((stage, key), ([], []))
         return list(xs), list(ys)
 
     @classmethod
     def from_history(cls, voice: Voice) -> LossCurves:
-        """The curves of the voice's latest paused run, as saved, to continue drawing on."""
+        """The curves of the voice's latest paused run (to continue drawing on), else of its
+        newest finished one, as saved next to its model files."""
         from voicestudio.training.run_files import read_loss_history, read_scores
 
         curves = cls()
         pending = unfinished_runs(voice)
-        if not pending:
+        newest = voice.latest_model()
+        if pending:
+            folder = voice.folder / "models" / pending[-1]
+        elif newest is not None:
+            folder = (voice.folder / newest.s2_path).parent
+        else:
             return curves
-        folder = voice.folder / "models" / pending[-1]
         for stage, history in read_loss_history(folder).items():
             curves.add_history(stage, history)
         for record in read_scores(folder):
-            if isinstance(record, dict) and "similarity" in record and "wer" in record:
+            if isinstance(record, dict) and isinstance(record.get("similarity"), float | int):
                 curves.checks += 1
                 curves._append("scores", "similarity", float(curves.checks),
                                float(record["similarity"]))
-                curves._append("scores", "wer", float(curves.checks), float(record["wer"]))
+                if isinstance(record.get("wer"), float | int):
+                    curves._append("scores", "wer", float(curves.checks), float(record["wer"]))
         return curves
 
 
@@ -434,9 +448,10 @@ def describe_version(version: ModelVersion) -> str:
     """One line a person can compare versions by."""
     parts = [version.version_id, version.created[:10], f"preset {version.preset}",
              f"{version.data_seconds:.0f} s of speech"]
-    if version.scores:
-        parts.append(f"sounds {version.scores.get('similarity', 0):.0%} like the person, "
-                     f"{version.scores.get('wer', 0):.0%} of words misheard")
+    if "similarity" in version.scores:
+        parts.append(f"sounds {version.scores['similarity']:.0%} like the person")
+    if "wer" in version.scores:
+        parts.append(f"{version.scores['wer']:.0%} of words misheard")
     return " · ".join(parts)
 
 

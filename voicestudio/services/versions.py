@@ -90,9 +90,10 @@ def export_version(voice: Voice, version_id: str, out_dir: Path) -> list[Path]:
 
 def _readme(voice: Voice, version: ModelVersion, stem: str) -> str:
     scores = ""
-    if version.scores:
-        scores = (f"Checkpoint check: sounds {version.scores.get('similarity', 0):.0%} like the "
-                  f"person, {version.scores.get('wer', 0):.0%} of words misheard.\n")
+    if "similarity" in version.scores:
+        scores = (f"Checkpoint check: sounds {version.scores['similarity']:.0%} like the "
+                  "person" + (f", {version.scores['wer']:.0%} of words misheard"
+                              if "wer" in version.scores else "") + ".\n")
     return f"""{voice.name}, model version {version.version_id} (VoiceStudio)
 Trained {version.created[:10]}, preset {version.preset}, {version.data_seconds:.0f} s of speech.
 {scores}

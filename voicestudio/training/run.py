@@ -319,17 +319,18 @@ class TrainingRun:
         def after_export(epoch: int, step: int) -> bool:
             if scorer is None:
                 return False
-            reporter.notice(f"Listening to the {STAGE_LABELS[stage].lower()} after epoch "
-                            f"{epoch}…")
+            reporter.notice(f"Listening to the {STAGE_LABELS[stage][0].lower()}"
+                            f"{STAGE_LABELS[stage][1:]} after epoch {epoch}…")
             s2_path = export if stage == "s2" else self.folder / S2_EXPORT
             score = scorer.score(stage, epoch, s2_path, export if stage == "s1" else None)
             record, stop = selector.consider(epoch, step, score)
             verdict = "best so far" if record.best else "not better"
             reporter.notice(
                 f"{STAGE_LABELS[stage]} epoch {epoch}: sounds {record.similarity:.0%} like "
-                f"the person, {record.wer:.0%} of words misheard ({verdict}).",
-                {"similarity": record.similarity, "wer": record.wer, "value": record.value,
-                 "best": float(record.best), "step": float(step)})
+                f"the person, {_misheard(record.wer)} ({verdict}).",
+                {"similarity": record.similarity, "value": record.value,
+                 "best": float(record.best), "step": float(step),
+                 **({} if record.wer is None else {"wer": record.wer})})
             if stop and epoch < epochs:
                 reporter.notice(f"{STAGE_LABELS[stage]}: no better for {plan.patience} "
                                 "checks, so this stage stops early with its best version.")
@@ -361,7 +362,9 @@ class TrainingRun:
         )
         best = CheckpointSelector(self.folder, "s1", self.folder / S1_EXPORT, 0, False).best() \
             or CheckpointSelector(self.folder, "s2", self.folder / S2_EXPORT, 0, False).best()
-        scores = {"similarity": best.similarity, "wer": best.wer} if best else {}
+        scores = {"similarity": best.similarity} if best else {}
+        if best is not None and best.wer is not None:
+            scores["wer"] = best.wer
         version = ModelVersion(
             version_id=self.version_id,
             created=now_iso(),
@@ -464,6 +467,12 @@ class _RunReporter:
         if stage == "s2":
             remaining += self._total("s1", self.plan.s1_batch_size or 1) * rate * S1_STEP_COST
         return remaining
+
+
+def _misheard(wer: float | None) -> str:
+    if wer is None:
+        return "words not checked (no speech recogniser installed)"
+    return f"{wer:.0%} of words misheard"
 
 
 def _epoch_items(n: int) -> int:

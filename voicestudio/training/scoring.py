@@ -37,12 +37,14 @@ BEST_SUFFIX = ".best"
 @dataclass(frozen=True)
 class CheckpointScore:
     similarity: float  # cosine similarity of speaker embeddings, higher is more like them
-    wer: float  # word (or, for Chinese, character) error rate, lower is better
+    # word (or, for Chinese, character) error rate, lower is better; None: not measured
+    # (no speech recogniser installed), so checkpoints are ranked by likeness alone
+    wer: float | None
 
     @property
     def value(self) -> float:
         """One number to rank checkpoints by (higher is better)."""
-        return self.similarity - WER_WEIGHT * min(self.wer, 1.0)
+        return self.similarity - WER_WEIGHT * min(self.wer or 0.0, 1.0)
 
 
 class CheckpointScorer(Protocol):
@@ -73,7 +75,7 @@ class ScoreRecord:
     epoch: int
     step: int
     similarity: float
-    wer: float
+    wer: float | None
     value: float
     best: bool
 
@@ -117,7 +119,8 @@ class CheckpointSelector:
             os.replace(partial, self.best_path)  # never a torn copy to swap in later
             mine = [ScoreRecord(**{**asdict(r), "best": False}) for r in mine]
         record = ScoreRecord(self.stage, epoch, step, round(score.similarity, 4),
-                             round(score.wer, 4), round(score.value, 4), is_best)
+                             None if score.wer is None else round(score.wer, 4),
+                             round(score.value, 4), is_best)
         others = [r for r in self.records() if r.stage != self.stage]
         mine = sorted([*mine, record], key=lambda r: r.epoch)
         atomic_write_json(self.run_folder / SCORES_FILE, [asdict(r) for r in [*others, *mine]])

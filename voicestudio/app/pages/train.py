@@ -255,6 +255,7 @@ class TrainPage(BasePage):
         self.versions_card, versions_layout = self._card("Trained versions")
         self.versions_list = QListWidget()
         self.versions_list.setMaximumHeight(120)
+        self.versions_list.setWordWrap(True)
         self.versions_list.currentRowChanged.connect(lambda _row: self._update_version_buttons())
         self.activate_button = QPushButton("Use this version")
         self.activate_button.setToolTip("Make the selected version the one that speaks.")
@@ -330,8 +331,10 @@ class TrainPage(BasePage):
         self.content.setVisible(voice is not None)
         self.try_panel.set_voice(voice)
         if not same:  # the same voice reloaded (renamed, retrained) keeps its last run shown
-            self.run_card.hide()
-            self.curves = LossCurves()
+            # the last run's curves, as saved, so a restart still shows how it went
+            self.curves = LossCurves.from_history(voice) if voice is not None else LossCurves()
+            self.run_card.setVisible(bool(self.curves))
+            self.progress.setVisible(False)
             self._redraw()
             self.log.clear()
         self._show_versions()
@@ -498,6 +501,7 @@ class TrainPage(BasePage):
         self._last_epoch = None
         self.result_label.hide()
         self.run_card.show()
+        self.progress.show()
         self.advanced_button.setChecked(False)  # make room: the progress is what matters now
         QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.run_card, 0, 0))
         self._log("Resuming the paused training…" if resume else "Starting…")
