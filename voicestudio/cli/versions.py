@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 
+from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import UserInputError
 from voicestudio.project.settings import resolve_data_dir
 
@@ -40,7 +41,7 @@ def _versions(args: argparse.Namespace) -> int:
             raise UserInputError(
                 f"Unknown action “{action}”. Use: versions VOICE, or versions "
                 "activate|delete|export|import …")
-        return _list(VoiceLibrary(data_dir).find(action))
+        return _list(VoiceLibrary(data_dir).find(action), args)
     if len(rest) != ACTIONS[action]:
         usage = {"activate": "VOICE ID", "delete": "VOICE ID", "export": "VOICE ID DIR",
                  "import": "NAME CKPT PTH"}[action]
@@ -65,17 +66,19 @@ def _versions(args: argparse.Namespace) -> int:
     return 0
 
 
-def _list(voice) -> int:
+def _list(voice, args: argparse.Namespace) -> int:
     from voicestudio.services.training import paused_runs
     from voicestudio.services.versions import list_versions
 
     rows = list_versions(voice)
     for paused in paused_runs(voice):
-        print(f"paused run {paused.describe()}: continue with `voicestudio train "
-              f"\"{voice.name}\" --resume {paused.version_id}`, or free the space with "
-              f"`voicestudio train \"{voice.name}\" --discard {paused.version_id}`")
+        name, run_id = quoted(voice.name), paused.version_id
+        print(f"paused run {paused.describe()}: continue with "
+              f"`{follow_up(args, 'train', name, '--resume', run_id)}`, or free the space "
+              f"with `{follow_up(args, 'train', name, '--discard', run_id)}`")
     if not rows:
-        print(f"“{voice.name}” has no trained versions yet: voicestudio train \"{voice.name}\"")
+        print(f"“{voice.name}” has no trained versions yet: "
+              f"{follow_up(args, 'train', quoted(voice.name))}")
         return 0
     print(f"{'':2}{'ID':22} {'DATE':10}  {'PRESET':9} {'DATA':>6}  SCORES")
     for row in rows:
