@@ -18,6 +18,7 @@ process, which is what the app's job registry relies on.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
@@ -126,10 +127,9 @@ def read_holder(lock_path: Path) -> LockHolder | None:
 def _write_holder(lock_path: Path, purpose: str) -> None:
     note = {"purpose": purpose, "command": _this_command(), "pid": os.getpid(),
             "since": datetime.now(UTC).isoformat(timespec="seconds")}
-    try:
+    # The note only improves a refusal message; a full disk must not stop the job here.
+    with contextlib.suppress(OSError):
         _holder_path(lock_path).write_text(json.dumps(note), encoding="utf-8")
-    except OSError:
-        pass  # the note only improves a message; a full disk must not stop the job here
 
 
 def _busy_message(name: str, lock_path: Path, purpose: str) -> str:
