@@ -63,9 +63,9 @@ def main() -> None:
 
     from voicestudio.project.checksums import sha256_file
     from voicestudio.project.library import VoiceLibrary
+    from voicestudio.project.segments import Dataset, TakeRecord
     from voicestudio.project.voice import now_iso
     from voicestudio.services.segment_editing import cached_envelope, open_take
-    from voicestudio.training.dataset import Dataset, TakeRecord
 
     with tempfile.TemporaryDirectory(prefix="editor-bench-") as folder:
         folder = Path(folder)

@@ -16,8 +16,7 @@ from voicestudio.audio.importer import import_file
 from voicestudio.audio.wav import write_wav
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.voice import Voice, now_iso
-from voicestudio.training.dataset import (
+from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
     SegmentRecord,
@@ -25,6 +24,7 @@ from voicestudio.training.dataset import (
     WordTiming,
     quality_flags,
 )
+from voicestudio.project.voice import Voice, now_iso
 
 PHRASES = [
     "the lake was calm that morning",

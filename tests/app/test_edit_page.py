@@ -13,7 +13,7 @@ from voice_fakes import FakePlayer
 
 from voicestudio.app.pages.edit import EditPage
 from voicestudio.audio.denoise import DENOISE_RECIPE
-from voicestudio.training.dataset import Dataset
+from voicestudio.project.segments import Dataset
 
 
 def saved(voice) -> Dataset:

@@ -13,9 +13,9 @@ from voice_fakes import FakePlayer
 
 from voicestudio.app.pages import record as record_page
 from voicestudio.audio.resample import resample
+from voicestudio.project.segments import Dataset
 from voicestudio.project.voice import Voice
 from voicestudio.services.recording import TEST_SENTENCES
-from voicestudio.training.dataset import Dataset
 
 RATE = 48000
 TIMEOUT = 20000

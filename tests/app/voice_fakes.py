@@ -52,7 +52,7 @@ class NoOutputPlayer(FakePlayer):
 
 def add_segments(voice: Voice, segments: list[tuple[str, float, str, bool]], lang: str) -> list:
     """Give ``voice`` one take cut into speech-like segments (id, seconds, text, checked)."""
-    from voicestudio.training.dataset import Dataset, SegmentRecord, TakeRecord  # torch
+    from voicestudio.project.segments import Dataset, SegmentRecord, TakeRecord  # torch
 
     dataset = Dataset.open(voice)
     records = []

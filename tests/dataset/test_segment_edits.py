@@ -13,7 +13,7 @@ from segment_voice import PHRASES, make_segmented_voice
 
 from voicestudio.audio.quality import QualityFlag
 from voicestudio.errors import UserInputError
-from voicestudio.training.dataset import Dataset
+from voicestudio.project.segments import Dataset
 from voicestudio.training.feature_store import FeatureStore, SegmentFeatures
 from voicestudio.training.features import FeatureModels, build_features
 
@@ -161,7 +161,7 @@ _EDIT_FOREVER = """
 import sys
 from pathlib import Path
 from voicestudio.project.voice import Voice
-from voicestudio.training.dataset import Dataset
+from voicestudio.project.segments import Dataset
 dataset = Dataset.open(Voice.open(Path(sys.argv[1])))
 segment_id = dataset.segments[0].id
 n = 0

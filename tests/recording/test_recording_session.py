@@ -15,6 +15,7 @@ from voicestudio.audio.resample import resample
 from voicestudio.audio.take_file import PARTIAL_SUFFIX, TakeFile
 from voicestudio.errors import UserInputError
 from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.segments import SEGMENT_SAMPLE_RATE, Dataset
 from voicestudio.project.voice import Voice
 from voicestudio.services.recording import (
     BREAK_AFTER_TAKES,
@@ -22,7 +23,6 @@ from voicestudio.services.recording import (
     consent_sentence,
     describe_room_noise,
 )
-from voicestudio.training.dataset import SEGMENT_SAMPLE_RATE, Dataset
 
 RATE = 48000
 

@@ -13,12 +13,12 @@ from speech import piper_speech
 from voicestudio.audio.resample import resample
 from voicestudio.hub.importer import import_asr
 from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.segments import Dataset, SegmentRecord, TakeRecord
 from voicestudio.project.voice import ConsentRecord, Voice, now_iso
 from voicestudio.services.checkpoint_scoring import ListeningScorer, _HeldOut, error_rate
 from voicestudio.services.training import train_voice
 from voicestudio.synthesis.tiny_models import install_tiny_base_models
 from voicestudio.training import batches
-from voicestudio.training.dataset import Dataset, SegmentRecord, TakeRecord
 from voicestudio.training.run import TrainingPlan
 from voicestudio.training.run_files import read_scores
 

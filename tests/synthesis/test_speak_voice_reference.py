@@ -10,9 +10,9 @@ from synth_signals import babble
 from voicestudio.cli import main
 from voicestudio.hub import registry
 from voicestudio.project.library import VoiceLibrary
+from voicestudio.project.segments import Dataset, SegmentRecord, TakeRecord
 from voicestudio.project.voice import ModelVersion, now_iso
 from voicestudio.services.dataset import best_reference
-from voicestudio.training.dataset import Dataset, SegmentRecord, TakeRecord
 
 SR = 32000
 

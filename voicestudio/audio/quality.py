@@ -47,7 +47,7 @@ class QualityFlag(StrEnum):
     UNSURE_TRANSCRIPT = "unsure_transcript"
     GARBLED_TRANSCRIPT = "garbled_transcript"
     OTHER_SPEAKER = "other_speaker"
-    # Set by the transcript check, not by the audio: see training.dataset.update_text.
+    # Set by the transcript check, not by the audio: see project.segments.update_text.
     PRONUNCIATION = "pronunciation"
 
 

@@ -46,10 +46,7 @@ from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import VoiceInUseError, voice_lock
-from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
-from voicestudio.text.wording import count
-from voicestudio.text.zh_normalize import to_simplified
-from voicestudio.training.dataset import (
+from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
     SegmentRecord,
@@ -57,6 +54,9 @@ from voicestudio.training.dataset import (
     WordTiming,
     quality_flags,
 )
+from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.text.wording import count
+from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.features import BuildReport, FeatureModels, build_features
 
 if TYPE_CHECKING:

@@ -29,8 +29,7 @@ from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import voice_lock
-from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
-from voicestudio.training.dataset import (
+from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
     SegmentRecord,
@@ -38,6 +37,7 @@ from voicestudio.training.dataset import (
     quality_flags,
     speaker_flags,
 )
+from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 
 log = logging.getLogger(__name__)
 

@@ -33,16 +33,16 @@ from voicestudio.project.checksums import sha256_file
 from voicestudio.project.documents import read_versioned_json
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import voice_lock
-from voicestudio.project.voice import ConsentRecord, Voice, now_iso
-from voicestudio.text.coverage_plan import CoverageReport, CoverageSelector
-from voicestudio.text.prompt_corpus import Prompt, load_corpus
-from voicestudio.training.dataset import (
+from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
     SegmentRecord,
     TakeRecord,
     quality_flags,
 )
+from voicestudio.project.voice import ConsentRecord, Voice, now_iso
+from voicestudio.text.coverage_plan import CoverageReport, CoverageSelector
+from voicestudio.text.prompt_corpus import Prompt, load_corpus
 
 log = logging.getLogger(__name__)
 

@@ -15,7 +15,7 @@ import numpy as np
 
 from voicestudio.audio.envelope import BASE_BLOCK, ENVELOPE_FORMAT, Envelope
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
-from voicestudio.training.dataset import SEGMENT_SAMPLE_RATE, Dataset
+from voicestudio.project.segments import SEGMENT_SAMPLE_RATE, Dataset
 
 WAVEFORMS_DIR = "waveforms"
 

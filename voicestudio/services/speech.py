@@ -74,8 +74,8 @@ def speech_for(data_dir: Path, voice: Voice, version_id: str | None = None) -> V
 
 def voice_reference(voice: Voice) -> ReferenceClip | None:
     """The voice's own best clean 3-10 s segment and its transcript, if it has one."""
+    from voicestudio.project.segments import Dataset
     from voicestudio.services.dataset import best_reference  # imports torch
-    from voicestudio.training.dataset import Dataset
 
     segment = best_reference(Dataset.open(voice))
     if segment is None:

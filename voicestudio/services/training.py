@@ -84,8 +84,8 @@ def check_readiness(
     available_memory: Callable[[], int] | None = None,
 ) -> Readiness:
     """Everything worth knowing before training ``voice`` on ``device`` (auto/cuda/mps/cpu)."""
+    from voicestudio.project.segments import Dataset
     from voicestudio.services.dataset import dataset_stats
-    from voicestudio.training.dataset import Dataset
 
     problems: list[Problem] = []
     stats = dataset_stats(Dataset.open(voice))
@@ -267,8 +267,8 @@ def train_voice(
 
     ``scorer`` judges each saved checkpoint (``training.scoring``): "listen" is the real
     one (``services.checkpoint_scoring``), None trains without scoring."""
+    from voicestudio.project.segments import Dataset
     from voicestudio.services.dataset import build_dataset
-    from voicestudio.training.dataset import Dataset
 
     progress = progress or ignore_progress
     cancel = cancel or CancelToken()

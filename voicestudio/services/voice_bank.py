@@ -38,14 +38,14 @@ from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.atomic import atomic_writer
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.voice import ACCENT_CHOICES, Voice, VoiceManifest
-from voicestudio.training.dataset import (
+from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
     SegmentIndex,
     SegmentRecord,
     TakeRecord,
 )
+from voicestudio.project.voice import ACCENT_CHOICES, Voice, VoiceManifest
 
 log = logging.getLogger(__name__)
 

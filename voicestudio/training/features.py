@@ -35,9 +35,9 @@ from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub import registry
 from voicestudio.hub.families import get_family
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.project.segments import Dataset, SegmentRecord
 from voicestudio.text.frontend import BERT_DIM, TextFrontend
 from voicestudio.text.lexicon import load_lexicon
-from voicestudio.training.dataset import Dataset, SegmentRecord
 from voicestudio.training.feature_store import FeatureStore, SegmentFeatures, fingerprint
 
 log = logging.getLogger(__name__)

@@ -1,6 +1,6 @@
 """The segment editor: a take's waveform, its segments as regions and rows, and the edits.
 
-Every edit goes through ``training.dataset.Dataset`` (which saves it at once) and is pushed
+Every edit goes through ``project.segments.Dataset`` (which saves it at once) and is pushed
 on a ``QUndoStack`` as the ``SegmentChange`` it made, so undo and redo are that change
 applied backwards or forwards, saved the same way. The take's audio (needed to play and to
 cut) loads in a background job; until it is there the waveform and table still show.
@@ -34,9 +34,9 @@ from voicestudio.app.widgets.waveform import SegmentSpan, WaveformView
 from voicestudio.audio.playback import AudioPlayer, SoundDevicePlayer
 from voicestudio.audio.quality import FLAG_MESSAGES, QualityFlag
 from voicestudio.errors import VoiceStudioError
+from voicestudio.project.segments import Dataset, SegmentChange, SegmentRecord
 from voicestudio.project.voice import Voice
 from voicestudio.services.segment_editing import OpenedTake, cached_envelope, open_take
-from voicestudio.training.dataset import Dataset, SegmentChange, SegmentRecord
 
 log = logging.getLogger(__name__)
 

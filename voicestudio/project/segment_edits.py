@@ -10,8 +10,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import TYPE_CHECKING
 
-if TYPE_CHECKING:  # dataset.py imports this module to carry out the edits
-    from voicestudio.training.dataset import SegmentRecord
+if TYPE_CHECKING:  # segments.py imports this module to carry out the edits
+    from voicestudio.project.segments import SegmentRecord
 
 
 def join_words(words: list[str], lang: str) -> str:

@@ -433,7 +433,7 @@ class Dataset:
         self, segment_id: str, at_seconds: float, take_samples: np.ndarray | None = None
     ) -> SegmentChange:
         """Cut a segment in two at ``at_seconds`` (from the start of its take)."""
-        from voicestudio.training.segment_edits import split_record
+        from voicestudio.project.segment_edits import split_record
 
         samples = self._samples_for(segment_id, take_samples)
         with self._changing() as index:
@@ -464,7 +464,7 @@ class Dataset:
         self, segment_id: str, take_samples: np.ndarray | None = None
     ) -> SegmentChange:
         """Join a segment and the next one of its take into one (the gap between included)."""
-        from voicestudio.training.segment_edits import merge_records
+        from voicestudio.project.segment_edits import merge_records
 
         samples = self._samples_for(segment_id, take_samples)
         with self._changing() as index:
