@@ -194,7 +194,7 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot, data_file):
     from voicestudio.app import job_runner
 
     runner = JobRunner(hash_job(data_file))
-    with qtbot.waitSignal(runner.ended, timeout=10000):
+    with qtbot.waitSignal(runner.ended, timeout=30000):
         runner.start()
     assert not gc.isenabled()
     collector = job_runner._collector
@@ -210,5 +210,5 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot, data_file):
     # Push generation 0 past its threshold, as a busy job would, then let the timer act.
     # (gc counts allocations minus frees, so the junk stays alive until then).
     junk = [[] for _ in range(collector.thresholds[0] + 1)]
-    qtbot.waitUntil(lambda: gone() is None, timeout=5000)
+    qtbot.waitUntil(lambda: gone() is None, timeout=30000)
     assert len(junk) > collector.thresholds[0]
