@@ -97,3 +97,23 @@ def answers(monkeypatch) -> DialogAnswers:
     fake = DialogAnswers()
     monkeypatch.setattr(dialogs, "run_dialog", fake.run)
     return fake
+
+
+@pytest.fixture
+def heard(monkeypatch) -> list[tuple]:
+    """Every (model files, request) that reached a synthesizer; the real one still speaks."""
+    from voicestudio.synthesis import pipeline  # torch: only the tests that speak
+
+    seen: list[tuple[pipeline.ModelFiles, pipeline.SynthesisRequest]] = []
+    real = pipeline._cached_synthesizer
+
+    class Watched:
+        def __init__(self, files: pipeline.ModelFiles, device: str) -> None:
+            self.files, self.inner = files, real(files, device)
+
+        def speak(self, request, progress=None, cancel=None, frontend=None):
+            seen.append((self.files, request))
+            return self.inner.speak(request, progress, cancel, frontend)
+
+    monkeypatch.setattr(pipeline, "_cached_synthesizer", Watched)
+    return seen

@@ -9,7 +9,6 @@ from __future__ import annotations
 import shutil
 from pathlib import Path
 
-import pytest
 from voice_fakes import add_segments
 
 from voicestudio.app.pages.try_voice import TryVoicePanel
@@ -17,7 +16,6 @@ from voicestudio.cli import main
 from voicestudio.hub import registry
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ModelVersion, Voice, now_iso
-from voicestudio.synthesis import pipeline
 
 
 def _voice_with_two_versions(data_dir: Path) -> Voice:
@@ -35,24 +33,6 @@ def _voice_with_two_versions(data_dir: Path) -> Voice:
                          ("good", 5.0, "A clean five second clip.", True),
                          ("unsure", 6.0, "Maybe this one.", False)], "en")
     return Voice.open(voice.folder)
-
-
-@pytest.fixture
-def heard(monkeypatch) -> list[tuple[pipeline.ModelFiles, pipeline.SynthesisRequest]]:
-    """Every (model files, request) that reached a synthesizer; the real one still speaks."""
-    seen: list[tuple[pipeline.ModelFiles, pipeline.SynthesisRequest]] = []
-    real = pipeline._cached_synthesizer
-
-    class Watched:
-        def __init__(self, files: pipeline.ModelFiles, device: str) -> None:
-            self.files, self.inner = files, real(files, device)
-
-        def speak(self, request, progress=None, cancel=None, frontend=None):
-            seen.append((self.files, request))
-            return self.inner.speak(request, progress, cancel, frontend)
-
-    monkeypatch.setattr(pipeline, "_cached_synthesizer", Watched)
-    return seen
 
 
 def test_cli_and_try_panel_pick_the_same_models_and_reference(make_window, with_models, heard,

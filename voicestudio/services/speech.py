@@ -60,15 +60,44 @@ class VoiceSpeech:
             )
         return self.reference
 
-def speech_for(data_dir: Path, voice: Voice, version_id: str | None = None) -> VoiceSpeech:
+@dataclass(frozen=True)
+class SpeakingModel:
+    """Which model a try-out speaks with, when not simply the voice's active one: the base
+    models (zero-shot, as before training), a saved version, or a run's voice model (S2)
+    once that stage has finished, with the base text model (S1) until S1 is trained too."""
+
+    label: str
+    version_id: str | None = None  # a saved version
+    run_s2: Path | None = None  # a run's finished S2 export
+    base: bool = False  # the base models, even for a trained voice
+
+
+ACTIVE_MODEL = SpeakingModel("The version that speaks for the voice")
+
+
+def speech_for(
+    data_dir: Path, voice: Voice, version_id: str | None = None,
+    model: SpeakingModel = ACTIVE_MODEL,
+) -> VoiceSpeech:
     """The model files and reference clip that speak for ``voice`` (its version
-    ``version_id`` when given, for comparing versions). MissingModelError when a needed file
-    is not there."""
+    ``version_id`` when given, for comparing versions; ``model`` for a try-out of another
+    one). MissingModelError when a needed file is not there."""
+    from dataclasses import replace
+
     from voicestudio.synthesis.pipeline import ModelFiles  # imports torch
 
-    version = voice.model_version(version_id) if version_id else voice.active_version()
-    files = (ModelFiles.for_voice(data_dir, voice, version) if version is not None
-             else ModelFiles.base(data_dir, voice_family(voice).id))
+    version_id = version_id or model.version_id
+    version = None if model.base or model.run_s2 else (
+        voice.model_version(version_id) if version_id else voice.active_version())
+    if version is not None:
+        files = ModelFiles.for_voice(data_dir, voice, version)
+    else:
+        files = ModelFiles.base(data_dir, voice_family(voice).id)
+        if model.run_s2 is not None:
+            if not model.run_s2.is_file():
+                raise MissingModelError(
+                    f"The voice model (S2) of this training run is gone: {model.run_s2}.")
+            files = replace(files, s2=model.run_s2)
     return VoiceSpeech(files, version, voice_reference(voice))
 
 

@@ -49,12 +49,21 @@ FEATURES_SHARE = 0.05  # of the whole run's progress bar: computing the training
 
 @dataclass(frozen=True)
 class Problem:
-    """One thing in the way of a good voice, with the page that fixes it."""
+    """One thing in the way of a good voice, with what fixes it: a page to open (and there a
+    step), or something the Train page does itself (see ``FIX_ACTIONS``)."""
 
     message: str
     fix_page: str | None = None  # "record", "edit", "base_models", "settings", "voices"
     fix_label: str = ""  # the button's words, e.g. "Record more"
     blocking: bool = False  # True: training cannot start until it is fixed
+    fix_action: str = ""  # one of FIX_ACTIONS, or "" to just open ``fix_page``
+    fix_path: Path | None = None  # the folder "open_folder" shows
+
+
+# What a fix button can do besides opening a page: the Record page's consent step, the
+# system's file manager on a folder, or the Advanced batch sizes made smaller.
+FIX_ACTIONS = ("consent", "open_folder", "smaller_batches")
+SMALL_BATCH = 2  # clips per step when memory is short: slower, but needs less of it
 
 
 @dataclass(frozen=True)
@@ -115,7 +124,7 @@ def check_readiness(
         problems.append(Problem(
             "No consent is recorded for this voice. Record the speaker's consent first: "
             "only clone a voice whose owner agreed.", "record", "Record consent",
-            blocking=True))
+            blocking=True, fix_action="consent"))
     missing = []
     family = voice_family(voice)  # v2Pro/v2ProPlus also need the speaker-verification model
     for spec_id in family.required_ids:
@@ -132,7 +141,7 @@ def check_readiness(
     model_bytes = _base_model_bytes(data_dir, family) if not missing else 0
     times = (_preset_times(data_dir, label, torch_device, model_bytes, stats.kept, cpu_only)
              if torch_device is not None and model_bytes else {})
-    _check_room(voice.folder, model_bytes, problems, available_memory)
+    _check_room(data_dir, voice.folder, model_bytes, problems, available_memory)
     notes = []
     if cpu_only and model_bytes > 100 * 2**20:
         notes.append("This computer has no graphics card VoiceStudio can use, so training "
@@ -199,9 +208,11 @@ def _base_model_bytes(data_dir: Path, family: ModelFamily) -> int:
 
 
 def _check_room(
-    folder: Path, model_bytes: int, problems: list[Problem],
+    data_dir: Path, folder: Path, model_bytes: int, problems: list[Problem],
     available_memory: Callable[[], int] | None,
 ) -> None:
+    from voicestudio.project.disk import format_bytes
+
     need_disk = DISK_PER_MODEL_BYTE * model_bytes
     try:
         free_disk = shutil.disk_usage(folder).free
@@ -209,15 +220,23 @@ def _check_room(
         free_disk = need_disk
     if free_disk < need_disk:
         problems.append(Problem(
-            f"The drive holding the voice has {free_disk / 2**30:.1f} GB free; training "
-            f"needs about {need_disk / 2**30:.1f} GB. Free some space first.", blocking=True))
+            f"The drive holding the voice has {format_bytes(free_disk)} free; training needs "
+            f"about {format_bytes(need_disk)}. Free {format_bytes(need_disk - free_disk)} "
+            "first: empty the bin, move or delete old files, or discard a paused training "
+            "run.", fix_label="Open the data folder", blocking=True,
+            fix_action="open_folder", fix_path=Path(data_dir)))
     need_memory = MEMORY_PER_MODEL_BYTE * model_bytes
     free_memory = (available_memory or _available_memory)()
     if free_memory < need_memory:
+        other = HEAVY_JOBS.running
         problems.append(Problem(
-            f"{free_memory / 2**30:.1f} GB of memory is free; training needs about "
-            f"{need_memory / 2**30:.1f} GB. Close other programs; it may otherwise be very "
-            "slow or stop."))
+            f"{format_bytes(free_memory)} of memory is free; training needs about "
+            f"{format_bytes(need_memory)}. "
+            + (f"{other.description} is running and holds memory too: let it finish or "
+               "cancel it. " if other is not None else "")
+            + "Close other programs, or train with smaller batches (slower, less memory); "
+            "it may otherwise be very slow or stop.",
+            fix_label="Use smaller batches", fix_action="smaller_batches"))
 
 
 def _available_memory() -> int:

@@ -624,6 +624,15 @@ class RecordPage(BasePage):
             peak = float(np.max(np.abs(self._room_samples))) or 1.0
             self._play(self._room_samples * min(0.5 / peak, 100.0), self.recorder.sample_rate)
 
+    def open_consent(self) -> None:
+        """Go straight to the consent step (the Train page's "Record consent" button): the
+        voice is recorded already, only the speaker's agreement is missing."""
+        self._load_session()
+        if self.session is None or self.recorder.is_recording:
+            return
+        self._prepare_consent()
+        self.show_step(self.consent)
+
     def after_microphone(self) -> None:
         if self.session is not None and self.session.has_consent:
             self.start_prompts()

@@ -16,7 +16,8 @@ from pathlib import Path
 from typing import Any
 
 import pyqtgraph as pg
-from PySide6.QtCore import QObject, Qt, QTimer, Signal
+from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
+from PySide6.QtGui import QDesktopServices
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
@@ -47,9 +48,12 @@ from voicestudio.errors import VoiceStudioError
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.voice import Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
+from voicestudio.services.speech import SpeakingModel
 from voicestudio.services.training import (
     LOSS_CURVES,
+    SMALL_BATCH,
     LossCurves,
+    Problem,
     Readiness,
     describe_version,
     preset_choices,
@@ -88,6 +92,7 @@ class TrainPage(BasePage):
         self._relay = _Relay(self)
         self._relay.update.connect(self._on_update)
         self._last_epoch: tuple[str, int] | None = None
+        self._stage: str | None = None  # the stage the running job reported last
 
         outer = self.page_layout(
             "Train", "Teach VoiceStudio the voice from its recordings. It runs in the "
@@ -140,7 +145,8 @@ class TrainPage(BasePage):
         self.headline_fix_button = QPushButton()
         self.headline_fix_button.hide()
         self.headline_fix_button.clicked.connect(
-            lambda: self._headline_fix is not None and self._show_page(self._headline_fix.fix_page))
+            lambda: self._headline_fix is not None
+            and self.fix(self._headline_fix, self.headline_fix_button))
         verdict_row = QHBoxLayout()
         verdict_row.addWidget(self.verdict_label, 1)
         verdict_row.addWidget(self.headline_fix_button, 0, Qt.AlignmentFlag.AlignTop)
@@ -276,7 +282,7 @@ class TrainPage(BasePage):
         versions_layout.addLayout(version_buttons)
         versions_layout.addWidget(self.versions_message)
         content.addWidget(self.versions_card)
-        self.try_panel = TryVoicePanel(state)
+        self.try_panel = TryVoicePanel(state, try_out=True)
         self.try_panel.setMinimumHeight(300)
         content.addWidget(self.try_panel)
 
@@ -412,8 +418,8 @@ class TrainPage(BasePage):
                 continue
             self.problems_box.addWidget(self._problem_row(problem.message, problem))
         fix = self._headline_fix
-        can_fix = fix is not None and fix.fix_page and page_spec(fix.fix_page).available
-        self.headline_fix_button.setVisible(bool(can_fix))
+        can_fix = fix is not None and _can_fix(fix)
+        self.headline_fix_button.setVisible(can_fix)
         if can_fix:
             self.headline_fix_button.setText(fix.fix_label or "Fix")
         self._update_buttons()
@@ -426,11 +432,30 @@ class TrainPage(BasePage):
         label.setWordWrap(True)
         label.setObjectName("fieldError" if problem.blocking else "hint")
         layout.addWidget(label, 1)
-        if problem.fix_page and page_spec(problem.fix_page).available:
+        if _can_fix(problem):
             button = QPushButton(problem.fix_label or "Fix")
-            button.clicked.connect(lambda _c=False, key=problem.fix_page: self._show_page(key))
+            button.clicked.connect(lambda _c=False, p=problem, b=button: self.fix(p, b))
             layout.addWidget(button, 0, Qt.AlignmentFlag.AlignTop)
         return row
+
+    def fix(self, problem: Problem, button: QPushButton | None = None) -> None:
+        """Do what the problem's button says: open the page (and step) that fixes it, show
+        the folder to free space in, or choose batches that need less memory."""
+        if problem.fix_action == "open_folder" and problem.fix_path is not None:
+            QDesktopServices.openUrl(QUrl.fromLocalFile(str(problem.fix_path)))
+        elif problem.fix_action == "smaller_batches":
+            self.s2_batch.setValue(SMALL_BATCH)
+            self.s1_batch.setValue(SMALL_BATCH)
+            self.advanced_button.setChecked(True)  # show what changed
+            if button is not None:
+                button.setText(f"Batches of {SMALL_BATCH} chosen")
+                button.setEnabled(False)
+        elif problem.fix_page is not None:
+            self._show_page(problem.fix_page)
+            page = getattr(self.window(), "page", None)
+            target = page(problem.fix_page) if page is not None else None
+            if problem.fix_action == "consent" and hasattr(target, "open_consent"):
+                target.open_consent()
 
     # --- training -------------------------------------------------------------------------
 
@@ -499,6 +524,7 @@ class TrainPage(BasePage):
             self.curves = LossCurves.from_history(voice)
         self._redraw()
         self._last_epoch = None
+        self._stage = None
         self.result_label.hide()
         self.run_card.show()
         self.progress.show()
@@ -510,6 +536,9 @@ class TrainPage(BasePage):
         self.runner_started.emit()
 
     def _on_update(self, update: Any) -> None:
+        if update.stage == "s1" and self._stage != "s1":
+            self._voice_model_trained()
+        self._stage = update.stage
         self.curves.add(update)
         self._redraw()
         epoch = (update.stage, update.epoch)
@@ -518,6 +547,18 @@ class TrainPage(BasePage):
         elif epoch != self._last_epoch:
             self._last_epoch = epoch
             self._log(update.message)
+
+    def _voice_model_trained(self) -> None:
+        """S2 is done and S1 starts: the try-out can already speak with the new voice model."""
+        from voicestudio.services.try_out import try_out_models
+
+        if self.voice is None:
+            return
+        stage_done = next((m for m in try_out_models(self.voice) if m.run_s2 is not None), None)
+        if stage_done is not None:
+            self.try_panel.refresh_models(prefer=stage_done)
+            self._log("The voice model (S2) is trained: you can try it below while the text "
+                      "model (S1) trains.")
 
     def _redraw(self) -> None:
         for (stage, key), item in self.plot_items.items():
@@ -537,6 +578,8 @@ class TrainPage(BasePage):
         if self.voice is not None:
             self.voice = Voice.open(self.voice.folder)
             self.try_panel.set_voice(self.voice)
+            self.try_panel.refresh_models(
+                prefer=SpeakingModel("", version_id=version.version_id))
         self.state.reload_library()
 
     def _ended(self) -> None:
@@ -650,3 +693,10 @@ class TrainPage(BasePage):
         self.runner.cancel()
         self.runner.wait(60_000)  # the state is saved before the job ends
         return True
+
+
+def _can_fix(problem: Problem) -> bool:
+    """Whether the problem's button has something to do (its page may not have landed)."""
+    if problem.fix_action in ("open_folder", "smaller_batches"):
+        return True
+    return bool(problem.fix_page) and page_spec(problem.fix_page).available

@@ -35,16 +35,24 @@ from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import VoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.progress import ProgressPanel
+from voicestudio.audio.encode import write_audio
 from voicestudio.audio.playback import AudioPlayer, NoAudioOutputError, SoundDevicePlayer
-from voicestudio.audio.wav import write_wav
 from voicestudio.errors import VoiceStudioError
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.voice import Voice
-from voicestudio.services.speech import missing_models, speech_for, voice_reference
+from voicestudio.services.speech import (
+    ACTIVE_MODEL,
+    SpeakingModel,
+    missing_models,
+    speech_for,
+    voice_reference,
+)
 
 LANGUAGES = (("auto", "Automatic"), ("zh", "Chinese"), ("en", "English"))
 PLAYBACK_POLL_MS = 200
 SAMPLE_RATE = 32_000  # the prepared clip's rate (synthesis.reference.SPEC_RATE)
+SAVE_FILTER = "WAV audio (*.wav);;FLAC audio (*.flac)"
+SAVE_SUFFIXES = (".wav", ".flac")
 
 
 @dataclass
@@ -65,10 +73,16 @@ def default_language(voice: Voice) -> str:
 
 
 class TryVoicePanel(VoicePanel):
-    """Speak a few sentences in the selected voice, listen, and save them as a WAV file."""
+    """Speak a few sentences in the selected voice, listen, and save them as a WAV file.
 
-    def __init__(self, state: AppState, parent: QWidget | None = None) -> None:
+    With ``try_out`` (the Train page) it also offers which model speaks (the base models
+    before training, a run's voice model once that stage is done, every saved version;
+    ``services.try_out``) and sentences to try it on."""
+
+    def __init__(self, state: AppState, parent: QWidget | None = None,
+                 try_out: bool = False) -> None:
         super().__init__(state, parent)
+        self.try_out = try_out
         self.voice: Voice | None = None
         self.player: AudioPlayer | None = None  # created on first Play (tests set a fake)
         self.runner: JobRunner | None = None  # the running or last synthesis
@@ -80,6 +94,7 @@ class TryVoicePanel(VoicePanel):
         self._reference_lang: str | None = None
         self._models_problem = ""
         self.suggest_runner: JobRunner | None = None  # finding the voice's own best clip
+        self.sentences_runner: JobRunner | None = None  # finding sentences to try
         self._saved_to: Path | None = None
 
         card = QFrame()
@@ -141,11 +156,25 @@ class TryVoicePanel(VoicePanel):
         language_row.addWidget(self.language_combo, 1)
         language_row.addWidget(self.speak_button)
 
+        self.model_combo = QComboBox()
+        self.model_combo.setToolTip("Which model speaks: hear the voice before training, "
+                                    "after each stage, or compare saved versions.")
+        self.model_combo.currentIndexChanged.connect(lambda _i: self._update_buttons())
+        self.suggestion_combo = QComboBox()
+        self.suggestion_combo.setToolTip("Sentences the voice was not trained on; the first "
+                                         "ones were recorded by the person and kept aside, so "
+                                         "their real recording can be compared.")
+        self.suggestion_combo.activated.connect(self._use_suggestion)
+
         form = QFormLayout()
         form.setVerticalSpacing(8)
         form.setContentsMargins(0, 0, 0, 0)
+        if try_out:
+            form.addRow("Speak with:", self.model_combo)
         form.addRow("Clip:", reference_box)
         form.addRow("It says:", self.transcript_edit)
+        if try_out:
+            form.addRow("Try:", self.suggestion_combo)
         form.addRow("Say:", self.text_edit)
         form.addRow("Language:", language_row)
 
@@ -246,8 +275,45 @@ class TryVoicePanel(VoicePanel):
             explanation = (f"Speaks with the trained model {latest.version_id} from "
                            f"{latest.created[:10]}; the clip sets the speaking style.")
         self.mode_label.setToolTip(explanation)
+        if self.try_out:
+            self.refresh_models()
         self._update_models()
         self._show_result()
+
+    def refresh_models(self, prefer: SpeakingModel | None = None) -> None:
+        """List what can speak now (a stage finished, a version was saved or deleted) and
+        keep the choice, or choose ``prefer`` (compared by what it speaks with)."""
+        from voicestudio.services.try_out import try_out_models
+
+        if self.voice is None:
+            return
+        current = prefer or self.speaking_model()
+        models = try_out_models(self.voice)
+        self.model_combo.blockSignals(True)
+        self.model_combo.clear()
+        for model in models:
+            self.model_combo.addItem(model.label, model)
+        same = [i for i, m in enumerate(models) if _same_model(m, current)]
+        self.model_combo.setCurrentIndex(same[0] if same else 0)
+        self.model_combo.blockSignals(False)
+        self._update_buttons()
+
+    def speaking_model(self) -> SpeakingModel:
+        """The model the next Speak uses (the voice's active one outside the try-out)."""
+        chosen = self.model_combo.currentData() if self.try_out else None
+        return chosen if isinstance(chosen, SpeakingModel) else ACTIVE_MODEL
+
+    def _show_suggestions(self, sentences: list[str]) -> None:
+        self.suggestion_combo.clear()
+        self.suggestion_combo.addItem("Choose a sentence to try…", None)
+        for sentence in sentences:
+            self.suggestion_combo.addItem(sentence, sentence)
+        self.suggestion_combo.setEnabled(bool(sentences))
+
+    def _use_suggestion(self, index: int) -> None:
+        sentence = self.suggestion_combo.itemData(index)
+        if sentence:
+            self.text_edit.setPlainText(sentence)
 
     def _draft(self) -> _Draft:
         reference = self.reference_edit.property("path")
@@ -263,6 +329,26 @@ class TryVoicePanel(VoicePanel):
         self._set_reference(draft.reference, draft.reference_lang)
         if draft.reference is None and voice.manifest.dataset.segments:
             self._suggest_reference(voice)
+        if self.try_out:
+            self._suggest_sentences(voice)
+
+    def _suggest_sentences(self, voice: Voice) -> None:
+        """Fill the sentence chooser in the background (it reads the segment index)."""
+        self._show_suggestions([])
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
+            from voicestudio.services.try_out import suggested_sentences
+
+            return suggested_sentences(voice)
+
+        def found(sentences: list[str]) -> None:
+            if self.voice is not None and self.voice.manifest.id == voice.manifest.id:
+                self._show_suggestions(sentences)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(found)
+        self.sentences_runner = runner
+        runner.start()
 
     def _suggest_reference(self, voice: Voice) -> None:
         """Fill in the voice's own best 3-10 s recording and its transcript, so a person who
@@ -390,6 +476,7 @@ class TryVoicePanel(VoicePanel):
         reference = Path(self.reference_edit.property("path"))
         lang = self.language_combo.currentData()
         reference_lang = self._reference_lang
+        model = self.speaking_model()
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
             from voicestudio.synthesis.pipeline import (  # torch: only once someone speaks
@@ -398,7 +485,7 @@ class TryVoicePanel(VoicePanel):
                 voice_frontend,
             )
 
-            files = speech_for(data_dir, voice).files
+            files = speech_for(data_dir, voice, model=model).files
             request = SynthesisRequest(text=text, reference=reference, reference_text=transcript,
                                        lang=lang, reference_lang=reference_lang)
             return get_synthesizer(files, device).speak(request, progress, cancel,
@@ -502,14 +589,13 @@ class TryVoicePanel(VoicePanel):
         if self.result is None or self.voice is None:
             return
         start = Path.home() / f"{self.voice.name} - try.wav"
-        path = dialogs.choose_save_file(self, "Save the spoken audio", start,
-                                        "WAV audio (*.wav)")
+        path = dialogs.choose_save_file(self, "Save the spoken audio", start, SAVE_FILTER)
         if path is None:
             return
-        if path.suffix.lower() != ".wav":
+        if path.suffix.lower() not in SAVE_SUFFIXES:
             path = path.with_name(path.name + ".wav")
         try:
-            write_wav(path, self.result.audio, self.result.sample_rate)
+            write_audio(path, self.result.audio, self.result.sample_rate)
         except OSError as exc:
             self._show_error(f"Could not save {path}: {exc.strerror or exc}. Choose another "
                              "folder.")
@@ -520,3 +606,7 @@ class TryVoicePanel(VoicePanel):
         self.error_label.hide()
         self._saved_to = path
         self._show_result()
+
+
+def _same_model(a: SpeakingModel, b: SpeakingModel) -> bool:
+    return (a.version_id, a.run_s2, a.base) == (b.version_id, b.run_s2, b.base)
