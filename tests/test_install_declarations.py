@@ -1,8 +1,9 @@
 """The package declares what it imports, and the README names the system packages CI installs.
 
 A plain ``pip install .`` must give a working program: every third-party module imported
-anywhere under ``voicestudio/`` comes from a distribution that ``pyproject.toml`` lists
-(resemblyzer excepted, see the README: it cannot be declared, and its absence is handled).
+anywhere under ``voicestudio/`` comes from a distribution that ``pyproject.toml`` lists,
+with no exception (the speaker check carries its own encoder instead of importing
+resemblyzer, which cannot be declared).
 """
 
 from __future__ import annotations
@@ -15,8 +16,6 @@ from importlib.metadata import packages_distributions
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-# Installed by the Makefile with --no-deps; dataset add runs without it (tested there).
-UNDECLARABLE = {"resemblyzer"}
 
 
 def _canonical(name: str) -> str:
@@ -47,7 +46,7 @@ def test_every_imported_package_is_declared():
     declared = set(_declared())
     providers = packages_distributions()
     undeclared = {}
-    for module in sorted(_imported_top_level_modules() - UNDECLARABLE):
+    for module in sorted(_imported_top_level_modules()):
         dists = {_canonical(d) for d in providers.get(module, [])}
         assert dists, f"{module} is imported but not installed"
         if not dists & declared:

@@ -50,14 +50,21 @@ def test_first_run_opens_on_base_models_and_explains_the_download(window):
     assert "1.2 GB" in page.intro.text()
     assert page.download_button.text() == "Download (≈1.2 GB)"
     assert page.download_button.isEnabled()
-    assert set(page.row_states()) == set(registry.REQUIRED_IDS)
+    # The speaker check (for dataset add) comes with the download.
+    assert set(page.row_states()) == {*registry.REQUIRED_IDS, *registry.COMPANION_IDS}
     assert set(page.row_states().values()) == {"Not installed"}
 
 
-def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, online):
+def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, online,
+                                                         monkeypatch, speaker_encoder_wheel):
+    from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES
+
     with fakehub.serving() as hub:
         for spec_id in registry.REQUIRED_IDS:
             fakehub.host(hub, spec_id, size=300_000)
+        monkeypatch.setenv(FILES_ENDPOINT_ENV, hub.url)  # PyPI's files host, for the wheel
+        hub.add_plain(WHEEL_SOURCES["speaker-encoder"].url_path,
+                      speaker_encoder_wheel.read_bytes())
         page.endpoint = hub.url
         messages: list[str] = []
         page.download_button.click()
@@ -67,7 +74,7 @@ def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, on
         wait_for_job(page, qtbot)
 
     assert set(page.row_states().values()) == {"Installed"}
-    assert any(" of 1.5 MB" in m for m in messages), messages  # bytes done of the total
+    assert any(" of 17.2 MB" in m for m in messages), messages  # bytes done of the total
     assert page.progress_card.isHidden()
     assert not page.download_button.isEnabled()
     assert "ready to try voices" in page.notice.label.text()
@@ -125,11 +132,12 @@ def test_import_from_a_gptsovits_folder(page, window, qtbot, monkeypatch, tmp_pa
     assert asked == ["Choose your GPT-SoVITS folder"]
     states = page.row_states()
     assert states.pop("s2d-v2") == "Not installed"
+    assert states.pop("speaker-encoder") == "Not installed"  # GPT-SoVITS has no speaker check
     assert set(states.values()) == {"Installed"}
     assert "Imported 4 base models." in page.notice.label.text()
     assert "Not found in that folder: GPT-SoVITS v2 S2 discriminator" in page.notice.label.text()
     assert window.status.models_label.text() == "Base models: 4 of 5 installed"
-    assert page.download_button.text() == "Download (≈93.0 MB)"
+    assert page.download_button.text() == "Download (≈109.0 MB)"  # with the speaker check
 
 
 def test_a_folder_without_models_is_explained(page, qtbot, monkeypatch, tmp_path):

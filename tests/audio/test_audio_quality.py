@@ -9,7 +9,11 @@ from speech import espeak_speech, piper_speech
 from voicestudio.audio.quality import QualityFlag, assess_segment
 from voicestudio.audio.resample import resample
 from voicestudio.audio.slicer import SliceSettings, SpeechSlicer
-from voicestudio.audio.speakers import majority_similarities, speaker_similarities
+from voicestudio.audio.speakers import (
+    majority_similarities,
+    speaker_embedder,
+    speaker_similarities,
+)
 
 SENTENCE = "Please call Stella and ask her to bring these things with her from the store."
 RATE = 32000
@@ -76,7 +80,7 @@ def test_majority_is_found_even_when_the_mean_would_mislead():
     assert majority_similarities(np.array(embeddings[:2])) is None
 
 
-def test_the_minority_speaker_is_flagged(vad):
+def test_the_minority_speaker_is_flagged(vad, tmp_path, install_speaker_encoder):
     main = [
         "Every summer we drove to the lake with my grandfather.",
         "He taught me how to fish and how to be patient.",
@@ -97,7 +101,9 @@ def test_the_minority_speaker_is_flagged(vad):
 
     segments = SpeechSlicer(SliceSettings(min_length_ms=1500), vad=vad).slice(recording, RATE)
     assert len(segments) == len(order)
-    similarities = speaker_similarities([s.cut(recording) for s in segments], RATE)
+    install_speaker_encoder(tmp_path)
+    similarities = speaker_similarities([s.cut(recording) for s in segments], RATE,
+                                        speaker_embedder(tmp_path))
     qualities = [
         assess_segment(s.cut(recording), RATE, speaker_similarity=float(sim))
         for s, sim in zip(segments, similarities, strict=True)

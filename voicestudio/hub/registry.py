@@ -10,6 +10,7 @@ Layout (Transformers-like: a folder per model and a small JSON that says what it
         s2g-v2pro/, s2d-v2pro/          v2Pro S2 generator / discriminator (s2G.pth, s2D.pth)
         s2g-v2proplus/, s2d-v2proplus/  the same for v2ProPlus
         sv/sv.ckpt                      ERes2NetV2 speaker verification (v2Pro families)
+        speaker-encoder/encoder.pt      GE2E speaker check (from the resemblyzer wheel on PyPI)
         hubert/{config.json, preprocessor_config.json, pytorch_model.bin}
         bert/{config.json, tokenizer.json, pytorch_model.bin}
         whisper-base/{config.json, model.bin, tokenizer.json, vocabulary.txt}
@@ -97,7 +98,7 @@ class BaseModelSpec:
 
     id: str
     title: str
-    kind: str  # "s1", "s2g", "s2d", "sv", "ssl", "bert" or "asr"
+    kind: str  # "s1", "s2g", "s2d", "sv", "ssl", "bert", "speaker" or "asr"
     repo_id: str
     revision: str
     files: tuple[ModelFile, ...]
@@ -212,6 +213,13 @@ SPECS: dict[str, BaseModelSpec] = {
             (ModelFile("sv.ckpt", "sv/pretrained_eres2netv2w24s4ep4.ckpt"),),
             approx_bytes=108 * _MB,
         ),
+        BaseModelSpec(
+            "speaker-encoder", "Speaker check: GE2E voice encoder (resemblyzer 0.1.4 weights)",
+            "speaker", "Resemblyzer 0.1.4 on PyPI", "0.1.4",
+            (ModelFile("encoder.pt", "resemblyzer/pretrained.pt", sha256=(
+                "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e")),),
+            approx_bytes=16 * _MB,
+        ),
         _whisper("tiny", 75),
         _whisper("base", 145),
         _whisper("small", 484),
@@ -221,6 +229,9 @@ SPECS: dict[str, BaseModelSpec] = {
 }
 
 REQUIRED_IDS: tuple[str, ...] = tuple(s.id for s in SPECS.values() if s.required)
+# Models no family needs to speak or train, but that `dataset add` uses (the second-speaker
+# check): the first-run download and the Base models page bring them along.
+COMPANION_IDS: tuple[str, ...] = ("speaker-encoder",)
 
 
 def required_ids(family: str | None = None) -> tuple[str, ...]:

@@ -61,6 +61,13 @@ class _HeldOut:
     embedding: np.ndarray  # (256,) unit-length speaker embedding of the real recording
 
 
+LIKENESS_NEEDS_SPEAKER_MODEL = (
+    "Each saved checkpoint is judged by how much it sounds like the voice, and that needs the "
+    "speaker-check model, which is not installed (or is damaged). Install it from Base models "
+    "(or run `voicestudio models download speaker-encoder`), or train without scoring "
+    "(`--no-scoring`: the last checkpoint is kept). Nothing was trained.")
+
+
 class ListeningScorer:
     """``training.scoring.CheckpointScorer`` with the real models (see the module doc)."""
 
@@ -71,24 +78,28 @@ class ListeningScorer:
         self.cancel = cancel
         self.held_out: list[_HeldOut] = []
         self.reference = None
+        self.embedder = None  # the speaker-check model, loaded by prepare()
         self.recogniser_missing = False
 
     def prepare(self, voice_folder: Path, held_out: Sequence[SegmentFeatures]) -> None:
-        from voicestudio.audio.speakers import speaker_embedding
+        from voicestudio.audio.speakers import SpeakerCheckUnavailable, speaker_embedder
         from voicestudio.services.speech import voice_reference
         from voicestudio.training.batches import read_wav_32k
 
+        try:
+            self.embedder = speaker_embedder(self.data_dir)
+        except SpeakerCheckUnavailable as exc:
+            raise MissingModelError(LIKENESS_NEEDS_SPEAKER_MODEL) from exc
         voice = Voice.open(voice_folder)
         self.reference = voice_reference(voice)
         self.held_out = []
         for features in held_out:
             samples = read_wav_32k(voice_folder / features.audio_path, SPEC_RATE)
             self.held_out.append(_HeldOut(features.text, features.lang,
-                                          speaker_embedding(samples, SPEC_RATE)))
+                                          self.embedder.embed(samples, SPEC_RATE)))
 
     def score(self, stage: str, epoch: int, s2_path: Path, s1_path: Path | None
               ) -> CheckpointScore:
-        from voicestudio.audio.speakers import speaker_embedding
         from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, Synthesizer
 
         if self.reference is None:
@@ -104,7 +115,7 @@ class ListeningScorer:
                 text=item.text, reference=self.reference.path,
                 reference_text=self.reference.text, lang=item.lang,
                 reference_lang=self.reference.lang, seed=SCORING_SEED), cancel=self.cancel)
-            embedding = speaker_embedding(result.audio, result.sample_rate)
+            embedding = self.embedder.embed(result.audio, result.sample_rate)
             similarities.append(float(np.dot(embedding, item.embedding)))
             errors.append(self._error_rate(result.audio, result.sample_rate, item))
         measured = [e for e in errors if e is not None]

@@ -362,14 +362,16 @@ def _save_embeddings(path: Path, cache: dict[str, np.ndarray]) -> None:
 
 
 def check_speakers(
-    dataset: Dataset, progress: ProgressCallback | None = None, cancel: CancelToken | None = None
+    data_dir: Path, dataset: Dataset, progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> None:
     """Compare every segment's voice with the majority voice and update OTHER_SPEAKER flags.
 
     Embeddings are cached by segment audio hash (``segments/speaker-embeddings.npz``), so
-    adding one more file to a large dataset embeds only its new segments.
+    adding one more file to a large dataset embeds only its new segments. Raises
+    SpeakerCheckUnavailable when the speaker-check model is not installed in ``data_dir``.
     """
-    from voicestudio.audio.speakers import majority_similarities, speaker_embedding
+    from voicestudio.audio.speakers import majority_similarities, speaker_embedder
 
     tracker = ProgressTracker(progress, cancel)
     tracker.report(0.0, "Comparing voices")
@@ -377,11 +379,12 @@ def check_speakers(
     cache = _load_embeddings(path)
     segments = dataset.segments
     todo = [s for s in segments if s.audio_sha256 not in cache]
+    embedder = speaker_embedder(data_dir) if todo else None
     try:
         for done, segment in enumerate(todo):
             tracker.step(done, len(todo), f"Comparing voices ({done + 1} of {len(todo)})")
             samples = dataset.segment_samples(segment)
-            cache[segment.audio_sha256] = speaker_embedding(samples, segment.sample_rate)
+            cache[segment.audio_sha256] = embedder.embed(samples, segment.sample_rate)
     finally:
         if todo:  # keep what was computed, even when stopped half way
             live = {s.audio_sha256 for s in segments}
@@ -468,7 +471,7 @@ def _add_all(
             _skip(report, path, f"‘{path.name}’ could not be read ({exc.strerror}). "
                   "It was skipped.")
     try:
-        check_speakers(dataset, lambda p: tracker.report(
+        check_speakers(data_dir, dataset, lambda p: tracker.report(
             _STAGES_FILES + (1 - _STAGES_FILES) * p.fraction, p.message), tracker.cancel)
     except SpeakerCheckUnavailable as exc:
         report.notes.append(str(exc))  # the files are added; only the extra check is missing

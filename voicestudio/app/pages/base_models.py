@@ -191,9 +191,13 @@ class BaseModelsPage(BasePage):
         """What the chosen model family needs."""
         return get_family(self.state.settings.model_family).required_ids
 
+    def download_ids(self) -> tuple[str, ...]:
+        """What Download fetches: the family's models and the companions (speaker check)."""
+        return (*self.required_ids(), *registry.COMPANION_IDS)
+
     def model_states(self) -> list[registry.ModelState]:
-        """The chosen family's models first, then every other installed model."""
-        wanted = self.required_ids()
+        """What Download fetches first, then every other installed model."""
+        wanted = self.download_ids()
         states = registry.list_models(self.state.data_dir)
         first = sorted((s for s in states if s.spec.id in wanted),
                        key=lambda s: wanted.index(s.spec.id))
@@ -234,12 +238,13 @@ class BaseModelsPage(BasePage):
         rows = sum(self.tree.sizeHintForRow(i) for i in range(self.tree.topLevelItemCount()))
         self.tree.setFixedHeight(rows + self.tree.header().sizeHint().height()
                                  + 2 * self.tree.frameWidth() + 2)
-        left = download_bytes_left(states, wanted)
-        resumable = any(s.resumable_bytes for s in required if s.state != "installed")
+        fetched = [s for s in states if s.spec.id in self.download_ids()]
+        left = download_bytes_left(states, self.download_ids())
+        resumable = any(s.resumable_bytes for s in fetched if s.state != "installed")
         busy = self.runner is not None and self.runner.is_running
         if not busy and all(s.state in ("installed", "tiny") for s in required):
             self.error_label.hide()  # an old failure is not true any more (installed since)
-        if left or any(s.state != "installed" for s in required):
+        if left or any(s.state != "installed" for s in fetched):
             verb = "Resume download" if resumable else "Download"
             self.download_button.setText(f"{verb} (≈{format_bytes(left)})")
             self.download_button.setEnabled(not busy)
@@ -287,7 +292,7 @@ class BaseModelsPage(BasePage):
     # --- jobs -----------------------------------------------------------------------------
 
     def start_download(self) -> None:
-        data_dir, endpoint, ids = self.state.data_dir, self.endpoint, self.required_ids()
+        data_dir, endpoint, ids = self.state.data_dir, self.endpoint, self.download_ids()
 
         def job(progress: ProgressCallback, cancel: CancelToken) -> Any:
             from voicestudio.hub import download  # huggingface_hub: only when downloading
