@@ -68,3 +68,21 @@ def test_the_readme_names_the_system_packages_ci_installs():
     missing = [p for p in packages if not re.search(rf"(?<![\w-]){re.escape(p)}(?![\w-])",
                                                     readme)]
     assert packages and missing == []
+
+
+def test_an_installed_package_carries_every_resource_file_where_it_is_looked_for():
+    """`pip install .` leaves no repository next to the code: every file under resources/ is
+    installed under <prefix>/share/voicestudio/resources, where the text frontend looks."""
+    from voicestudio.text import resources
+
+    tool = tomllib.loads((REPO / "pyproject.toml").read_text("utf-8"))["tool"]
+    installed = {
+        f"{target}/{path.name}"
+        for target, patterns in tool["setuptools"]["data-files"].items()
+        for pattern in patterns
+        for path in REPO.glob(pattern) if path.is_file()
+    }
+    expected = {f"share/voicestudio/{p.relative_to(REPO).as_posix()}"
+                for p in (REPO / "resources").rglob("*") if p.is_file()}
+    assert installed == expected
+    assert Path(sys.prefix) / "share" / "voicestudio" / "resources" in resources._candidate_roots()
