@@ -35,17 +35,18 @@ def _rss_mb() -> float:
 
 def full_size_data_dir(folder: Path) -> Path:
     """Tiny base models with the S1 and S2 files replaced by full-size random ones."""
-    from voicestudio.hub import registry
+    from voicestudio.hub.install import staged_install
+    from voicestudio.hub.status import require_file
     from voicestudio.models.s1 import S1Config, random_s1_model, save_s1_checkpoint
     from voicestudio.models.s2 import random_s2_generator, save_s2_checkpoint, v2_s2_config
     from voicestudio.synthesis.tiny_models import install_tiny_base_models
 
     install_tiny_base_models(folder)
-    s1_name = registry.require_file(folder, "s1-v2").name
-    s2_name = registry.require_file(folder, "s2g-v2").name
-    with registry.staged_install(folder, "s1-v2", "import") as staging:
+    s1_name = require_file(folder, "s1-v2").name
+    s2_name = require_file(folder, "s2g-v2").name
+    with staged_install(folder, "s1-v2", "import") as staging:
         save_s1_checkpoint(staging / s1_name, random_s1_model(S1Config()))
-    with registry.staged_install(folder, "s2g-v2", "import") as staging:
+    with staged_install(folder, "s2g-v2", "import") as staging:
         save_s2_checkpoint(staging / s2_name, random_s2_generator(v2_s2_config()))
     return folder
 

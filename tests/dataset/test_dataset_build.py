@@ -7,7 +7,8 @@ import pytest
 import soundfile as sf
 
 from voicestudio.errors import UserInputError
-from voicestudio.hub import registry
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.status import model_state
 from voicestudio.project.voice import Voice
 from voicestudio.services.dataset import add_recordings, build_dataset, open_dataset
 from voicestudio.text.cleaner import LanguageCleaner
@@ -26,8 +27,8 @@ def story_voice(models_dir, make_voice, recordings, scripted) -> Voice:
 def with_bert(models_dir) -> None:
     """Add a tiny BERT to the shared data folder (only Mandarin segments need one)."""
     import voicestudio.synthesis.tiny_models as tiny_models
-    if registry.model_state(models_dir, "bert").state != "tiny":
-        with registry.staged_install(models_dir, "bert", "tiny") as folder:
+    if model_state(models_dir, "bert").state != "tiny":
+        with staged_install(models_dir, "bert", "tiny") as folder:
             tiny_models.write_tiny_bert(folder)
 
 

@@ -8,7 +8,8 @@ import soundfile as sf
 import torch
 
 from voicestudio.audio.resample import resample
-from voicestudio.hub import registry
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.status import model_state, require_file
 from voicestudio.models.s2 import write_tiny_s2_base_model
 from voicestudio.models.sv import load_sv_model, write_tiny_sv_model
 from voicestudio.project.settings import Settings
@@ -23,8 +24,8 @@ def with_v2pro(models_dir) -> None:
         ("s2g-v2pro", lambda f: write_tiny_s2_base_model(f / "s2G.pth", 0, "v2Pro")),
         ("sv", lambda f: write_tiny_sv_model(f / "sv.ckpt", 0)),
     ):
-        if registry.model_state(models_dir, spec_id).state != "tiny":
-            with registry.staged_install(models_dir, spec_id, "tiny") as folder:
+        if model_state(models_dir, spec_id).state != "tiny":
+            with staged_install(models_dir, spec_id, "tiny") as folder:
                 write(folder)
 
 
@@ -41,7 +42,7 @@ def test_sv_vectors_are_computed_per_segment_and_only_changed_ones_again(
     assert len(ids) >= 2 and not first.failed
 
     store = FeatureStore(voice.folder)
-    verifier = load_sv_model(registry.require_file(models_dir, "sv"))
+    verifier = load_sv_model(require_file(models_dir, "sv"))
     for segment_id in ids:
         features = store.load(segment_id)
         wav, rate = sf.read(voice.folder / features.audio_path, dtype="int16")

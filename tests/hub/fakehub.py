@@ -22,7 +22,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import unquote
 
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import SPECS
 
 COMMIT = "0123456789abcdef0123456789abcdef01234567"
 
@@ -204,7 +204,7 @@ PRETRAINED = "GPT_SoVITS/pretrained_models"
 
 def host(hub: FakeHub, spec_id: str, size: int = 200_000, seed: int = 1) -> dict[str, bytes]:
     """Serve every file of a registry model; weights are LFS, JSON files live in git."""
-    spec = registry.SPECS[spec_id]
+    spec = SPECS[spec_id]
     served = {}
     for i, f in enumerate(spec.files):
         if f.name.endswith(".json"):
@@ -228,7 +228,7 @@ def fake_gptsovits(root: Path, skip: tuple[str, ...] = ()) -> dict[str, bytes]:
     """A GPT-SoVITS checkout with every v2 base-model file; returns repo path -> bytes."""
     written = {}
     for spec_id in ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert"):
-        for i, f in enumerate(registry.SPECS[spec_id].files):
+        for i, f in enumerate(SPECS[spec_id].files):
             if f.repo_path in skip:
                 continue
             path = root / PRETRAINED / f.repo_path

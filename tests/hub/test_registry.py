@@ -8,13 +8,23 @@ import pytest
 from fakehub import tree_files
 
 from voicestudio.errors import MissingModelError, UserInputError, VoiceStudioError
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import REQUIRED_IDS, SPECS, asr_spec_id, get_spec
+from voicestudio.hub.install import install_lock, staged_install
+from voicestudio.hub.layout import staging_dir
+from voicestudio.hub.marker import TINY_NOTE
+from voicestudio.hub.status import (
+    installed_summary,
+    model_state,
+    require,
+    require_file,
+    verify_installed,
+)
 
 
 def install_tiny(data_dir, spec_id: str) -> None:
     """What the tiny-set writer does: files in the official layout, source "tiny"."""
-    spec = registry.SPECS[spec_id]
-    with registry.staged_install(data_dir, spec_id, "tiny") as folder:
+    spec = SPECS[spec_id]
+    with staged_install(data_dir, spec_id, "tiny") as folder:
         for f in spec.files:
             name = "model.safetensors" if f.name == "pytorch_model.bin" else f.name
             data = b"{}" if name.endswith(".json") else b"tiny " + name.encode()
@@ -22,83 +32,83 @@ def install_tiny(data_dir, spec_id: str) -> None:
 
 
 def test_nothing_installed(isolated_user_dirs):
-    summary = registry.installed_summary(isolated_user_dirs)
-    assert summary.present == () and summary.missing == registry.REQUIRED_IDS
+    summary = installed_summary(isolated_user_dirs)
+    assert summary.present == () and summary.missing == REQUIRED_IDS
     assert not summary.ready and "voicestudio models download" in summary.message
     with pytest.raises(MissingModelError, match="Base models are not installed") as info:
-        registry.require(isolated_user_dirs, "s1-v2")
+        require(isolated_user_dirs, "s1-v2")
     assert "Open VoiceStudio → Base models" in str(info.value)
 
 
 def test_tiny_set_is_recognised_and_marked(isolated_user_dirs):
-    for spec_id in registry.REQUIRED_IDS:
+    for spec_id in REQUIRED_IDS:
         install_tiny(isolated_user_dirs, spec_id)
 
-    summary = registry.installed_summary(isolated_user_dirs)
-    assert summary.ready and summary.tiny == registry.REQUIRED_IDS
-    assert registry.TINY_NOTE in summary.message
+    summary = installed_summary(isolated_user_dirs)
+    assert summary.ready and summary.tiny == REQUIRED_IDS
+    assert TINY_NOTE in summary.message
     marker = json.loads((isolated_user_dirs / "base-models/s2g-v2/model.json").read_text())
-    assert marker["source"] == "tiny" and marker["note"] == registry.TINY_NOTE
-    assert registry.require_file(isolated_user_dirs, "s2g-v2").name == "s2G.pth"
+    assert marker["source"] == "tiny" and marker["note"] == TINY_NOTE
+    assert require_file(isolated_user_dirs, "s2g-v2").name == "s2G.pth"
     # HuBERT saved by transformers as model.safetensors still answers for the weights file.
-    assert registry.require_file(isolated_user_dirs, "hubert").name == "model.safetensors"
-    assert registry.model_state(isolated_user_dirs, "hubert").state == "tiny"
+    assert require_file(isolated_user_dirs, "hubert").name == "model.safetensors"
+    assert model_state(isolated_user_dirs, "hubert").state == "tiny"
     assert tree_files(isolated_user_dirs / "base-models" / ".incoming") == {}
 
 
 def test_incomplete_staged_install_installs_nothing(isolated_user_dirs):
     with pytest.raises(UserInputError, match="preprocessor_config.json is missing"):
-        with registry.staged_install(isolated_user_dirs, "hubert", "tiny") as folder:
+        with staged_install(isolated_user_dirs, "hubert", "tiny") as folder:
             (folder / "config.json").write_text("{}")
             (folder / "pytorch_model.bin").write_bytes(b"x")
-    assert registry.model_state(isolated_user_dirs, "hubert").state == "missing"
-    assert not registry.staging_dir(isolated_user_dirs, "hubert").exists()
+    assert model_state(isolated_user_dirs, "hubert").state == "missing"
+    assert not staging_dir(isolated_user_dirs, "hubert").exists()
 
 
 def test_damaged_install_is_reported_not_used(isolated_user_dirs):
     install_tiny(isolated_user_dirs, "bert")
     (isolated_user_dirs / "base-models/bert/tokenizer.json").unlink()
 
-    state = registry.model_state(isolated_user_dirs, "bert")
+    state = model_state(isolated_user_dirs, "bert")
     assert state.state == "damaged" and "tokenizer.json is missing" in state.problem
-    assert registry.installed_summary(isolated_user_dirs).missing[-1] == "bert"
+    assert installed_summary(isolated_user_dirs).missing[-1] == "bert"
     with pytest.raises(MissingModelError, match="damaged.*models download bert"):
-        registry.require(isolated_user_dirs, "bert")
+        require(isolated_user_dirs, "bert")
 
 
 def test_verify_finds_a_changed_file_of_the_same_size(isolated_user_dirs):
     install_tiny(isolated_user_dirs, "s1-v2")
-    registry.verify_installed(isolated_user_dirs, "s1-v2")
-    ckpt = registry.require_file(isolated_user_dirs, "s1-v2")
+    verify_installed(isolated_user_dirs, "s1-v2")
+    ckpt = require_file(isolated_user_dirs, "s1-v2")
     ckpt.write_bytes(ckpt.read_bytes().upper())
     with pytest.raises(MissingModelError, match="does not match its recorded checksum"):
-        registry.verify_installed(isolated_user_dirs, "s1-v2")
+        verify_installed(isolated_user_dirs, "s1-v2")
 
 
 def test_unknown_ids_and_bad_asr_names(isolated_user_dirs):
     with pytest.raises(UserInputError, match="Unknown base model “s3”"):
-        registry.get_spec("s3")
-    assert registry.asr_spec_id("Whisper-Small.en") == "whisper-small.en"
+        get_spec("s3")
+    assert asr_spec_id("Whisper-Small.en") == "whisper-small.en"
     for bad in ("", "../x", "a/b", "x" * 60):
         with pytest.raises(UserInputError):
-            registry.asr_spec_id(bad)
+            asr_spec_id(bad)
 
 
 def test_every_registry_entry_is_consistent():
-    for spec_id, spec in registry.SPECS.items():
+    for spec_id, spec in SPECS.items():
         assert spec.id == spec_id and spec.downloadable and spec.files
         names = [f.name for f in spec.files]
         assert len(set(names)) == len(names)
         assert all(f.sha256 is None or len(f.sha256) == 64 for f in spec.files)
-    assert registry.REQUIRED_IDS == ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
+    assert REQUIRED_IDS == ("s1-v2", "s2g-v2", "s2d-v2", "hubert", "bert")
 
 
 def test_one_install_of_a_model_at_a_time(isolated_user_dirs):
-    with registry.install_lock(isolated_user_dirs, "bert"):
+    with install_lock(isolated_user_dirs, "bert"):
         with pytest.raises(VoiceStudioError, match="being installed by another"):
-            with registry.staged_install(isolated_user_dirs, "bert", "tiny"):
+            with staged_install(isolated_user_dirs, "bert", "tiny"):
                 pass
-        with registry.install_lock(isolated_user_dirs, "hubert"):  # other models are free
+        with install_lock(isolated_user_dirs, "hubert"):  # other models are free
             pass
     install_tiny(isolated_user_dirs, "bert")  # released when the holder is done
-    assert registry.model_state(isolated_user_dirs, "bert").state == "tiny"
+    assert model_state(isolated_user_dirs, "bert").state == "tiny"

@@ -13,14 +13,15 @@ import pytest
 from fakehub import tree_files
 
 from voicestudio.errors import NotFoundError, UserInputError
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import SPECS
 from voicestudio.hub.download import ChecksumError, download_specs
 from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES, install_from_file
+from voicestudio.hub.status import model_state, require_file
 
 FAST = {"retry_delays": (0.0, 0.0, 0.0), "chunk_size": 256 * 1024}
 SPEC_ID = "speaker-encoder"
 SOURCE = WHEEL_SOURCES[SPEC_ID]
-WEIGHTS_SHA256 = registry.SPECS[SPEC_ID].main_file.sha256
+WEIGHTS_SHA256 = SPECS[SPEC_ID].main_file.sha256
 
 
 @pytest.fixture
@@ -40,10 +41,10 @@ def test_the_wheel_is_fetched_resumed_and_only_its_weights_are_installed(
     hosted = fake_pypi.add_plain(SOURCE.url_path, speaker_encoder_wheel.read_bytes())
     hosted.drop_after = 4_000_000
 
-    [model] = download_specs(data_dir, [registry.SPECS[SPEC_ID]], **FAST)
+    [model] = download_specs(data_dir, [SPECS[SPEC_ID]], **FAST)
 
     assert fake_pypi.ranges(SOURCE.filename) == [None, "bytes=4000000-"]
-    weights = registry.require_file(data_dir, SPEC_ID)
+    weights = require_file(data_dir, SPEC_ID)
     assert weights.name == "encoder.pt"
     assert hashlib.sha256(weights.read_bytes()).hexdigest() == WEIGHTS_SHA256
     assert model.source == "download" and model.origin["wheel_sha256"] == SOURCE.sha256
@@ -60,9 +61,9 @@ def test_a_wheel_that_is_not_pypis_is_rejected_and_nothing_installed(
     fake_pypi.add_plain(SOURCE.url_path, bytes(tampered))
 
     with pytest.raises(ChecksumError, match="failed its checksum check"):
-        download_specs(data_dir, [registry.SPECS[SPEC_ID]], **FAST)
+        download_specs(data_dir, [SPECS[SPEC_ID]], **FAST)
 
-    assert registry.model_state(data_dir, SPEC_ID).state == "missing"
+    assert model_state(data_dir, SPEC_ID).state == "missing"
     assert tree_files(data_dir / "base-models" / ".incoming") == {}
 
 
@@ -80,7 +81,7 @@ def test_installs_from_the_wheel_a_folder_holding_it_or_the_weights_file(
     model = install_from_file(isolated_user_dirs, SPEC_ID, path)
 
     assert model.source == "import" and model.files[0].sha256 == WEIGHTS_SHA256
-    assert registry.model_state(isolated_user_dirs, SPEC_ID).state == "installed"
+    assert model_state(isolated_user_dirs, SPEC_ID).state == "installed"
 
 
 def test_other_weights_or_another_wheel_are_refused_with_what_to_get(
@@ -102,7 +103,7 @@ def test_other_weights_or_another_wheel_are_refused_with_what_to_get(
     empty.mkdir()
     with pytest.raises(NotFoundError, match="holds neither"):
         install_from_file(isolated_user_dirs, SPEC_ID, empty)
-    assert registry.model_state(isolated_user_dirs, SPEC_ID).state == "missing"
+    assert model_state(isolated_user_dirs, SPEC_ID).state == "missing"
     assert tree_files(isolated_user_dirs / "base-models" / ".incoming") == {}
 
 
@@ -114,7 +115,7 @@ def test_the_command_installs_from_a_wheel_and_a_bad_path_is_one_line(
                         capture_output=True, text=True, timeout=120)
     assert ok.returncode == 0, ok.stderr
     assert "Installed the speaker-check model speaker-encoder" in ok.stdout
-    assert registry.model_state(data_dir, SPEC_ID).state == "installed"
+    assert model_state(data_dir, SPEC_ID).state == "installed"
 
     bad = subprocess.run([*command, str(tmp_path / "nowhere.whl"), "--data-dir",
                           str(data_dir)], capture_output=True, text=True, timeout=120)

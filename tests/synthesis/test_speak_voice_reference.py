@@ -8,7 +8,7 @@ import soundfile as sf
 from synth_signals import babble
 
 from voicestudio.cli import main
-from voicestudio.hub import registry
+from voicestudio.hub.status import require_file
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.segments import Dataset, SegmentRecord, TakeRecord
 from voicestudio.project.voice import ModelVersion, now_iso
@@ -22,8 +22,8 @@ def _trained_voice(data_dir, name):
     voice = VoiceLibrary(data_dir).create(name, ["en"])
     version = voice.subfolder("models") / "v1"
     version.mkdir(parents=True)
-    shutil.copy(registry.require_file(data_dir, "s1-v2"), version / "s1.ckpt")
-    shutil.copy(registry.require_file(data_dir, "s2g-v2"), version / "s2.pth")
+    shutil.copy(require_file(data_dir, "s1-v2"), version / "s1.ckpt")
+    shutil.copy(require_file(data_dir, "s2g-v2"), version / "s2.pth")
     voice.add_model_version(ModelVersion(
         "v1", now_iso(), "quick", 60.0, "models/v1/s1.ckpt", "models/v1/s2.pth"))
     return voice

@@ -12,7 +12,7 @@ import torch
 from synth_signals import babble
 
 from voicestudio.errors import JobCancelled, MissingModelError, UserInputError
-from voicestudio.hub import registry
+from voicestudio.hub.status import require, require_file
 from voicestudio.jobs import CancelToken
 from voicestudio.models.s1 import DecodeResult, StopReason
 from voicestudio.project.library import VoiceLibrary
@@ -143,20 +143,20 @@ def test_trained_voice_uses_its_latest_model_files(tiny_data_dir, tmp_path):
     with pytest.raises(MissingModelError, match="missing"):
         ModelFiles.for_voice(tiny_data_dir, voice)
     (voice.folder / "models/v1").mkdir(parents=True)
-    shutil.copy(registry.require_file(tiny_data_dir, "s1-v2"), voice.folder / version.s1_path)
-    shutil.copy(registry.require_file(tiny_data_dir, "s2g-v2"), voice.folder / version.s2_path)
+    shutil.copy(require_file(tiny_data_dir, "s1-v2"), voice.folder / version.s1_path)
+    shutil.copy(require_file(tiny_data_dir, "s2g-v2"), voice.folder / version.s2_path)
     files = ModelFiles.for_voice(tiny_data_dir, library.find("grandma rose"))
     assert files.s1 == voice.folder / version.s1_path
     assert files.s2 == voice.folder / version.s2_path
-    assert files.hubert == registry.require(tiny_data_dir, "hubert")
+    assert files.hubert == require(tiny_data_dir, "hubert")
 
 
 @pytest.mark.fixtures
 def test_speaks_with_checkpoints_written_by_upstream(fixtures_dir, tiny_data_dir, reference):
     """The small S1/S2 files upstream's own code wrote load and speak through the pipeline."""
     files = ModelFiles(fixtures_dir / "s1_small.ckpt", fixtures_dir / "s2G_small.pth",
-                       registry.require(tiny_data_dir, "hubert"),
-                       registry.require(tiny_data_dir, "bert"))
+                       require(tiny_data_dir, "hubert"),
+                       require(tiny_data_dir, "bert"))
     result = get_synthesizer(files, "cpu").speak(_request(reference, text="你好，世界。",
                                                           lang="zh", retries=0))
     (sentence,) = result.sentences

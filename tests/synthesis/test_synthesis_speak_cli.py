@@ -10,7 +10,10 @@ from speech import write_audio
 from synth_signals import babble
 
 from voicestudio.cli import main
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import REQUIRED_IDS
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import install_dir
+from voicestudio.hub.status import installed_summary, model_state, require
 from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, get_synthesizer
 
 
@@ -21,25 +24,25 @@ def _speak(data_dir, ref, out, *extra):
 
 
 def test_install_tiny_writes_the_registry_layout_marked_tiny(tiny_data_dir):
-    summary = registry.installed_summary(tiny_data_dir)
-    assert summary.ready and set(summary.tiny) == set(registry.REQUIRED_IDS)
-    for spec_id in registry.REQUIRED_IDS:
-        marker = json.loads((registry.install_dir(tiny_data_dir, spec_id) / "model.json")
+    summary = installed_summary(tiny_data_dir)
+    assert summary.ready and set(summary.tiny) == set(REQUIRED_IDS)
+    for spec_id in REQUIRED_IDS:
+        marker = json.loads((install_dir(tiny_data_dir, spec_id) / "model.json")
                             .read_text(encoding="utf-8"))
         assert marker["source"] == "tiny" and "tests and demos" in marker["note"]
-    bert = registry.require(tiny_data_dir, "bert")
+    bert = require(tiny_data_dir, "bert")
     assert {"config.json", "tokenizer.json"} <= {p.name for p in bert.iterdir()}
-    hubert = registry.require(tiny_data_dir, "hubert")
+    hubert = require(tiny_data_dir, "hubert")
     assert (hubert / "preprocessor_config.json").is_file()
 
 
 def test_install_tiny_never_replaces_real_models_unasked(tmp_path, capsys):
-    with registry.staged_install(tmp_path, "s1-v2", "download") as folder:
+    with staged_install(tmp_path, "s1-v2", "download") as folder:
         (folder / "s1.ckpt").write_bytes(b"a real download")
     assert main(["models", "install-tiny", "--data-dir", str(tmp_path)]) == 2
     assert "--force" in capsys.readouterr().err
-    assert registry.model_state(tmp_path, "s1-v2").state == "installed"
-    assert registry.model_state(tmp_path, "bert").state == "missing"  # nothing was written
+    assert model_state(tmp_path, "s1-v2").state == "installed"
+    assert model_state(tmp_path, "bert").state == "missing"  # nothing was written
 
 
 def test_speak_writes_a_32k_mono_wav_of_the_decoded_length(tiny_data_dir, tmp_path, capsys):

@@ -13,7 +13,9 @@ from synth_signals import babble
 
 from voicestudio.audio.resample import resample
 from voicestudio.errors import MissingModelError
-from voicestudio.hub import registry
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import install_dir
+from voicestudio.hub.status import require_file
 from voicestudio.models.s2 import write_tiny_s2_base_model
 from voicestudio.models.sv import load_sv_model, write_tiny_sv_model
 from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, Synthesizer
@@ -25,15 +27,15 @@ def pro_data_dir(tiny_data_dir: Path, tmp_path_factory) -> Path:
     """The tiny v2 set's HuBERT and BERT plus tiny v2Pro S1, S2 and SV models."""
     data_dir = tmp_path_factory.mktemp("pro-data")
     for spec_id in ("hubert", "bert"):
-        shutil.copytree(registry.install_dir(tiny_data_dir, spec_id),
-                        registry.install_dir(data_dir, spec_id))
+        shutil.copytree(install_dir(tiny_data_dir, spec_id),
+                        install_dir(data_dir, spec_id))
     writers = {
         "s1-v2pro": lambda folder: write_tiny_s1(folder / "s1.ckpt", 0),
         "s2g-v2pro": lambda folder: write_tiny_s2_base_model(folder / "s2G.pth", 0, "v2Pro"),
         "sv": lambda folder: write_tiny_sv_model(folder / "sv.ckpt", 0),
     }
     for spec_id, write in writers.items():
-        with registry.staged_install(data_dir, spec_id, "tiny") as folder:
+        with staged_install(data_dir, spec_id, "tiny") as folder:
             write(folder)
     return data_dir
 
@@ -59,7 +61,7 @@ def test_zero_shot_v2pro_speaks_with_the_reference_sv_vector(
     pro_data_dir, pro_synth, reference
 ) -> None:
     files = pro_synth.files
-    assert files.sv == registry.require_file(pro_data_dir, "sv")
+    assert files.sv == require_file(pro_data_dir, "sv")
     synth = pro_synth
     result = synth.speak(_request(reference))
     assert result.audio.size > 0 and np.isfinite(result.audio).all()
@@ -100,12 +102,12 @@ def test_trained_v2pro_voice_speaks_through_speech_for(pro_data_dir, reference) 
     version = ModelVersion("v1", "2026-01-01T00:00:00+00:00", "fast", 60.0,
                            "models/v1/gpt.ckpt", "models/v1/sovits.pth")
     (voice.folder / "models/v1").mkdir(parents=True)
-    shutil.copy(registry.require_file(pro_data_dir, "s1-v2pro"), voice.folder / version.s1_path)
-    shutil.copy(registry.require_file(pro_data_dir, "s2g-v2pro"), voice.folder / version.s2_path)
+    shutil.copy(require_file(pro_data_dir, "s1-v2pro"), voice.folder / version.s1_path)
+    shutil.copy(require_file(pro_data_dir, "s2g-v2pro"), voice.folder / version.s2_path)
     voice.add_model_version(version)
     voice.set_model_family("v2Pro")
     speech = speech_for(pro_data_dir, voice)
     assert speech.files.s2 == voice.folder / version.s2_path
-    assert speech.files.sv == registry.require_file(pro_data_dir, "sv")
+    assert speech.files.sv == require_file(pro_data_dir, "sv")
     result = Synthesizer(speech.files, "cpu").speak(_request(reference))
     assert result.audio.size > 0 and np.isfinite(result.audio).all()

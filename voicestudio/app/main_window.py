@@ -28,7 +28,7 @@ from voicestudio.app.pages import PAGES, PageSpec, page_spec
 from voicestudio.app.pages.base import BasePage, PlannedPage
 from voicestudio.app.state import AppState
 from voicestudio.app.status import AppStatusBar
-from voicestudio.hub.registry import installed_summary
+from voicestudio.hub.status import installed_summary
 from voicestudio.project.settings import config_dir
 from voicestudio.project.voice import Voice
 

@@ -14,7 +14,7 @@ from pathlib import Path
 from PySide6.QtCore import QObject, QTimer, Signal
 
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
-from voicestudio.hub.registry import installed_signature
+from voicestudio.hub.layout import installed_signature
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
 from voicestudio.project.voice import Voice

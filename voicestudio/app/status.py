@@ -16,7 +16,7 @@ from PySide6.QtWidgets import QLabel, QStatusBar, QWidget
 
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.state import AppState
-from voicestudio.hub.registry import InstallSummary, installed_summary
+from voicestudio.hub.status import InstallSummary, installed_summary
 
 log = logging.getLogger(__name__)
 

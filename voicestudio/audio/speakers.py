@@ -78,12 +78,12 @@ class SpeakerEmbedder:
 def speaker_embedder(data_dir: Path) -> SpeakerEmbedder:
     """The embedder with the installed speaker-check model; SpeakerCheckUnavailable saying how
     to install it when it is missing or damaged."""
-    from voicestudio.hub import registry
+    from voicestudio.hub.status import model_state, require_file
 
     try:
-        path = registry.require_file(Path(data_dir), SPEAKER_ENCODER_ID)
+        path = require_file(Path(data_dir), SPEAKER_ENCODER_ID)
     except MissingModelError as exc:
-        state = registry.model_state(Path(data_dir), SPEAKER_ENCODER_ID).state
+        state = model_state(Path(data_dir), SPEAKER_ENCODER_ID).state
         raise SpeakerCheckUnavailable(
             SPEAKER_CHECK_MISSING if state == "missing"
             else f"The check for a second speaker was skipped: {exc}") from exc

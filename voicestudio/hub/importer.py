@@ -26,22 +26,20 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 
 from voicestudio.errors import DiskFullError, JobCancelled, NotFoundError, UserInputError
-from voicestudio.hub.meter import ByteMeter
-from voicestudio.hub.registry import (
+from voicestudio.hub.catalogue import (
     GPTSOVITS_REPO,
-    PART_SUFFIX,
     SPECS,
     BaseModelSpec,
-    InstalledModel,
     ModelFile,
     asr_spec_id,
     get_spec,
-    install_dir,
-    model_state,
-    read_marker,
     required_ids,
-    staged_install,
 )
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import PART_SUFFIX, install_dir
+from voicestudio.hub.marker import InstalledModel, read_marker
+from voicestudio.hub.meter import ByteMeter
+from voicestudio.hub.status import model_state
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.disk import ensure_free_space, nearest_existing

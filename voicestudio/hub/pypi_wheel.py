@@ -18,13 +18,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from voicestudio.errors import JobCancelled, NotFoundError, UserInputError
-from voicestudio.hub.registry import (
-    InstalledModel,
-    get_spec,
-    install_dir,
-    read_marker,
-    staged_install,
-)
+from voicestudio.hub.catalogue import get_spec
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import install_dir
+from voicestudio.hub.marker import InstalledModel, read_marker
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 
 # Where PyPI keeps its files; a mirror (or a test's loopback server) can stand in for it.

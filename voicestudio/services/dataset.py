@@ -40,8 +40,8 @@ from voicestudio.errors import (
     UserInputError,
     VoiceStudioError,
 )
-from voicestudio.hub import registry
 from voicestudio.hub.families import voice_family
+from voicestudio.hub.status import installed_summary, require
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
@@ -99,7 +99,7 @@ def choose_asr_model(data_dir: Path, language: str | None) -> str:
     """
     from voicestudio.audio.transcribe import choose_whisper_model
 
-    everything = list(registry.installed_summary(Path(data_dir)).asr)
+    everything = list(installed_summary(Path(data_dir)).asr)
     installed = everything if language == "en" else [m for m in everything
                                                      if not m.endswith(".en")]
     if not installed and everything:
@@ -133,7 +133,7 @@ def _load_transcriber(folder: str) -> SpeechRecognizer:
 def load_transcriber(data_dir: Path, language: str | None) -> SpeechRecognizer:
     """The Transcriber for ``language``, kept warm between jobs (loading takes seconds)."""
     spec_id = choose_asr_model(data_dir, language)
-    return _load_transcriber(str(registry.require(Path(data_dir), spec_id).resolve()))
+    return _load_transcriber(str(require(Path(data_dir), spec_id).resolve()))
 
 
 # ------------------------------------------------------------------------------------------

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from voicestudio.errors import MissingModelError, UserInputError
-from voicestudio.hub import registry
 from voicestudio.hub.families import FEATURE_IDS, voice_family
+from voicestudio.hub.status import require
 from voicestudio.project.voice import ModelVersion, Voice
 
 if TYPE_CHECKING:
@@ -120,7 +120,7 @@ def missing_models(data_dir: Path, voice: Voice) -> str:
         (*FEATURE_MODELS, *((family.sv,) if family.sv else ())))
     for spec_id in needed:
         try:
-            registry.require(data_dir, spec_id)
+            require(data_dir, spec_id)
         except MissingModelError:
             return ("The base models are not installed yet, so this voice cannot speak. "
                     "Install them once on the Base models page.")

@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from voicestudio.errors import MissingModelError, UserInputError
-from voicestudio.hub import registry
 from voicestudio.hub.families import ModelFamily, voice_family
+from voicestudio.hub.status import installed_summary, require, require_file
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
@@ -129,7 +129,7 @@ def check_readiness(
     family = voice_family(voice)  # v2Pro/v2ProPlus also need the speaker-verification model
     for spec_id in family.required_ids:
         try:
-            registry.require(data_dir, spec_id)
+            require(data_dir, spec_id)
         except MissingModelError:
             missing.append(spec_id)
     if missing:
@@ -147,7 +147,7 @@ def check_readiness(
         notes.append("This computer has no graphics card VoiceStudio can use, so training "
                      "runs on the processor: it takes hours and may run overnight. You can "
                      "use the computer meanwhile, and pause and resume at any time.")
-    if not registry.installed_summary(Path(data_dir)).asr:
+    if not installed_summary(Path(data_dir)).asr:
         notes.append("No speech recogniser is installed, so each checkpoint is judged only by "
                      "how much it sounds like the person, not by whether its words are right. "
                      "Install one on the Base models page to check both.")
@@ -201,7 +201,7 @@ def _base_model_bytes(data_dir: Path, family: ModelFamily) -> int:
     total = 0
     for spec_id in (family.s1, family.s2g, family.s2d):
         try:
-            total += registry.require_file(data_dir, spec_id).stat().st_size
+            total += require_file(data_dir, spec_id).stat().st_size
         except (MissingModelError, OSError):
             continue
     return total

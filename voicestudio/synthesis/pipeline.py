@@ -36,8 +36,8 @@ from voicestudio.audio.encode import check_output_path, write_audio
 from voicestudio.audio.resample import resample
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import MissingModelError, UserInputError
-from voicestudio.hub import registry
 from voicestudio.hub.families import chosen_family, get_family
+from voicestudio.hub.status import model_state, require, require_file
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.models.devices import resolve_device
 from voicestudio.models.s1 import (
@@ -93,11 +93,11 @@ class ModelFiles:
         chosen = get_family(family) if family else chosen_family()
         data_dir = Path(data_dir)
         return cls(
-            s1=registry.require_file(data_dir, chosen.s1),
-            s2=registry.require_file(data_dir, chosen.s2g),
-            hubert=registry.require(data_dir, "hubert"),
-            bert=registry.require(data_dir, "bert"),
-            sv=registry.require_file(data_dir, chosen.sv) if chosen.sv else None,
+            s1=require_file(data_dir, chosen.s1),
+            s2=require_file(data_dir, chosen.s2g),
+            hubert=require(data_dir, "hubert"),
+            bert=require(data_dir, "bert"),
+            sv=require_file(data_dir, chosen.sv) if chosen.sv else None,
         )
 
     @classmethod
@@ -119,10 +119,10 @@ class ModelFiles:
                     f"{path}. Train the voice again or restore its folder from a backup."
                 )
         data_dir = Path(data_dir)  # only the feature (and SV) models come from the base set
-        sv_state = registry.model_state(data_dir, SV_MODEL).state
-        return cls(s1=s1, s2=s2, hubert=registry.require(data_dir, "hubert"),
-                   bert=registry.require(data_dir, "bert"),
-                   sv=registry.require_file(data_dir, SV_MODEL)
+        sv_state = model_state(data_dir, SV_MODEL).state
+        return cls(s1=s1, s2=s2, hubert=require(data_dir, "hubert"),
+                   bert=require(data_dir, "bert"),
+                   sv=require_file(data_dir, SV_MODEL)
                    if sv_state in ("installed", "tiny") else None)
 
 

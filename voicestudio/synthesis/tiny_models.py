@@ -21,7 +21,11 @@ from pathlib import Path
 import torch
 
 from voicestudio.errors import UserInputError
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import required_ids
+from voicestudio.hub.install import staged_install
+from voicestudio.hub.layout import install_dir
+from voicestudio.hub.marker import InstalledModel, read_marker
+from voicestudio.hub.status import model_state
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.models.s1 import random_s1_model, save_s1_checkpoint, tiny_s1_config
 from voicestudio.models.s2 import write_tiny_s2_base_model
@@ -137,7 +141,7 @@ def install_tiny_base_models(
     seed: int = 0,
     force: bool = False,
     family: str = "v2",
-) -> list[registry.InstalledModel]:
+) -> list[InstalledModel]:
     """Install the tiny set of model ``family`` under ``<data_dir>/base-models/``, replacing
     earlier tiny ones.
 
@@ -145,9 +149,9 @@ def install_tiny_base_models(
     have taken an hour to download. Each model goes through the registry's staged install, so
     a crash leaves every model either fully installed or untouched.
     """
-    wanted = registry.required_ids(family)
+    wanted = required_ids(family)
     real = [spec_id for spec_id in wanted
-            if registry.model_state(Path(data_dir), spec_id).state == "installed"]
+            if model_state(Path(data_dir), spec_id).state == "installed"]
     if real and not force:
         raise UserInputError(
             f"Real base models are installed in {base_models_dir(Path(data_dir))}"
@@ -179,9 +183,9 @@ def install_tiny_base_models(
     for done, spec_id in enumerate(wanted):
         tracker.step(done, len(wanted), f"Writing tiny {spec_id}")
         origin = {"writer": "voicestudio.synthesis.tiny_models", "seed": seed}
-        with registry.staged_install(Path(data_dir), spec_id, "tiny", origin=origin) as folder:
+        with staged_install(Path(data_dir), spec_id, "tiny", origin=origin) as folder:
             writers[spec_id](folder)
-        installed.append(registry.read_marker(registry.install_dir(Path(data_dir), spec_id)))
+        installed.append(read_marker(install_dir(Path(data_dir), spec_id)))
     tracker.step(1, 1, "Tiny base models installed")
     return installed
 

@@ -58,7 +58,7 @@ def hub_base_models(data_dir: Path, family: str = "v2") -> FileBaseModels:
     """The installed base models of a model family (v2, v2Pro, v2ProPlus); a missing one is a
     MissingModelError saying how to get it."""
     from voicestudio.hub.families import get_family
-    from voicestudio.hub.registry import require_file
+    from voicestudio.hub.status import require_file
 
     chosen = get_family(family)
     return FileBaseModels(

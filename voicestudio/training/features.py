@@ -32,8 +32,9 @@ from voicestudio.audio.resample import resample
 from voicestudio.audio.training_mix import TRAINING_SAMPLE_RATE, training_copies
 from voicestudio.audio.wav import write_wav
 from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
-from voicestudio.hub import registry
 from voicestudio.hub.families import get_family
+from voicestudio.hub.marker import read_marker
+from voicestudio.hub.status import require, require_file
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.segments import Dataset, SegmentRecord
 from voicestudio.text.frontend import BERT_DIM, TextFrontend
@@ -53,8 +54,8 @@ def model_identity(data_dir: Path, spec_id: str) -> str:
     Reading the recorded hashes is instant; a model replaced by another (a download after
     the tiny set, say) has other hashes, so features made with the old one are recomputed.
     """
-    folder = registry.require(data_dir, spec_id)
-    files = sorted((f.name, f.sha256) for f in registry.read_marker(folder).files)
+    folder = require(data_dir, spec_id)
+    files = sorted((f.name, f.sha256) for f in read_marker(folder).files)
     return f"{spec_id}:" + ",".join(f"{name}={digest}" for name, digest in files)
 
 
@@ -97,13 +98,13 @@ class FeatureModels:
     def ssl(self):
         from voicestudio.models.ssl import load_ssl_extractor
 
-        return load_ssl_extractor(registry.require(self.data_dir, SSL_MODEL), self.device)
+        return load_ssl_extractor(require(self.data_dir, SSL_MODEL), self.device)
 
     @cached_property
     def generator(self):
         from voicestudio.models.s2 import load_s2_checkpoint
 
-        path = registry.require_file(self.data_dir, self.s2_model)
+        path = require_file(self.data_dir, self.s2_model)
         return load_s2_checkpoint(path, self.device).generator
 
     @cached_property
@@ -111,7 +112,7 @@ class FeatureModels:
         from voicestudio.models.sv import load_sv_model
 
         assert self.sv_model is not None
-        return load_sv_model(registry.require_file(self.data_dir, self.sv_model), self.device)
+        return load_sv_model(require_file(self.data_dir, self.sv_model), self.device)
 
     def sv_vector(self, wav32k: np.ndarray) -> np.ndarray | None:
         """Upstream 2-get-sv: the int16 32 kHz training copy, as float, resampled to 16 kHz,
@@ -128,7 +129,7 @@ class FeatureModels:
     def bert(self):
         from voicestudio.text.bert_features import load_bert_extractor
 
-        return load_bert_extractor(registry.require(self.data_dir, BERT_MODEL), self.device)
+        return load_bert_extractor(require(self.data_dir, BERT_MODEL), self.device)
 
 
 def training_audio_path(segment_id: str) -> str:

@@ -35,8 +35,10 @@ from voicestudio.app.pages.settings import family_combo
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressPanel
-from voicestudio.hub import registry
+from voicestudio.hub.catalogue import COMPANION_IDS, get_spec
 from voicestudio.hub.families import get_family
+from voicestudio.hub.marker import InstalledModel
+from voicestudio.hub.status import ModelState, installed_summary, list_models
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.disk import format_bytes
 from voicestudio.project.settings import base_models_dir
@@ -49,7 +51,7 @@ STATE_TEXT = {
 }
 
 
-def download_bytes_left(states: list[registry.ModelState], required: Collection[str]) -> int:
+def download_bytes_left(states: list[ModelState], required: Collection[str]) -> int:
     """About how much the Download button still has to fetch: every required model that is
     not really installed (test models are replaced), less what earlier attempts kept."""
     return sum(max(s.spec.approx_bytes - s.resumable_bytes, 0) for s in states
@@ -193,12 +195,12 @@ class BaseModelsPage(BasePage):
 
     def download_ids(self) -> tuple[str, ...]:
         """What Download fetches: the family's models and the companions (speaker check)."""
-        return (*self.required_ids(), *registry.COMPANION_IDS)
+        return (*self.required_ids(), *COMPANION_IDS)
 
-    def model_states(self) -> list[registry.ModelState]:
+    def model_states(self) -> list[ModelState]:
         """What Download fetches first, then every other installed model."""
         wanted = self.download_ids()
-        states = registry.list_models(self.state.data_dir)
+        states = list_models(self.state.data_dir)
         first = sorted((s for s in states if s.spec.id in wanted),
                        key=lambda s: wanted.index(s.spec.id))
         return first + [s for s in states
@@ -258,7 +260,7 @@ class BaseModelsPage(BasePage):
         for button in (self.import_button, self.asr_button):
             button.setEnabled(not busy)
 
-    def _row(self, s: registry.ModelState) -> QTreeWidgetItem:
+    def _row(self, s: ModelState) -> QTreeWidgetItem:
         if s.model is not None:
             size = format_bytes(s.model.total_bytes)
         elif s.spec.approx_bytes:
@@ -376,7 +378,7 @@ class BaseModelsPage(BasePage):
         self.error_label.setText(for_the_app(message))
         self.error_label.show()
 
-    def _downloaded(self, installed: list[registry.InstalledModel]) -> None:
+    def _downloaded(self, installed: list[InstalledModel]) -> None:
         if installed:
             self._ready_notice(f"Downloaded and checked {_models(len(installed))}.")
         else:
@@ -389,13 +391,13 @@ class BaseModelsPage(BasePage):
         if report.already_installed:
             parts.append(f"Already installed: {', '.join(report.already_installed)}.")
         if report.not_found:
-            missing = ", ".join(registry.get_spec(i).title for i in report.not_found)
+            missing = ", ".join(get_spec(i).title for i in report.not_found)
             parts.append(f"Not found in that folder: {missing}. Download them, or choose a "
                          "folder that has them.")
         self._ready_notice(" ".join(parts) or "Nothing to import from that folder.")
 
     def _ready_notice(self, text: str) -> None:
-        if registry.installed_summary(self.state.data_dir).ready:
+        if installed_summary(self.state.data_dir).ready:
             self.notice.show_notice(f"{text} You are ready to try voices.", "Go to Voices",
                                     self._go_to_voices)
         else:
