@@ -30,24 +30,6 @@ def fake_device(preference: str) -> str:
     return "CPU"
 
 
-@pytest.fixture(scope="session")
-def tiny_base_models(tmp_path_factory) -> Path:
-    """The tiny base-model set, written once for the session (about ten seconds)."""
-    from voicestudio.synthesis.tiny_models import install_tiny_base_models
-
-    data_dir = tmp_path_factory.mktemp("tiny")
-    install_tiny_base_models(data_dir)
-    return data_dir / "base-models"
-
-
-@pytest.fixture
-def with_models(isolated_user_dirs, tiny_base_models) -> Path:
-    """The isolated data folder with the tiny base models installed (linked, not copied)."""
-    isolated_user_dirs.mkdir(parents=True, exist_ok=True)
-    (isolated_user_dirs / "base-models").symlink_to(tiny_base_models, target_is_directory=True)
-    return isolated_user_dirs
-
-
 @pytest.fixture
 def make_window(qtbot) -> Callable[..., MainWindow]:
     """Builds shown main windows over the isolated data folder (or a given one)."""

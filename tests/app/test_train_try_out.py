@@ -1,5 +1,6 @@
 """The Train page's try-out: which model speaks (before training, after the voice-model
-stage of a run, each saved version), sentences to try it on, A/B and saving to a file.
+stage of a run, each saved version), sentences to try it on, A/B and saving to a file; and
+the paused runs, with their size, resumed or discarded.
 
 No training runs here: a saved version and a paused run whose S2 stage finished are put on
 disk as training leaves them (copies of the tiny base models), and the ``heard`` spy shows
@@ -109,3 +110,35 @@ def test_try_out_before_training_after_a_stage_and_each_version(
     panel.save_button.click()
     info = sf.info(tmp_path / "try.flac")
     assert info.format == "FLAC" and info.frames == panel.result.audio.size
+
+
+def test_paused_runs_show_their_size_and_are_discarded_only_when_confirmed(
+        make_window, with_models, monkeypatch, qtbot):
+    from PySide6.QtWidgets import QMessageBox
+
+    from voicestudio.project.disk import format_bytes
+
+    voice, run_s2 = _voice_with_version_and_paused_run(with_models)
+    run = run_s2.parent
+    size = sum(p.stat().st_size for p in run.rglob("*") if p.is_file())
+    window = make_window()
+    window.state.open_voice("Rose")
+    assert window.show_page("train")
+    page = window.page("train")
+    qtbot.waitUntil(lambda: page.readiness is not None, timeout=60_000)
+    assert page.paused_card.isVisible() and page.paused_list.count() == 1
+    row = page.paused_list.item(0).text()
+    assert row.startswith("run2 · paused 20") and f"{format_bytes(size)} kept to resume" in row
+    assert page.discard_button.isEnabled() and page.resume_selected_button.isEnabled()
+
+    answers = [QMessageBox.StandardButton.No, QMessageBox.StandardButton.Yes]
+    monkeypatch.setattr(QMessageBox, "question", lambda *_a, **_k: answers.pop(0))
+    page.discard_button.click()  # "No": nothing is deleted
+    assert run.is_dir() and page.paused_card.isVisible()
+    page.discard_button.click()
+    qtbot.waitUntil(lambda: not page.discard_runner.is_running, timeout=20_000)
+    assert not run.exists() and (voice.folder / "models" / "v1" / "s2.pth").is_file()
+    assert not page.paused_card.isVisible() and not page.resume_button.isVisible()
+    labels = [page.try_panel.model_combo.itemText(i)
+              for i in range(page.try_panel.model_combo.count())]
+    assert not any("run2" in label for label in labels)

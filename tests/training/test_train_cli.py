@@ -14,7 +14,10 @@ from tiny_training import TinyBaseModels
 
 from voicestudio.cli import main
 from voicestudio.project.voice import Voice
+from voicestudio.services import training
 from voicestudio.training import batches, run
+
+READY = training.Readiness("ready", "Ready to train.")
 
 REPO = Path(__file__).resolve().parents[2]
 FAST = ["--epochs-s2", "1", "--epochs-s1", "1", "--device", "cpu", "--batch-size-s2", "4",
@@ -23,8 +26,11 @@ FAST = ["--epochs-s2", "1", "--epochs-s1", "1", "--device", "cpu", "--batch-size
 
 @pytest.fixture
 def tiny_hub(monkeypatch):
+    """Tiny in-memory base models instead of installed ones; the readiness check (which
+    looks for installed base models and a minute of speech) is tested in tests/cli."""
     monkeypatch.setattr(batches, "MIN_EPOCH_ITEMS", 8)
     monkeypatch.setattr(run, "hub_base_models", lambda data_dir, family="v2": TinyBaseModels())
+    monkeypatch.setattr(training, "check_readiness", lambda *_a, **_k: READY)
 
 
 def test_train_command_registers_a_version(tiny_voice: Voice, tiny_hub, capsys) -> None:
@@ -56,6 +62,8 @@ from voicestudio.cli import main
 from voicestudio.training import batches, run
 batches.MIN_EPOCH_ITEMS = 8
 run.hub_base_models = lambda data_dir, family="v2": TinyBaseModels()
+from voicestudio.services import training
+training.check_readiness = lambda *_a, **_k: training.Readiness("ready", "Ready to train.")
 sys.exit(main(sys.argv[1:]))
 """
 

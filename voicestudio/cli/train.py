@@ -1,6 +1,9 @@
 """``voicestudio train VOICE``: fine-tune a voice's models, with progress; Ctrl-C pauses.
 
-The same job as the Train page's button (``services.training.train_voice``). Each scored
+The same job as the Train page's button (``services.training.train_voice``), after the same
+readiness check: a voice that cannot be trained (no consent, too little speech, no base models,
+no room) is refused in one line with exit code 2 before anything starts, and what would make
+the voice better is printed as warnings. Each scored
 checkpoint is printed; the best one is kept and its version becomes the active one, which
 ``voicestudio speak --voice NAME`` uses. The first Ctrl-C saves the full training state and
 exits with 130 and the command that continues the run.
@@ -71,6 +74,7 @@ def _train(args: argparse.Namespace) -> int:
         print(f"Discarded paused run {discard_paused_run(voice, args.discard).describe()}.")
         return 0
     device = args.device or Settings.load().compute_device
+    _check_ready(data_dir, voice, args.device or device)
     if args.resume:
         run = open_run(data_dir, voice, resume=args.resume, device=args.device)
         print(f"Resuming training run {run.version_id} of “{voice.name}”.", file=sys.stderr)
@@ -120,4 +124,17 @@ def _train(args: argparse.Namespace) -> int:
     print("Use it: " + follow_up(args, "speak", "--voice", quoted(voice.name), "--text", '"…"',
                                  "-o", "out.wav"))
     return 0
+
+
+def _check_ready(data_dir, voice, device: str) -> None:
+    """The Train page's readiness check: UserInputError (exit 2) when training cannot start,
+    the other problems as warnings on stderr."""
+    from voicestudio.errors import UserInputError
+    from voicestudio.services import training
+
+    readiness = training.check_readiness(data_dir, voice, device)
+    if not readiness.can_start:
+        raise UserInputError(readiness.headline)
+    for problem in readiness.problems:
+        print(f"warning: {problem.message}", file=sys.stderr)
 

@@ -392,16 +392,17 @@ class LossCurves:
         return list(xs), list(ys)
 
     @classmethod
-    def from_history(cls, voice: Voice) -> LossCurves:
-        """The curves of the voice's latest paused run (to continue drawing on), else of its
-        newest finished one, as saved next to its model files."""
+    def from_history(cls, voice: Voice, run_id: str | None = None) -> LossCurves:
+        """The curves of the paused run ``run_id`` or else the voice's latest paused run (to
+        continue drawing on), else of its newest finished one, as saved next to its model
+        files."""
         from voicestudio.training.run_files import read_loss_history, read_scores
 
         curves = cls()
         pending = unfinished_runs(voice)
         newest = voice.latest_model()
         if pending:
-            folder = voice.folder / "models" / pending[-1]
+            folder = voice.folder / "models" / (run_id if run_id in pending else pending[-1])
         elif newest is not None:
             folder = (voice.folder / newest.s2_path).parent
         else:
@@ -431,11 +432,19 @@ class PausedRun:
 
     version_id: str
     size_bytes: int
+    paused_at: float = 0.0  # when its files last changed (seconds since the epoch)
 
     def describe(self) -> str:
         from voicestudio.project.disk import format_bytes
 
         return f"{self.version_id} ({format_bytes(self.size_bytes)} kept to resume)"
+
+    @property
+    def when(self) -> str:
+        """When it stopped, in local time ("2026-12-01 14:05")."""
+        from datetime import datetime
+
+        return datetime.fromtimestamp(self.paused_at).strftime("%Y-%m-%d %H:%M")
 
 
 def paused_runs(voice: Voice) -> list[PausedRun]:
@@ -443,8 +452,9 @@ def paused_runs(voice: Voice) -> list[PausedRun]:
     runs = []
     for version_id in unfinished_runs(voice):
         folder = voice.folder / "models" / version_id
-        size = sum(p.stat().st_size for p in folder.rglob("*") if p.is_file())
-        runs.append(PausedRun(version_id, size))
+        stats = [p.stat() for p in folder.rglob("*") if p.is_file()]
+        runs.append(PausedRun(version_id, sum(s.st_size for s in stats),
+                              max((s.st_mtime for s in stats), default=0.0)))
     return runs
 
 

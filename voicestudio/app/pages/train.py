@@ -224,6 +224,32 @@ class TrainPage(BasePage):
         plan_layout.addWidget(self.advanced)
         content.addWidget(plan_card)
 
+        # --- paused runs -----------------------------------------------------------------
+        self.paused_card, paused_layout = self._card("Paused training")
+        paused_hint = QLabel("A paused run keeps its half-trained state on disk, so it can "
+                             "continue where it stopped. Discard it to free the space.")
+        paused_hint.setObjectName("hint")
+        paused_hint.setWordWrap(True)
+        self.paused_list = QListWidget()
+        self.paused_list.setMaximumHeight(72)
+        self.paused_list.setWordWrap(True)
+        self.paused_list.currentRowChanged.connect(lambda _row: self._update_buttons())
+        self.resume_selected_button = QPushButton("Resume this run")
+        self.resume_selected_button.clicked.connect(self.resume_selected)
+        self.discard_button = QPushButton("Discard…")
+        self.discard_button.setToolTip("Delete the paused run's saved state to free its space.")
+        self.discard_button.clicked.connect(self.discard_selected)
+        self.discard_runner: JobRunner | None = None
+        paused_buttons = QHBoxLayout()
+        paused_buttons.addWidget(self.resume_selected_button)
+        paused_buttons.addWidget(self.discard_button)
+        paused_buttons.addStretch(1)
+        paused_layout.addWidget(paused_hint)
+        paused_layout.addWidget(self.paused_list)
+        paused_layout.addLayout(paused_buttons)
+        self.paused_card.hide()
+        content.addWidget(self.paused_card)
+
         # --- progress --------------------------------------------------------------------
         self.run_card, run_layout = self._card("Progress")
         self.progress = ProgressPanel()
@@ -316,6 +342,10 @@ class TrainPage(BasePage):
             spin.setSpecialValueText(special)
         return spin
 
+    def _confirm(self, question: str) -> bool:
+        answer = QMessageBox.question(self, "VoiceStudio", question)
+        return answer == QMessageBox.StandardButton.Yes
+
     def _show_page(self, key: str) -> None:
         show_page = getattr(self.window(), "show_page", None)
         if show_page is not None:
@@ -344,6 +374,7 @@ class TrainPage(BasePage):
             self._redraw()
             self.log.clear()
         self._show_versions()
+        self._show_paused_runs()
         self.check()
 
     def _settings_changed(self) -> None:
@@ -474,6 +505,11 @@ class TrainPage(BasePage):
         pending = unfinished_runs(self.voice) if self.voice is not None else []
         self.resume_button.setVisible(bool(pending) and not training)
         self.resume_button.setEnabled(ready and not busy)
+        discarding = self.discard_runner is not None and self.discard_runner.is_running
+        chosen = self.selected_paused_run() is not None
+        self.resume_selected_button.setEnabled(chosen and ready and not busy and not training
+                                               and not discarding)
+        self.discard_button.setEnabled(chosen and not training and not discarding)
         for widget in (self.preset_combo, self.advanced, self.recheck_button):
             widget.setEnabled(not training)
         self._update_version_buttons()
@@ -498,6 +534,62 @@ class TrainPage(BasePage):
     def resume(self) -> None:
         self._start(resume="latest")
 
+    # --- paused runs ----------------------------------------------------------------------
+
+    def _show_paused_runs(self) -> None:
+        """The voice's paused runs, newest first, with when they stopped and their size; the
+        card is hidden while there are none or one of them is the run training now."""
+        from voicestudio.project.disk import format_bytes
+        from voicestudio.services.training import paused_runs
+
+        runs = paused_runs(self.voice) if self.voice is not None and not self.is_training else []
+        self.paused_list.clear()
+        for run in reversed(runs):
+            item = QListWidgetItem(f"{run.version_id} · paused {run.when} · "
+                                   f"{format_bytes(run.size_bytes)} kept to resume")
+            item.setData(Qt.ItemDataRole.UserRole, run.version_id)
+            self.paused_list.addItem(item)
+        if runs:
+            self.paused_list.setCurrentRow(0)
+        self.paused_card.setVisible(bool(runs))
+
+    def selected_paused_run(self) -> str | None:
+        item = self.paused_list.currentItem()
+        return item.data(Qt.ItemDataRole.UserRole) if item is not None else None
+
+    def resume_selected(self) -> None:
+        chosen = self.selected_paused_run()
+        if chosen is not None:
+            self._start(resume=chosen)
+
+    def discard_selected(self) -> None:
+        from voicestudio.services.training import discard_paused_run
+
+        chosen, voice = self.selected_paused_run(), self.voice
+        if chosen is None or voice is None or self.is_training:
+            return
+        if not self._confirm(
+                f"Discard the paused training run {chosen}? Its saved state is deleted to free "
+                "the space; it cannot be resumed afterwards. The recordings and the trained "
+                "versions stay."):
+            return
+
+        def job(_progress: ProgressCallback, _cancel: CancelToken) -> Any:
+            return discard_paused_run(voice, chosen)
+
+        runner = JobRunner(job, self)
+        runner.failed.connect(lambda message, _exc: dialogs.show_error(self, message))
+        runner.ended.connect(self._paused_runs_changed)
+        self.discard_runner = runner
+        runner.start()
+        self._update_buttons()
+
+    def _paused_runs_changed(self) -> None:
+        self._show_paused_runs()
+        self.try_panel.refresh_models()  # a discarded run's voice model cannot speak now
+        self._update_buttons()
+        self.check()  # the freed space may clear a full-disk problem
+
     def _start(self, resume: str | None) -> None:
         if self.voice is None or self.is_training:
             return
@@ -518,10 +610,11 @@ class TrainPage(BasePage):
             "Paused. Nothing was lost: press Resume to continue where it stopped."))
         runner.ended.connect(self._ended)
         self.runner = runner
+        self.paused_card.hide()  # the run it continues is the one training now
         if resume is None:
             self.curves = LossCurves()
         else:
-            self.curves = LossCurves.from_history(voice)
+            self.curves = LossCurves.from_history(voice, None if resume == "latest" else resume)
         self._redraw()
         self._last_epoch = None
         self._stage = None
@@ -584,6 +677,7 @@ class TrainPage(BasePage):
 
     def _ended(self) -> None:
         self._show_versions()
+        self._show_paused_runs()
         self._update_buttons()
         if self.state.current_voice is not None and (
                 self.voice is None
@@ -646,11 +740,9 @@ class TrainPage(BasePage):
         chosen = self.selected_version()
         if self.voice is None or chosen is None:
             return
-        answer = QMessageBox.question(
-            self, "VoiceStudio", f"Delete the trained version {chosen} and its model files? "
-            "The recordings stay; this version cannot be brought back except by training "
-            "again.")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not self._confirm(
+                f"Delete the trained version {chosen} and its model files? The recordings "
+                "stay; this version cannot be brought back except by training again."):
             return
         try:
             delete_version(self.voice, chosen)
@@ -683,11 +775,8 @@ class TrainPage(BasePage):
     def confirm_close(self) -> bool:
         if not self.is_training:
             return True
-        answer = QMessageBox.question(
-            self, "VoiceStudio",
-            "A voice is being trained. Pause it and quit? Nothing is lost: Resume on the "
-            "Train page continues where it stopped.")
-        if answer != QMessageBox.StandardButton.Yes:
+        if not self._confirm("A voice is being trained. Pause it and quit? Nothing is lost: "
+                             "Resume on the Train page continues where it stopped."):
             return False
         assert self.runner is not None
         self.runner.cancel()
