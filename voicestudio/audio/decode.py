@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterator
+from contextlib import nullcontext
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +25,7 @@ import numpy as np
 import soundfile as sf
 import soxr
 
+from voicestudio.audio.native_messages import native_stderr_to_log
 from voicestudio.audio.problems import (
     AudioNotFoundError,
     EmptyAudioError,
@@ -101,14 +103,18 @@ def _check_block(path: Path, block: np.ndarray) -> None:
 def _soundfile_blocks(path: Path) -> tuple[int, int, Iterator[np.ndarray]] | None:
     """(rate, channels, blocks of frames × channels float32), or None if libsndfile cannot."""
     try:
-        handle = sf.SoundFile(str(path))
+        with native_stderr_to_log(path.name):
+            handle = sf.SoundFile(str(path))
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         return None
+    # Only mpg123 prints while reading; other formats need no capture around each block.
+    capture = handle.format == "MP3"
 
     def blocks() -> Iterator[np.ndarray]:
         with handle:
             while True:
-                block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
+                with native_stderr_to_log(path.name) if capture else nullcontext():
+                    block = handle.read(_BLOCK_FRAMES, dtype="float32", always_2d=True)
                 if block.shape[0] == 0:
                     return
                 yield block
