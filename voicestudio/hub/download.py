@@ -2,10 +2,15 @@
 
 ``huggingface_hub`` supplies the URLs and the metadata (size, the LFS sha256 in ``X-Linked-Etag``
 or the git blob sha1 in ``ETag``, the commit in ``X-Repo-Commit``), but the transfer is our own
-loop rather than ``hf_hub_download``, because the app needs three things that function does not
-give it: byte progress across every file of a job with an ETA, a cancel that takes effect
-between chunks, and ``.part`` files that survive a cancel, a crash or a dropped connection and
-that the next attempt resumes with an HTTP Range request.
+loop rather than ``hf_hub_download``. That function does report bytes (``tqdm_class``) and takes
+a custom ``endpoint``, but it does not resume across attempts: in huggingface_hub 2.4
+(PR #4228) it downloads into a process-unique ``*.<uuid>.incomplete`` file and deletes it when
+the call fails, so a cancel (which could only be an exception raised from the progress bar), a
+crash or a connection that stays down past its five in-call retries (uncancellable one-second
+sleeps, and no retry on HTTP 5xx) starts the file from zero next time: hours for the 650 MB
+BERT on a slow line. The app needs ``.part`` files that survive all three and that the next
+attempt resumes with an HTTP Range request, a cancel between chunks, and byte progress across
+every file of a job with an ETA.
 
 Every file is checked against the size and the digest the hub states for it (or a digest the
 registry pins) before it is renamed into place; a file that fails is deleted, never installed.
