@@ -3,6 +3,10 @@ PYTHON ?= $(shell command -v python3.11 || command -v python3)
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
+# The tests install the real speaker-check weights from the resemblyzer wheel (a file, not a
+# package: only its pretrained.pt is used), fetched from PyPI once.
+TEST_WHEELS ?= $(or $(VOICESTUDIO_TEST_WHEELS),$(HOME)/.cache/voicestudio/test-wheels)
+SPEAKER_WHEEL := $(TEST_WHEELS)/Resemblyzer-0.1.4-py3-none-any.whl
 
 .PHONY: run test test-slow lint venv installer
 
@@ -33,10 +37,6 @@ $(STAMP): pyproject.toml constraints.txt
 	$(PY) -m pip install -q -c constraints.txt -e '.[test,build]'
 	touch $(STAMP)
 
-# The tests install the real speaker-check weights from the resemblyzer wheel (a file, not a
-# package: only its pretrained.pt is used), fetched from PyPI once.
-TEST_WHEELS ?= $(or $(VOICESTUDIO_TEST_WHEELS),$(HOME)/.cache/voicestudio/test-wheels)
-SPEAKER_WHEEL := $(TEST_WHEELS)/Resemblyzer-0.1.4-py3-none-any.whl
-
+# (The weights inside are checked against their pinned sha256 when a test installs them.)
 $(SPEAKER_WHEEL): | $(STAMP)
 	$(PY) -m pip download -q --no-deps resemblyzer==0.1.4 -d $(TEST_WHEELS)
