@@ -164,7 +164,7 @@ SPECS: dict[str, BaseModelSpec] = {
             approx_bytes=108 * _MB,
         ),
         BaseModelSpec(
-            "speaker-encoder", "Speaker check: GE2E voice encoder (resemblyzer 0.1.4 weights)",
+            "speaker-encoder", "Speaker check: finds a second voice in recordings (GE2E)",
             "speaker", "Resemblyzer 0.1.4 on PyPI", "0.1.4",
             (ModelFile("encoder.pt", "resemblyzer/pretrained.pt", sha256=(
                 "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e")),),

