@@ -136,3 +136,11 @@ def test_voice_activity_drops_noise_and_trims_to_speech(vad):
     # Trimmed to the speech with a little air (0.25 s pad), the noise burst left out.
     assert speech_start - 0.5 <= segment.start_seconds <= speech_start
     assert speech_end <= segment.end_seconds <= speech_end + 0.5
+
+
+def test_the_last_progress_line_counts_segments_in_english():
+    """dataset add shows the slicer's last line ("one.wav: 1 segment"), never "1 segments"."""
+    signal, _ = build([("pause", 0.5), ("sound", 5.0), ("pause", 0.5)])
+    lines: list[str] = []
+    segments = SpeechSlicer().slice(signal, RATE, progress=lambda p: lines.append(p.message))
+    assert len(segments) == 1 and lines[-1] == "1 segment"

@@ -28,6 +28,7 @@ from voicestudio.audio.voice_activity import (
     VoiceActivityDetector,
 )
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.text.wording import count
 
 # Below this VAD probability a frame counts as a pause even if it is loud (noise, music).
 NON_SPEECH_PROBABILITY = 0.15
@@ -171,8 +172,9 @@ class SpeechSlicer:
             )
             for a, b in spans
         ]
-        tracker.report(1.0, f"{len(segments)} segments")
-        return [seg for seg in segments if seg.end_sample > seg.start_sample]
+        segments = [seg for seg in segments if seg.end_sample > seg.start_sample]
+        tracker.report(1.0, count(len(segments), "segment"))
+        return segments
 
     def _cut_at_pauses(self, pause: np.ndarray, cost: np.ndarray, frames) -> list[tuple[int, int]]:
         """Frame spans between qualifying pauses, keeping at most max_silence_kept of each."""
