@@ -93,6 +93,28 @@ def test_create_refuses_a_taken_name_and_keeps_the_dialog_open(page, answers,
     assert [n for n in names if not n.startswith(".")] == ["Grandma-Rose"]
 
 
+def test_a_refusal_in_the_create_dialog_goes_once_the_input_changes(page, answers,
+                                                                   isolated_user_dirs):
+    VoiceLibrary(isolated_user_dirs).create("Grandma Rose", ["zh"])
+    page.reload()
+    answers.add(fill_create("grandma rose"))
+    page.create_button.click()
+    dialog = answers.seen[-1]
+    assert "already exists" in dialog.error_label.text()
+    dialog.name_edit.setText("Grandma Rose 2")  # fixed: the old message is no longer true
+    assert dialog.error_label.isHidden()
+    assert dialog.error_label.text() == ""
+
+    dialog.language_boxes["zh"].setChecked(False)
+    dialog.language_boxes["en"].setChecked(False)
+    dialog.ok_button.click()
+    assert "language" in dialog.error_label.text()
+    dialog.language_boxes["en"].setChecked(True)
+    assert dialog.error_label.isHidden()
+    dialog.ok_button.click()  # and the fixed input is accepted
+    assert dialog.voice is not None and dialog.voice.name == "Grandma Rose 2"
+
+
 @pytest.mark.parametrize(
     ("consent_by", "ticked", "problem"),
     [("Li Wei", False, "Tick"), ("", True, "who gave permission")],

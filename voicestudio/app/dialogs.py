@@ -120,6 +120,17 @@ class _SubmitDialog(QDialog):
             layout.addWidget(body)
         layout.addWidget(self.error_label)
         layout.addWidget(self.buttons)
+        # A message about the input is only true of the input it was about: once the
+        # person changes anything it goes, rather than blaming the fixed name.
+        for edit in self.findChildren(QLineEdit):
+            edit.textChanged.connect(self._input_changed)
+        for box in self.findChildren(QCheckBox):
+            box.toggled.connect(self._input_changed)
+
+    def _input_changed(self) -> None:
+        if not self.error_label.isHidden():
+            self.error_label.hide()
+            self.error_label.clear()
 
     def fail(self, message: str) -> None:
         self.error_label.setText(message)
