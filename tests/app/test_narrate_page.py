@@ -191,3 +191,25 @@ def test_chapters_can_be_added_and_removed_and_a_reference_fixed(page, qtbot, mo
     qtbot.waitUntil(lambda: page.engine is not None and not page.busy, timeout=10000)
     assert page.project.settings.reference == str(clip)
     assert page.project.settings.reference_text == "What the clip says."
+
+
+def test_an_empty_page_offers_only_what_can_be_done(qtbot, window):
+    window.state.library.create("Reader", ["en"])
+    window.state.open_voice("Reader")
+    page = NarratePage(window.state, engine_factory=lambda voice, project: None)
+    qtbot.addWidget(page)
+    assert page.project is None
+    assert page.import_button.isEnabled() and page.paste_button.isEnabled()
+    for button in (page.pause_button, page.speed_button, page.render_button,
+                   page.play_chapter_button, page.export_button, page.reference_button,
+                   page.add_chapter_button, page.remove_chapter_button, page.play_button,
+                   page.regenerate_button, page.approve_button, page.pronounce_button):
+        assert not button.isEnabled(), button.text()
+    assert page.editor.isReadOnly()  # typing would go into no chapter
+
+
+def test_the_markers_are_offered_once_a_chapter_is_open(page):
+    assert page.chapter_id is not None
+    assert page.pause_button.isEnabled() and page.speed_button.isEnabled()
+    page.pause_button.click()
+    assert "[pause 1]" in page.project.chapter(page.chapter_id).text

@@ -36,6 +36,10 @@ log = logging.getLogger(__name__)
 
 APP_TITLE = "VoiceStudio"
 DEFAULT_SIZE = QSize(1100, 720)
+# The smallest window every page is laid out for (pages wrap their button rows and scroll
+# below it); the sidebar leaves the pages about 720 - 180 px at that size.
+MINIMUM_SIZE = QSize(720, 520)
+SIDEBAR_WIDTH = 170  # at the least; wider where the fonts need it
 
 
 def window_settings() -> QSettings:
@@ -76,7 +80,7 @@ class MainWindow(QMainWindow):
         state.current_voice_changed.connect(self._show_current_voice)
         self._show_current_voice(state.current_voice)
         self.resize(DEFAULT_SIZE)
-        self.setMinimumSize(720, 520)
+        self.setMinimumSize(MINIMUM_SIZE)
         self._restore_window_state()
 
     # --- sidebar --------------------------------------------------------------------------
@@ -84,7 +88,6 @@ class MainWindow(QMainWindow):
     def _build_sidebar(self) -> QFrame:
         sidebar = QFrame()
         sidebar.setObjectName("sidebar")
-        sidebar.setFixedWidth(210)
         name = QLabel(APP_TITLE)
         name.setObjectName("appName")
         caption = QLabel("Open voice")
@@ -114,6 +117,13 @@ class MainWindow(QMainWindow):
         layout.addLayout(top)
         layout.addStretch(1)
         layout.addLayout(bottom)
+        # As wide as the app's name and the longest page name need in the fonts in use.
+        needed = [name, *self._nav.values()]
+        for widget in needed:
+            widget.ensurePolished()
+        margins = layout.contentsMargins()
+        sidebar.setFixedWidth(max(SIDEBAR_WIDTH, margins.left() + margins.right() + max(
+            widget.sizeHint().width() for widget in needed)))
         return sidebar
 
     def _nav_button(self, spec: PageSpec) -> QToolButton:

@@ -14,7 +14,7 @@ from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QFrame,
     QHBoxLayout,
@@ -33,8 +33,10 @@ from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.pages.settings import family_combo
 from voicestudio.app.state import AppState
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressPanel
+from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.hub.catalogue import COMPANION_IDS, get_spec
 from voicestudio.hub.families import get_family
 from voicestudio.hub.marker import InstalledModel
@@ -119,14 +121,15 @@ class BaseModelsPage(BasePage):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(["Model", "Size", "State"])
         self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
         self.tree.setSelectionMode(QTreeWidget.SelectionMode.NoSelection)
         self.tree.setFocusPolicy(Qt.FocusPolicy.NoFocus)
         header = self.tree.header()
         header.setStretchLastSection(False)
         header.setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
         header.setSectionResizeMode(1, QHeaderView.ResizeMode.ResizeToContents)
-        header.setSectionResizeMode(2, QHeaderView.ResizeMode.ResizeToContents)
+        header.setSectionResizeMode(2, QHeaderView.ResizeMode.Stretch)
+        # On a narrow window names and states wrap instead of ending in "…".
+        wrap_tree_columns(self.tree, [0, 2], lambda: QTimer.singleShot(0, self._fit_tree))
 
         self.download_button = QPushButton()
         self.download_button.setObjectName("primary")
@@ -139,11 +142,10 @@ class BaseModelsPage(BasePage):
         self.asr_button.setToolTip(
             "A faster-whisper model folder; it writes transcripts when you import recordings.")
         self.asr_button.clicked.connect(self.import_asr)
-        buttons = QHBoxLayout()
-        buttons.setSpacing(8)
+        buttons = FlowLayout()
         buttons.addWidget(self.download_button)
         buttons.addWidget(self.import_button)
-        buttons.addStretch(1)
+        buttons.addStretch()
         buttons.addWidget(self.asr_button)
         self.download_hint = QLabel()
         self.download_hint.setObjectName("hint")
@@ -236,10 +238,7 @@ class BaseModelsPage(BasePage):
         self.tree.clear()
         for s in states:
             self.tree.addTopLevelItem(self._row(s))
-        # As tall as its rows: a short list in a tall empty box looks unfinished.
-        rows = sum(self.tree.sizeHintForRow(i) for i in range(self.tree.topLevelItemCount()))
-        self.tree.setFixedHeight(rows + self.tree.header().sizeHint().height()
-                                 + 2 * self.tree.frameWidth() + 2)
+        self._fit_tree()
         fetched = [s for s in states if s.spec.id in self.download_ids()]
         left = download_bytes_left(states, self.download_ids())
         resumable = any(s.resumable_bytes for s in fetched if s.state != "installed")
@@ -260,6 +259,12 @@ class BaseModelsPage(BasePage):
             self.download_hint.setText("All base models are installed.")
         for button in (self.import_button, self.asr_button):
             button.setEnabled(not busy)
+
+    def _fit_tree(self) -> None:
+        """As tall as its rows: a short list in a tall empty box looks unfinished."""
+        rows = sum(self.tree.sizeHintForRow(i) for i in range(self.tree.topLevelItemCount()))
+        self.tree.setFixedHeight(rows + self.tree.header().sizeHint().height()
+                                 + 2 * self.tree.frameWidth() + 2)
 
     def _row(self, s: ModelState) -> QTreeWidgetItem:
         if s.model is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from PySide6.QtWidgets import QHBoxLayout, QLabel, QPushButton, QTabWidget, QWidget
+from PySide6.QtWidgets import QLabel, QPushButton, QTabWidget, QWidget
 
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
@@ -19,6 +19,7 @@ from voicestudio.app.pages.base import BasePage
 from voicestudio.app.pages.edit_import import ImportPanel
 from voicestudio.app.pages.edit_segments import SegmentEditor
 from voicestudio.app.state import AppState
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.project.voice import Voice
@@ -46,8 +47,8 @@ class EditPage(BasePage):
         self.import_bank_button.clicked.connect(self.import_voice_bank)
         self.import_list_button = QPushButton("Import GPT-SoVITS list…")
         self.import_list_button.clicked.connect(self.import_training_list)
-        bar = QHBoxLayout()
-        bar.addWidget(self.voice_label, 1)
+        self.voice_label.setWordWrap(True)  # a long voice name wraps, it is never cut
+        bar = FlowLayout()
         for button in (self.export_button, self.import_bank_button, self.import_list_button):
             bar.addWidget(button)
 
@@ -60,6 +61,7 @@ class EditPage(BasePage):
         self.editor.changed.connect(self.state.reload_library)
         self.bank_runner: JobRunner | None = None
 
+        layout.addWidget(self.voice_label)
         layout.addLayout(bar)
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)

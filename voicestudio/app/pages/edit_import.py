@@ -19,7 +19,6 @@ from PySide6.QtWidgets import (
     QAbstractItemView,
     QCheckBox,
     QFileDialog,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QPushButton,
@@ -31,6 +30,7 @@ from PySide6.QtWidgets import (
 
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.audio.denoise import DENOISE_RECIPE
 from voicestudio.project.voice import Voice
@@ -115,10 +115,10 @@ class ImportPanel(QWidget):
         self.summary = QLabel()
         self.summary.setWordWrap(True)
 
-        buttons = QHBoxLayout()
+        buttons = FlowLayout()
         for button in (self.add_files_button, self.add_folder_button, self.clear_button):
             buttons.addWidget(button)
-        buttons.addStretch(1)
+        buttons.addStretch()
         buttons.addWidget(self.denoise_box)
         buttons.addWidget(self.import_button)
         layout = QVBoxLayout(self)

@@ -17,7 +17,6 @@ from PySide6.QtGui import QAction, QKeySequence, QUndoCommand, QUndoStack
 from PySide6.QtWidgets import (
     QAbstractItemView,
     QComboBox,
-    QHBoxLayout,
     QHeaderView,
     QLabel,
     QSplitter,
@@ -30,6 +29,7 @@ from PySide6.QtWidgets import (
 
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.waveform import SegmentSpan, WaveformView
 from voicestudio.audio.playback import AudioPlayer, SoundDevicePlayer
 from voicestudio.audio.quality import FLAG_MESSAGES, QualityFlag
@@ -145,11 +145,12 @@ class SegmentEditor(QWidget):
         self.table.itemSelectionChanged.connect(self._on_row_selected)
 
         self.actions: dict[str, QAction] = {}
-        chooser = QHBoxLayout()
+        self.status.setWordWrap(True)
+        chooser = FlowLayout()
         chooser.addWidget(QLabel("Recording:"))
         chooser.addWidget(self.take_combo)
-        chooser.addWidget(self.status, 1)
-        toolbar = QHBoxLayout()
+        chooser.addWidget(self.status)
+        toolbar = FlowLayout(spacing=4)
         for key, text, shortcut, handler, tip in (
             ("play", "Play", "Space", self.toggle_play, "Play the selected segment"),
             ("split", "Split", "S", self.split_at_playhead, "Cut in two at the red line"),
@@ -169,7 +170,6 @@ class SegmentEditor(QWidget):
             action.setShortcuts(QKeySequence.keyBindings(sequence)
                                 + ([QKeySequence("Ctrl+Y")] if key == "redo" else []))
             self._install(toolbar, key, action)
-        toolbar.addStretch(1)
 
         splitter = QSplitter(Qt.Orientation.Vertical)
         splitter.addWidget(self.waveform)
@@ -189,7 +189,7 @@ class SegmentEditor(QWidget):
         layout.addWidget(hint)
         self._update_actions()
 
-    def _add_action(self, toolbar: QHBoxLayout, key: str, text: str, shortcut: QKeySequence,
+    def _add_action(self, toolbar: FlowLayout, key: str, text: str, shortcut: QKeySequence,
                     handler: Callable[[], None], tip: str) -> None:
         action = QAction(text, self)
         action.setShortcut(shortcut)
@@ -197,7 +197,7 @@ class SegmentEditor(QWidget):
         action.triggered.connect(lambda _checked=False: self._guarded(handler))
         self._install(toolbar, key, action)
 
-    def _install(self, toolbar: QHBoxLayout, key: str, action: QAction) -> None:
+    def _install(self, toolbar: FlowLayout, key: str, action: QAction) -> None:
         action.setShortcutContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         self.addAction(action)
         button = QToolButton()

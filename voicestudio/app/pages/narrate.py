@@ -30,6 +30,7 @@ from PySide6.QtWidgets import (
     QListWidgetItem,
     QPlainTextEdit,
     QPushButton,
+    QSizePolicy,
     QSplitter,
     QTextEdit,
     QVBoxLayout,
@@ -40,6 +41,7 @@ from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.state import AppState
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.audio.playback import AudioPlayer, NoAudioOutputError, SoundDevicePlayer
 from voicestudio.audio.publishing import FORMATS, PRESETS
@@ -198,9 +200,11 @@ class NarratePage(BasePage):
         self.voice_hint = QLabel()
         self.voice_hint.setObjectName("hint")
         self.voice_hint.setWordWrap(True)
-        top = QHBoxLayout()
+        top = FlowLayout()
         self.project_combo = QComboBox()
-        self.project_combo.setMinimumWidth(260)
+        self.project_combo.setMinimumWidth(200)
+        self.project_combo.setSizePolicy(QSizePolicy.Policy.Expanding,
+                                         QSizePolicy.Policy.Fixed)
         self.project_combo.currentIndexChanged.connect(self._project_chosen)
         self.import_button = QPushButton("Import a book…")
         self.import_button.clicked.connect(self.import_book)
@@ -218,7 +222,7 @@ class NarratePage(BasePage):
         self.remove_chapter_button = QPushButton("Remove chapter")
         self.remove_chapter_button.clicked.connect(self.remove_chapter)
         top.addWidget(QLabel("Narration"))
-        top.addWidget(self.project_combo, 1)
+        top.addWidget(self.project_combo)
         top.addWidget(self.import_button)
         top.addWidget(self.paste_button)
         top.addWidget(self.reference_button)
@@ -231,6 +235,7 @@ class NarratePage(BasePage):
         self.chapter_list.itemChanged.connect(self._chapter_renamed)
         self.editor = QPlainTextEdit()
         self.editor.setObjectName("scriptEditor")
+        self.editor.setReadOnly(True)  # until a chapter is open: typing would go nowhere
         self.editor.textChanged.connect(self._text_edited)
         self.editor.cursorPositionChanged.connect(self._cursor_moved)
         self.legend = QLabel("  ".join(
@@ -251,10 +256,10 @@ class NarratePage(BasePage):
         self.speed_button.setToolTip("Adds [speed 0.9] at the cursor: the paragraph it is in "
                                      "is read at that speed (0.6 to 1.65).")
         self.speed_button.clicked.connect(lambda: self.insert_marker("[speed 0.9]"))
-        chapter_row = QHBoxLayout()
+        chapter_row = FlowLayout()
         chapter_row.addWidget(self.render_button)
         chapter_row.addWidget(self.play_chapter_button)
-        chapter_row.addStretch(1)
+        chapter_row.addStretch()
         chapter_row.addWidget(self.pause_button)
         chapter_row.addWidget(self.speed_button)
         self.report_label = QLabel()
@@ -272,9 +277,11 @@ class NarratePage(BasePage):
         self.approve_button.clicked.connect(self.toggle_approved)
         self.pronounce_button = QPushButton("Pronounce as…")
         self.pronounce_button.clicked.connect(self.pronounce_selection)
-        sentence_row = QHBoxLayout()
+        sentence_row = FlowLayout()
         sentence_row.addWidget(QLabel("Take"))
-        sentence_row.addWidget(self.take_combo, 1)
+        self.take_combo.setMinimumWidth(120)
+        self.take_combo.setSizePolicy(QSizePolicy.Policy.Expanding, QSizePolicy.Policy.Fixed)
+        sentence_row.addWidget(self.take_combo)
         for button in (self.play_button, self.regenerate_button, self.approve_button,
                        self.pronounce_button):
             sentence_row.addWidget(button)
@@ -295,7 +302,7 @@ class NarratePage(BasePage):
         chapters_layout = QVBoxLayout(chapters)
         chapters_layout.setContentsMargins(0, 0, 0, 0)
         chapters_layout.addWidget(self.chapter_list, 1)
-        chapter_buttons = QHBoxLayout()
+        chapter_buttons = FlowLayout()
         chapter_buttons.addWidget(self.add_chapter_button)
         chapter_buttons.addWidget(self.remove_chapter_button)
         chapters_layout.addLayout(chapter_buttons)
@@ -303,7 +310,7 @@ class NarratePage(BasePage):
         splitter.addWidget(chapters)
         splitter.addWidget(centre)
         splitter.setStretchFactor(1, 1)
-        splitter.setSizes([220, 700])
+        splitter.setSizes([180, 700])
         layout.addWidget(self.voice_hint)
         layout.addLayout(top)
         layout.addWidget(splitter, 1)
@@ -334,6 +341,7 @@ class NarratePage(BasePage):
         voice = self.voice
         self.voice_hint.setText("" if voice else "Open a voice on the Voices page first: a "
                                 "narration is read in one voice.")
+        self.voice_hint.setVisible(voice is None)
         self._loading = True
         self.project_combo.clear()
         if voice is not None:
@@ -502,6 +510,7 @@ class NarratePage(BasePage):
         self._loading = False
         self.selected = None
         self._refresh_states()
+        self._update_buttons()
 
     def _chapters_moved(self, *_args: Any) -> None:
         if self.project is None:
@@ -651,6 +660,10 @@ class NarratePage(BasePage):
         self.regenerate_button.setEnabled(record is not None and not record.approved)
         self.approve_button.setEnabled(has_take)
         self.pronounce_button.setEnabled(ready)
+        # The markers go into the open chapter's text, so they need one, like the rest.
+        editable = self._editor_chapter is not None and not self.editor.isReadOnly()
+        self.pause_button.setEnabled(editable)
+        self.speed_button.setEnabled(editable)
 
     # --- jobs -----------------------------------------------------------------------------
 

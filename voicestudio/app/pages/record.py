@@ -39,8 +39,10 @@ from voicestudio.app.dialogs import LANGUAGE_NAMES
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.state import AppState
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.level_meter import LevelMeterWidget
 from voicestudio.app.widgets.notice import NoticeBar
+from voicestudio.app.widgets.page_scroll import size_by_current_page
 from voicestudio.audio.playback import AudioPlayer, SoundDevicePlayer
 from voicestudio.audio.recorder import AudioInput, Recorder, SoundDeviceInput
 from voicestudio.errors import VoiceStudioError
@@ -170,7 +172,7 @@ class MicrophoneStep(QWidget):
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.device_box = QComboBox()
-        self.device_box.setMinimumWidth(320)
+        self.device_box.setMinimumWidth(200)
         self.retry_button = QPushButton("Try again")
         self.device_error = QLabel()
         self.device_error.setObjectName("fieldError")
@@ -197,10 +199,9 @@ class MicrophoneStep(QWidget):
         self.listen_button.setEnabled(False)
         self.room_result = QLabel()
         self.room_result.setWordWrap(True)
-        room_row = QHBoxLayout()
+        room_row = FlowLayout()
         room_row.addWidget(self.room_button)
         room_row.addWidget(self.listen_button)
-        room_row.addStretch(1)
         room_layout.addLayout(room_row)
         room_layout.addWidget(self.room_result)
 
@@ -235,8 +236,10 @@ class ConsentStep(QWidget):
         self.relation_edit = QLineEdit()
         self.relation_edit.setPlaceholderText("For example: daughter, son, husband")
         form = QFormLayout()
+        # On a narrow window a label goes above its field instead of pushing it off.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
         form.addRow("Speaker's name:", self.speaker_edit)
-        form.addRow("", self.proxy_box)
+        form.addRow(self.proxy_box)
         form.addRow("Given by:", self.given_by_edit)
         form.addRow("Relation to the speaker:", self.relation_edit)
         card_layout.addLayout(form)
@@ -390,6 +393,7 @@ class RecordPage(BasePage):
         for widget in (self.no_voice, self.setup, self.mic, self.consent, self.prompts,
                        self.done):
             self.steps.addWidget(widget)
+        size_by_current_page(self.steps)
         self._connect()
         self.watch_timer = QTimer(self)
         self.watch_timer.setInterval(WATCH_MS)

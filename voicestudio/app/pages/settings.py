@@ -10,8 +10,8 @@ from __future__ import annotations
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import (
     QComboBox,
+    QFormLayout,
     QFrame,
-    QGridLayout,
     QHBoxLayout,
     QLabel,
     QLineEdit,
@@ -76,16 +76,19 @@ class SettingsPage(BasePage):
         self.family_combo.currentIndexChanged.connect(self._family_chosen)
 
         self.log_label = QLabel(str(log_dir()))
-        self.log_label.setFixedHeight(_ROW_HEIGHT)
+        self.log_label.setMinimumHeight(_ROW_HEIGHT)
+        self.log_label.setWordWrap(True)  # a long path breaks after a "/" instead of being cut
         self.log_label.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
 
         card = QFrame()
         card.setObjectName("card")
-        grid = QGridLayout(card)
-        grid.setContentsMargins(20, 18, 20, 18)
-        grid.setVerticalSpacing(18)
-        grid.setHorizontalSpacing(20)
-        grid.setColumnStretch(1, 1)
+        form = QFormLayout(card)
+        form.setContentsMargins(16, 18, 16, 18)
+        form.setVerticalSpacing(18)
+        form.setHorizontalSpacing(14)
+        # On a narrow window a label goes above its field instead of squeezing it.
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)
+        form.setFieldGrowthPolicy(QFormLayout.FieldGrowthPolicy.AllNonFixedFieldsGrow)
         rows = [
             ("Compute device:", self.device_combo,
              _hint("Where training and speaking run. A graphics card is many times faster; "
@@ -97,9 +100,8 @@ class SettingsPage(BasePage):
             ("Log files:", self.log_label,
              _hint("Attach the newest file when you ask for help.")),
         ]
-        for row, (text, control, hint) in enumerate(rows):
-            grid.addWidget(_label(text), row, 0, Qt.AlignmentFlag.AlignTop)
-            grid.addWidget(_field(control, hint), row, 1, Qt.AlignmentFlag.AlignTop)
+        for text, control, hint in rows:
+            form.addRow(_label(text), _field(control, hint))
 
         layout = self.page_layout("Settings", "Changes are saved as you make them.")
         layout.addWidget(card)

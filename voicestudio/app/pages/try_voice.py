@@ -25,14 +25,13 @@ from PySide6.QtWidgets import (
     QLineEdit,
     QPlainTextEdit,
     QPushButton,
-    QScrollArea,
     QVBoxLayout,
     QWidget,
 )
 
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
-from voicestudio.app.pages.base import VoicePanel
+from voicestudio.app.pages.base import VoicePanel, reveal
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.audio.encode import write_audio
@@ -212,33 +211,17 @@ class TryVoicePanel(VoicePanel):
         result_layout.addLayout(result_row)
         result_layout.addWidget(self.result_notes)
 
-        # The Voices page shares its side column with the details card; on a small screen
-        # the fields scroll inside the card instead of being squeezed on top of each other.
-        body = QWidget()
-        body.setObjectName("tryBody")
-        body_layout = QVBoxLayout(body)
-        body_layout.setContentsMargins(0, 0, 4, 0)
-        body_layout.setSpacing(8)
-        body_layout.addWidget(self.models_box)
-        body_layout.addLayout(form)
-        body_layout.addWidget(self.progress)
-        body_layout.addWidget(self.result_box)
-        body_layout.addWidget(self.error_label)  # under Play: where a playback problem shows
-        body_layout.addStretch(1)
-        scroll = QScrollArea()
-        scroll.setWidget(body)
-        scroll.setWidgetResizable(True)
-        scroll.setFrameShape(QFrame.Shape.NoFrame)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setStyleSheet("QScrollArea, QWidget#tryBody { background: transparent; }")
-        scroll.viewport().setAutoFillBackground(False)
-        self.scroll = scroll
-
+        # The fields take the height they need: the Voices page scrolls as a whole on a
+        # small screen, so the card never scrolls inside itself beside empty space.
         layout = QVBoxLayout(card)
-        layout.setContentsMargins(16, 12, 12, 12)
-        layout.setSpacing(6)
+        layout.setContentsMargins(16, 12, 16, 12)
+        layout.setSpacing(8)
         layout.addLayout(heading)
-        layout.addWidget(scroll, 1)
+        layout.addWidget(self.models_box)
+        layout.addLayout(form)
+        layout.addWidget(self.progress)
+        layout.addWidget(self.result_box)
+        layout.addWidget(self.error_label)  # under Play: where a playback problem shows
         outer = QVBoxLayout(self)
         outer.setContentsMargins(0, 0, 0, 0)
         outer.addWidget(card)
@@ -502,7 +485,7 @@ class TryVoicePanel(VoicePanel):
         self.error_label.hide()
         self._show_result()
         self.progress.show()
-        self._reveal(self.progress.cancel_button)
+        reveal(self.progress.cancel_button)
         runner.start()
         self._update_buttons()
 
@@ -532,19 +515,14 @@ class TryVoicePanel(VoicePanel):
                 notes.append(f"Saved to {self._saved_to}.")
             self.result_notes.setText("\n".join(notes))
             self.result_notes.setVisible(bool(notes))
-            self._reveal(self.result_notes if notes else self.play_button)
+            reveal(self.result_notes if notes else self.play_button)
         self.play_button.setText("Play")
         self._update_buttons()
 
     def _show_error(self, message: str) -> None:
         self.error_label.setText(message)
         self.error_label.show()
-        self._reveal(self.error_label)
-
-    def _reveal(self, widget: QWidget) -> None:
-        """Scroll the panel so ``widget`` is in view once the layout has made room for it
-        (on a small screen the fields above may fill the card)."""
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(widget, 0, 8))
+        reveal(self.error_label)
 
     # --- listening and saving -------------------------------------------------------------
 

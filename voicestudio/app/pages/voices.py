@@ -9,8 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 
 from PySide6.QtCore import Qt
-from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QShortcut
+from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
+    QBoxLayout,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -31,13 +32,20 @@ from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialo
 from voicestudio.app.pages.base import BasePage, VoicePanel
 from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
+from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
+from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
 from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.voice import Voice
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
 VOICE_PANELS: list[type[VoicePanel]] = [TryVoicePanel]
+
+# The side column (details, try-out) needs this much; below STACK_BELOW_WIDTH of page
+# width it goes under the list instead of squeezing the list's names.
+SIDE_MIN_WIDTH = 360
+STACK_BELOW_WIDTH = 760
 
 COLUMNS = ("Name", "Languages", "Clips", "Models")
 NO_CONSENT_TIP = ("No consent recorded for this voice yet. The Record page asks the speaker "
@@ -154,12 +162,11 @@ class VoicesPage(BasePage):
         self.trash_button.setToolTip("See deleted voices and restore them")
         self.trash_button.clicked.connect(self.show_trash)
 
-        actions = QHBoxLayout()
-        actions.setSpacing(8)
+        actions = FlowLayout()
         for button in (self.create_button, self.open_button, self.rename_button,
                        self.duplicate_button, self.delete_button):
             actions.addWidget(button)
-        actions.addStretch(1)
+        actions.addStretch()
         actions.addWidget(self.trash_button)
 
         self.notice = NoticeBar()
@@ -167,7 +174,8 @@ class VoicesPage(BasePage):
         self.tree = QTreeWidget()
         self.tree.setHeaderLabels(list(COLUMNS))
         self.tree.setRootIsDecorated(False)
-        self.tree.setUniformRowHeights(True)
+        self.tree.setMinimumHeight(150)
+        wrap_tree_columns(self.tree, [0])  # a long name gets a second line, not "…"
         self.tree.setAlternatingRowColors(True)
         self.tree.header().setStretchLastSection(False)
         self.tree.header().setSectionResizeMode(0, QHeaderView.ResizeMode.Stretch)
@@ -221,13 +229,15 @@ class VoicesPage(BasePage):
         side_widget = QWidget()
         side_widget.setLayout(side)
         side.setContentsMargins(0, 0, 0, 0)
-        side_widget.setMinimumWidth(380)  # the try-out card needs room for its fields
+        side_widget.setMinimumWidth(SIDE_MIN_WIDTH)  # the try-out card's fields need room
         self.side = side_widget
 
-        body = QHBoxLayout()
-        body.setSpacing(16)
-        body.addWidget(self.list_stack, 1)
-        body.addWidget(side_widget, 1)
+        # Side by side where the page is wide enough; on a narrow window the details and the
+        # try-out card go under the list, and the page scrolls.
+        self.body = QBoxLayout(QBoxLayout.Direction.LeftToRight)
+        self.body.setSpacing(16)
+        self.body.addWidget(self.list_stack, 1)
+        self.body.addWidget(side_widget, 1)
 
         layout = self.page_layout(
             "Voices",
@@ -236,12 +246,18 @@ class VoicesPage(BasePage):
         )
         layout.addLayout(actions)
         layout.addWidget(self.notice)
-        layout.addLayout(body, 1)
+        layout.addLayout(self.body, 1)
 
         self._add_shortcuts()
         state.library_changed.connect(self.reload)
         state.current_voice_changed.connect(lambda _voice: self._mark_open_voice())
         self.reload()
+
+    def resizeEvent(self, event: QResizeEvent) -> None:
+        super().resizeEvent(event)
+        narrow = event.size().width() < STACK_BELOW_WIDTH
+        self.body.setDirection(QBoxLayout.Direction.TopToBottom if narrow
+                               else QBoxLayout.Direction.LeftToRight)
 
     def _add_shortcuts(self) -> None:
         """The usual keys, for people who do not use a mouse well (Enter opens, F2 renames,
