@@ -18,12 +18,17 @@ from __future__ import annotations
 import functools
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from voicestudio.audio.resample import resample
 from voicestudio.errors import CorruptFileError, MissingModelError
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+
+if TYPE_CHECKING:
+    from voicestudio.audio.voice_activity import VoiceActivityDetector
+    from voicestudio.models.speaker_encoder import SpeakerEncoder
 
 EMBEDDING_SAMPLE_RATE = 16000
 SPEAKER_ENCODER_ID = "speaker-encoder"
@@ -60,7 +65,7 @@ def is_other_speaker(similarity: float) -> bool:
 class SpeakerEmbedder:
     """Turns clips into unit-length 256-d voice embeddings with one loaded encoder."""
 
-    def __init__(self, encoder) -> None:
+    def __init__(self, encoder: SpeakerEncoder) -> None:
         from voicestudio.audio.voice_activity import VoiceActivityDetector
 
         self._encoder = encoder
@@ -97,7 +102,7 @@ def speaker_embedder(data_dir: Path) -> SpeakerEmbedder:
 
 
 @functools.lru_cache(maxsize=2)
-def _encoder_for(path: str, _mtime_ns: int):
+def _encoder_for(path: str, _mtime_ns: int) -> SpeakerEncoder:
     """One loaded encoder per weights file (reloaded when the file is replaced)."""
     from voicestudio.models.speaker_encoder import load_speaker_encoder
 
@@ -113,7 +118,7 @@ def raise_to_target_level(clip: np.ndarray) -> np.ndarray:
     return clip * np.float32(10.0 ** (gain_db / 20.0)) if gain_db > 0 else clip
 
 
-def shorten_pauses(clip: np.ndarray, vad) -> np.ndarray:
+def shorten_pauses(clip: np.ndarray, vad: VoiceActivityDetector) -> np.ndarray:
     """The 16 kHz clip without the silence beyond ~0.1 s either side of its speech."""
     from voicestudio.audio.voice_activity import SPEECH_THRESHOLD, VAD_WINDOW
 
