@@ -113,6 +113,27 @@ def test_at_the_minimum_size_no_page_cuts_its_words(small_window, qtbot, key):
     assert label_problems(page) == []
 
 
+def test_the_segments_tab_fits_too(small_window, qtbot):
+    small_window.show_page("edit")
+    page = small_window.page("edit")
+    page.tabs.setCurrentWidget(page.editor)
+    settle(qtbot, page)
+    assert not page.scroll_area.horizontalScrollBar().isVisible()
+    assert button_text_problems(page) == []
+    assert label_problems(page) == []
+
+
+@pytest.mark.parametrize("step", ["mic", "consent", "prompts", "done"])
+def test_every_recording_step_fits_too(small_window, qtbot, step):
+    small_window.show_page("record")
+    page = small_window.page("record")
+    page.steps.setCurrentWidget(getattr(page, step))
+    settle(qtbot, page)
+    assert not page.scroll_area.horizontalScrollBar().isVisible()
+    assert button_text_problems(page) == []
+    assert label_problems(page) == []
+
+
 def test_the_sidebar_shows_every_page_name_whole(small_window):
     for spec in PAGES:
         button = small_window.nav_button(spec.key)

@@ -140,7 +140,12 @@ class SegmentEditor(QWidget):
                                    | QAbstractItemView.EditTrigger.EditKeyPressed)
         self.table.verticalHeader().hide()
         header = self.table.horizontalHeader()
+        # The short columns as wide as their contents, the words get the rest (on a narrow
+        # window they would otherwise be cut to "The …").
+        for column in range(len(COLUMNS)):
+            header.setSectionResizeMode(column, QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(TEXT_COLUMN, QHeaderView.ResizeMode.Stretch)
+        self.table.setMinimumHeight(130)  # a few rows at least, even on a small screen
         self.table.itemChanged.connect(self._on_item_changed)
         self.table.itemSelectionChanged.connect(self._on_row_selected)
 
