@@ -71,11 +71,14 @@ def test_try_out_before_training_after_a_stage_and_each_version(
     # Sentences to try: first the ones kept out of training (their real recording exists),
     # then recording prompts of the voice's language that the person has not read.
     qtbot.waitUntil(lambda: panel.suggestion_combo.count() > 1, timeout=20_000)
-    offered = [panel.suggestion_combo.itemData(i)
-               for i in range(1, panel.suggestion_combo.count())]
-    held = {s for i, s in enumerate(SENTENCES) if f"seg{i}" in held_out_ids(
-        [f"seg{j}" for j in range(len(SENTENCES))])}
-    assert len(held) == 2 and set(offered[:2]) == held
+    suggestions = [panel.suggestion_combo.itemData(i)
+                   for i in range(1, panel.suggestion_combo.count())]
+    offered = [s.text for s in suggestions]
+    held_ids = held_out_ids([f"seg{j}" for j in range(len(SENTENCES))])
+    held = {SENTENCES[int(i.removeprefix("seg"))]: i for i in held_ids}
+    assert len(held) == 2 and set(offered[:2]) == set(held)
+    assert [s.recording.stem for s in suggestions[:2]] == [held[t] for t in offered[:2]]
+    assert all(s.recording is None for s in suggestions[2:])
     prompts = {p.text for p in load_corpus("en").prompts}
     assert len(offered) > 3 and all(s in prompts and s not in SENTENCES for s in offered[2:])
     panel.suggestion_combo.setCurrentIndex(3)
@@ -102,9 +105,13 @@ def test_try_out_before_training_after_a_stage_and_each_version(
     fake = FakePlayer()
     panel.player = fake
     panel.play_button.click()
-    panel.real_button.click()  # A/B: one of the person's own recordings
+    panel.real_button.click()  # A/B: a sentence never recorded: the person's clip
     assert fake.played[0][0] is panel.result.audio
     assert fake.played[1][0] is panel._prepared.wav_32k
+    panel.suggestion_combo.activated.emit(1)  # a held-out sentence: its real recording
+    panel.real_button.click()
+    seconds = 3.0 + int(held[offered[0]].removeprefix("seg")) / 4
+    assert fake.played[2][1] == 32000 and fake.played[2][0].size == int(seconds * 32000)
 
     monkeypatch.setattr(dialogs, "choose_save_file", lambda *_a: tmp_path / "try.flac")
     panel.save_button.click()
@@ -142,3 +149,24 @@ def test_paused_runs_show_their_size_and_are_discarded_only_when_confirmed(
     labels = [page.try_panel.model_combo.itemText(i)
               for i in range(page.try_panel.model_combo.count())]
     assert not any("run2" in label for label in labels)
+
+
+def test_the_page_fits_the_smallest_window(make_window, with_models, qtbot):
+    """At 720x520 nothing is wider than the page (no sideways scrolling, no cut buttons):
+    the plots stack, long sentences and version names do not widen their choosers."""
+    _voice_with_version_and_paused_run(with_models)
+    window = make_window()
+    window.resize(720, 520)
+    window.state.open_voice("Rose")
+    assert window.show_page("train")
+    page = window.page("train")
+    qtbot.waitUntil(lambda: page.readiness is not None, timeout=60_000)
+    qtbot.waitUntil(lambda: page.try_panel.suggestion_combo.count() > 1, timeout=20_000)
+    page.advanced_button.setChecked(True)
+    page.run_card.show()
+    qtbot.waitUntil(lambda: page._plot_columns == 1)  # stacked
+    assert window.width() == 720 and page.paused_card.isVisible()
+    body = page.scroll.widget()
+    assert body.minimumSizeHint().width() <= page.scroll.viewport().width()
+    window.resize(1280, 800)
+    qtbot.waitUntil(lambda: page._plot_columns == len(page.plots))

@@ -9,6 +9,9 @@ turns the chosen one into model files, so the try-out speaks exactly as the Try 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from pathlib import Path
+
 from voicestudio.project.voice import Voice
 from voicestudio.services.speech import SpeakingModel
 from voicestudio.training.run_files import S2_EXPORT, STATE_DIR, unfinished_runs
@@ -38,7 +41,16 @@ def try_out_models(voice: Voice) -> list[SpeakingModel]:
     return models
 
 
-def suggested_sentences(voice: Voice, count: int = SUGGESTIONS) -> list[str]:
+@dataclass(frozen=True)
+class Suggestion:
+    """A sentence to try, and the person's own recording of it when there is one (a segment
+    kept out of training): the fairest A/B, the same words in both voices."""
+
+    text: str
+    recording: Path | None = None
+
+
+def suggested_sentences(voice: Voice, count: int = SUGGESTIONS) -> list[Suggestion]:
     """Sentences to try the voice on, in its languages: first those of the segments kept out
     of training to judge it (the person's real recording of them exists, for an A/B), then
     recording prompts the person has not read, so the voice is heard on new words."""
@@ -48,7 +60,8 @@ def suggested_sentences(voice: Voice, count: int = SUGGESTIONS) -> list[str]:
 
     kept = Dataset.open(voice).kept_segments()
     held = set(held_out_ids([s.id for s in kept]))
-    sentences = [s.text.strip() for s in kept if s.id in held]
+    recordings = {s.text.strip(): voice.folder / s.audio_path for s in kept if s.id in held}
+    sentences = list(recordings)
     read = {s.text.strip() for s in kept}
     languages = [lang for lang in voice.manifest.languages if lang in ("zh", "en")]
     pools = [[p.text for p in load_corpus(lang).prompts if p.text not in read]
@@ -66,4 +79,4 @@ def suggested_sentences(voice: Voice, count: int = SUGGESTIONS) -> list[str]:
         sentences.extend(p[i] for p in picks if i < len(p))
     seen: set[str] = set()
     unique = [s for s in sentences if s and not (s in seen or seen.add(s))]
-    return unique[:count]
+    return [Suggestion(s, recordings.get(s)) for s in unique[:count]]

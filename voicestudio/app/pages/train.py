@@ -17,12 +17,13 @@ from typing import Any
 
 import pyqtgraph as pg
 from PySide6.QtCore import QObject, Qt, QTimer, QUrl, Signal
-from PySide6.QtGui import QDesktopServices
+from PySide6.QtGui import QDesktopServices, QResizeEvent
 from PySide6.QtWidgets import (
     QCheckBox,
     QComboBox,
     QFormLayout,
     QFrame,
+    QGridLayout,
     QHBoxLayout,
     QLabel,
     QListWidget,
@@ -41,7 +42,7 @@ from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages import page_spec
 from voicestudio.app.pages.base import BasePage
-from voicestudio.app.pages.try_voice import TryVoicePanel
+from voicestudio.app.pages.try_voice import TryVoicePanel, shrinkable
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.errors import VoiceStudioError
@@ -63,6 +64,7 @@ from voicestudio.services.training import (
 DEVICES = (("auto", "Automatic"), ("cuda", "NVIDIA GPU (CUDA)"), ("mps", "Apple GPU"),
            ("cpu", "Processor (CPU)"))
 LOG_LINES = 200
+WIDE_PLOTS = 760  # viewport width (px) from which the three plots stand side by side
 CURVE_COLOURS = ("#2f6fd6", "#d67a2f", "#2f9e5a")
 
 
@@ -106,6 +108,8 @@ class TrainPage(BasePage):
         scroll.setWidget(body)
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
+        # At the window's smallest size everything wraps or stacks; nothing scrolls sideways.
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setStyleSheet("QScrollArea, QWidget#trainBody { background: transparent; }")
         outer.addWidget(scroll, 1)
         self.scroll = scroll
@@ -159,6 +163,7 @@ class TrainPage(BasePage):
         # --- what to train ---------------------------------------------------------------
         plan_card, plan_layout = self._card("Training")
         self.preset_combo = QComboBox()
+        shrinkable(self.preset_combo)
         for name, label, description in preset_choices():
             self.preset_combo.addItem(label, name)
             self.preset_combo.setItemData(self.preset_combo.count() - 1, description,
@@ -177,10 +182,13 @@ class TrainPage(BasePage):
         plan_row = QHBoxLayout()
         plan_row.addWidget(QLabel("How long:"))
         plan_row.addWidget(self.preset_combo, 1)
-        plan_row.addWidget(self.resume_button)
-        plan_row.addWidget(self.train_button)
+        buttons_row = QHBoxLayout()  # a row of its own: at the smallest size nothing is cut
+        buttons_row.addStretch(1)
+        buttons_row.addWidget(self.resume_button)
+        buttons_row.addWidget(self.train_button)
         plan_layout.addLayout(plan_row)
         plan_layout.addWidget(self.preset_info)
+        plan_layout.addLayout(buttons_row)
 
         self.advanced_button = QToolButton()
         self.advanced_button.setText("Advanced")
@@ -192,6 +200,7 @@ class TrainPage(BasePage):
         self.advanced = QWidget()
         form = QFormLayout(self.advanced)
         form.setContentsMargins(18, 0, 0, 0)
+        form.setRowWrapPolicy(QFormLayout.RowWrapPolicy.WrapLongRows)  # labels above, if narrow
         self.s2_epochs = self._spin(1, 100, "Passes over the recordings for the voice model "
                                     "(SoVITS, S2).")
         self.s1_epochs = self._spin(1, 100, "Passes over the recordings for the text model "
@@ -208,9 +217,10 @@ class TrainPage(BasePage):
         self.device_combo = QComboBox()
         for code, label in DEVICES:
             self.device_combo.addItem(label, code)
-        self.early_stop = QCheckBox("Stop a stage early when the voice stops getting better")
+        self.early_stop = QCheckBox("Stop early when no better")
         self.early_stop.setChecked(True)
-        self.early_stop.setToolTip("After each saved epoch the voice is scored by listening "
+        self.early_stop.setToolTip("Stop a stage early when the voice stops getting better. "
+                                   "After each saved epoch the voice is scored by listening "
                                    "to it; the best version is kept either way.")
         form.addRow("Voice model epochs:", self.s2_epochs)
         form.addRow("Text model epochs:", self.s1_epochs)
@@ -233,6 +243,7 @@ class TrainPage(BasePage):
         self.paused_list = QListWidget()
         self.paused_list.setMaximumHeight(72)
         self.paused_list.setWordWrap(True)
+        self.paused_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.paused_list.currentRowChanged.connect(lambda _row: self._update_buttons())
         self.resume_selected_button = QPushButton("Resume this run")
         self.resume_selected_button.clicked.connect(self.resume_selected)
@@ -254,7 +265,8 @@ class TrainPage(BasePage):
         self.run_card, run_layout = self._card("Progress")
         self.progress = ProgressPanel()
         run_layout.addWidget(self.progress)
-        plots = QHBoxLayout()
+        self.plots_grid = QGridLayout()  # side by side when wide, stacked when narrow
+        self._plot_columns = 0
         self.plots: dict[str, pg.PlotWidget] = {}
         self.plot_items: dict[tuple[str, str], Any] = {}
         for stage, (title, names) in LOSS_CURVES.items():
@@ -268,8 +280,8 @@ class TrainPage(BasePage):
                 self.plot_items[(stage, key)] = plot.plot(
                     [], [], pen=pg.mkPen(colour, width=2), name=label)
             self.plots[stage] = plot
-            plots.addWidget(plot)
-        run_layout.addLayout(plots)
+        self._place_plots(len(self.plots))
+        run_layout.addLayout(self.plots_grid)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
         self.log.setMaximumBlockCount(LOG_LINES)
@@ -288,11 +300,14 @@ class TrainPage(BasePage):
         self.versions_list = QListWidget()
         self.versions_list.setMaximumHeight(120)
         self.versions_list.setWordWrap(True)
+        self.versions_list.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         self.versions_list.currentRowChanged.connect(lambda _row: self._update_version_buttons())
         self.activate_button = QPushButton("Use this version")
         self.activate_button.setToolTip("Make the selected version the one that speaks.")
         self.activate_button.clicked.connect(self.activate_selected)
-        self.export_button = QPushButton("Export for GPT-SoVITS…")
+        self.export_button = QPushButton("Export…")
+        self.export_button.setToolTip("Write the selected version as GPT-SoVITS v2 files "
+                                      "(.ckpt + .pth, with a README) to use in GPT-SoVITS.")
         self.export_button.clicked.connect(self.export_selected)
         self.delete_button = QPushButton("Delete…")
         self.delete_button.clicked.connect(self.delete_selected)
@@ -341,6 +356,21 @@ class TrainPage(BasePage):
         if special:
             spin.setSpecialValueText(special)
         return spin
+
+    def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
+        super().resizeEvent(event)
+        self._place_plots(len(self.plots) if self.scroll.viewport().width() >= WIDE_PLOTS
+                          else 1)
+
+    def _place_plots(self, columns: int) -> None:
+        """Three plots side by side need room; in a narrow window they stand one under the
+        other, each still wide enough to read."""
+        if columns == self._plot_columns:
+            return
+        self._plot_columns = columns
+        for i, plot in enumerate(self.plots.values()):
+            self.plots_grid.removeWidget(plot)
+            self.plots_grid.addWidget(plot, i // columns, i % columns)
 
     def _confirm(self, question: str) -> bool:
         answer = QMessageBox.question(self, "VoiceStudio", question)
@@ -622,7 +652,7 @@ class TrainPage(BasePage):
         self.run_card.show()
         self.progress.show()
         self.advanced_button.setChecked(False)  # make room: the progress is what matters now
-        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.run_card, 0, 0))
+        QTimer.singleShot(0, lambda: self.scroll.ensureWidgetVisible(self.progress, 0, 16))
         self._log("Resuming the paused training…" if resume else "Starting…")
         runner.start()
         self._update_buttons()

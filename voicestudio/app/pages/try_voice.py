@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+import soundfile as sf
 from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QComboBox,
@@ -64,6 +65,13 @@ class _Draft:
     text: str = ""
     lang: str | None = None
     reference_lang: str | None = None  # known for a clip from the voice's own recordings
+
+
+def shrinkable(combo: QComboBox) -> None:
+    """A chooser whose long entries (sentences, version names) do not set the page's
+    smallest width: at the window's smallest size it shows their start."""
+    combo.setSizeAdjustPolicy(QComboBox.SizeAdjustPolicy.AdjustToMinimumContentsLengthWithIcon)
+    combo.setMinimumContentsLength(8)
 
 
 def default_language(voice: Voice) -> str:
@@ -156,10 +164,12 @@ class TryVoicePanel(VoicePanel):
         language_row.addWidget(self.speak_button)
 
         self.model_combo = QComboBox()
+        self.suggestion_combo = QComboBox()
+        for combo in (self.model_combo, self.suggestion_combo):
+            shrinkable(combo)
         self.model_combo.setToolTip("Which model speaks: hear the voice before training, "
                                     "after each stage, or compare saved versions.")
         self.model_combo.currentIndexChanged.connect(lambda _i: self._update_buttons())
-        self.suggestion_combo = QComboBox()
         self.suggestion_combo.setToolTip("Sentences the voice was not trained on; the first "
                                          "ones were recorded by the person and kept aside, so "
                                          "their real recording can be compared.")
@@ -188,8 +198,9 @@ class TryVoicePanel(VoicePanel):
         self.play_button = QPushButton("Play")
         self.play_button.clicked.connect(self.toggle_play)
         self.real_button = QPushButton("Play real voice")
-        self.real_button.setToolTip("Hear the person's own clip, to compare it with the "
-                                    "spoken result (A/B).")
+        self.real_button.setToolTip("Hear the person, to compare with the spoken result "
+                                    "(A/B): their recording of the same sentence when it is "
+                                    "one they recorded, else their clip.")
         self.real_button.clicked.connect(self.play_real)
         self.save_button = QPushButton("Save…")
         self.save_button.clicked.connect(self.save)
@@ -286,17 +297,28 @@ class TryVoicePanel(VoicePanel):
         chosen = self.model_combo.currentData() if self.try_out else None
         return chosen if isinstance(chosen, SpeakingModel) else ACTIVE_MODEL
 
-    def _show_suggestions(self, sentences: list[str]) -> None:
+    def _show_suggestions(self, suggestions: list[Any]) -> None:
         self.suggestion_combo.clear()
         self.suggestion_combo.addItem("Choose a sentence to try…", None)
-        for sentence in sentences:
-            self.suggestion_combo.addItem(sentence, sentence)
-        self.suggestion_combo.setEnabled(bool(sentences))
+        for suggestion in suggestions:
+            label = suggestion.text + ("  (recorded: compare)" if suggestion.recording else "")
+            self.suggestion_combo.addItem(label, suggestion)
+        self.suggestion_combo.setEnabled(bool(suggestions))
 
     def _use_suggestion(self, index: int) -> None:
-        sentence = self.suggestion_combo.itemData(index)
-        if sentence:
-            self.text_edit.setPlainText(sentence)
+        suggestion = self.suggestion_combo.itemData(index)
+        if suggestion is not None:
+            self.text_edit.setPlainText(suggestion.text)
+
+    def _recording_of_text(self) -> Path | None:
+        """The person's own recording of the sentence being tried, when it is one of the
+        held-out ones offered (else the A/B plays the reference clip)."""
+        text = self.text_edit.toPlainText().strip()
+        for i in range(1, self.suggestion_combo.count()):
+            suggestion = self.suggestion_combo.itemData(i)
+            if suggestion is not None and suggestion.recording and suggestion.text == text:
+                return suggestion.recording
+        return None
 
     def _draft(self) -> _Draft:
         reference = self.reference_edit.property("path")
@@ -324,9 +346,9 @@ class TryVoicePanel(VoicePanel):
 
             return suggested_sentences(voice)
 
-        def found(sentences: list[str]) -> None:
+        def found(suggestions: list[Any]) -> None:
             if self.voice is not None and self.voice.manifest.id == voice.manifest.id:
-                self._show_suggestions(sentences)
+                self._show_suggestions(suggestions)
 
         runner = JobRunner(job, self)
         runner.finished.connect(found)
@@ -546,10 +568,19 @@ class TryVoicePanel(VoicePanel):
         self._poll.start()
 
     def play_real(self) -> None:
-        """The clip the voice was copied from, as the model hears it: the B of an A/B."""
+        """The B of an A/B: the person saying the same sentence when it is a held-out one,
+        else the clip the voice was copied from, as the model hears it."""
         if self.player is not None and self.player.is_playing:
             self._stop_playing()
-        if self._prepared is not None:
+        recording = self._recording_of_text()
+        if recording is not None:
+            try:
+                samples, rate = sf.read(recording, dtype="float32")
+            except (OSError, sf.LibsndfileError) as exc:
+                self._show_error(f"The recording {recording.name} cannot be played: {exc}")
+                return
+            self._play(samples if samples.ndim == 1 else samples.mean(axis=1), rate)
+        elif self._prepared is not None:
             self._play(self._prepared.wav_32k, SAMPLE_RATE)
 
     def _check_playing(self) -> None:
