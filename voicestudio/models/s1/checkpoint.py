@@ -19,6 +19,7 @@ from typing import Any
 import torch
 
 from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.models.memory import release_freed_memory
 from voicestudio.models.s1.config import (
     S1Config,
     config_from_upstream,
@@ -136,7 +137,10 @@ def load_s1_checkpoint(
         model = Text2SemanticModel(cfg)
     model.load_state_dict(model_state_from_weights(payload["weight"], model), strict=True)
     model.to(dtype=dtype or inference_dtype(device)).eval()
-    return LoadedS1(model, cfg, payload["config"], str(payload.get("info", "")), generation)
+    upstream_config, info = payload["config"], str(payload.get("info", ""))
+    del payload  # the file's fp16 tensors: copied into the model, no longer needed
+    release_freed_memory()
+    return LoadedS1(model, cfg, upstream_config, info, generation)
 
 
 def read_s1_payload(path: Path) -> dict[str, Any]:

@@ -28,6 +28,7 @@ import torch
 
 from voicestudio.errors import UserInputError
 from voicestudio.jobs import CancelToken
+from voicestudio.models.memory import release_freed_memory
 from voicestudio.models.s1.decoding import (
     NO_EOS_STEPS,
     DecodeResult,
@@ -38,6 +39,19 @@ from voicestudio.models.s1.decoding import (
 from voicestudio.models.s1.model import KVCache, Text2SemanticModel
 from voicestudio.models.s1.packed import PackedS1, WeightFormat, packed_for
 from voicestudio.models.s1.sampling import SamplingParams, draw_tokens, penalize_repeats
+
+
+def _shift_slack(longest: int) -> int:
+    """Columns beyond the longest sentence's span: the buffer is shifted left once per this
+    many steps. No row spans more than ``longest`` columns, so the buffer never needs more;
+    with a quarter more, a shift (copying at most ``longest`` columns) comes every
+    ``longest / 4`` steps, a few per cent of what the steps' attention reads meanwhile, and
+    the buffer (layers x keys and values x rows x columns: the chapter's largest allocation)
+    is 5/8 of the twice-the-span it used to be."""
+    return max(MIN_SHIFT_SLACK, longest // 4)
+
+
+MIN_SHIFT_SLACK = 16
 
 
 class _SlotLayer:
@@ -151,6 +165,7 @@ def decode_continuous(
                             on_result).run(batch_size)
     finally:
         model.train(was_training)
+        release_freed_memory()  # the shared key/value buffer
 
 
 class _Decoder:
@@ -170,7 +185,7 @@ class _Decoder:
         queue = deque(order)
         longest = self.phone_ids[order[0]].numel() + self.prompt_len + max(self.caps)
         n_rows = min(batch_size, len(order))
-        self.slots = _Slots(self.model, n_rows, capacity=2 * longest)
+        self.slots = _Slots(self.model, n_rows, capacity=longest + _shift_slack(longest))
         self.slots.column = self.phone_ids[order[0]].numel() + self.prompt_len
         rows: list[_Row] = [self._join(row, queue.popleft()) for row in range(n_rows)]
         while rows:

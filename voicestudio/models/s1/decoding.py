@@ -25,6 +25,7 @@ import torch
 
 from voicestudio.errors import UserInputError, VoiceStudioError
 from voicestudio.jobs import CancelToken
+from voicestudio.models.memory import release_freed_memory
 from voicestudio.models.s1.model import KVCache, Text2SemanticModel
 from voicestudio.models.s1.packed import PackedS1, WeightFormat, packed_for
 from voicestudio.models.s1.sampling import SamplingParams, draw_tokens, penalize_repeats
@@ -115,6 +116,7 @@ def decode_batch(
         return _decode_rows(packed, phone_ids, bert, prompt_tokens, params, seed, cancel)
     finally:
         model.train(was_training)
+        release_freed_memory()  # the key/value cache: the next job must not start above it
 
 
 @torch.inference_mode()
