@@ -106,11 +106,11 @@ def test_at_the_minimum_size_no_page_cuts_its_words(small_window, qtbot, key):
     assert small_window.show_page(key)
     page = small_window.page(key)
     settle(qtbot, page)
+    assert button_text_problems(page) == []
+    assert label_problems(page) == []
     area = page.findChild(QScrollArea, "pageScroll")
     assert area is not None
     assert not area.horizontalScrollBar().isVisible(), "the page is wider than the window"
-    assert button_text_problems(page) == []
-    assert label_problems(page) == []
 
 
 def test_the_segments_tab_fits_too(small_window, qtbot):
@@ -118,9 +118,9 @@ def test_the_segments_tab_fits_too(small_window, qtbot):
     page = small_window.page("edit")
     page.tabs.setCurrentWidget(page.editor)
     settle(qtbot, page)
-    assert not page.scroll_area.horizontalScrollBar().isVisible()
     assert button_text_problems(page) == []
     assert label_problems(page) == []
+    assert not page.scroll_area.horizontalScrollBar().isVisible()
 
 
 @pytest.mark.parametrize("step", ["mic", "consent", "prompts", "done"])
@@ -129,9 +129,9 @@ def test_every_recording_step_fits_too(small_window, qtbot, step):
     page = small_window.page("record")
     page.steps.setCurrentWidget(getattr(page, step))
     settle(qtbot, page)
-    assert not page.scroll_area.horizontalScrollBar().isVisible()
     assert button_text_problems(page) == []
     assert label_problems(page) == []
+    assert not page.scroll_area.horizontalScrollBar().isVisible()
 
 
 def test_the_sidebar_shows_every_page_name_whole(small_window):
