@@ -4,6 +4,7 @@ progress, click to play, new take and approval, pronounce as, export dialog."""
 from __future__ import annotations
 
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -213,3 +214,51 @@ def test_the_markers_are_offered_once_a_chapter_is_open(page):
     assert page.pause_button.isEnabled() and page.speed_button.isEnabled()
     page.pause_button.click()
     assert "[pause 1]" in page.project.chapter(page.chapter_id).text
+
+
+def test_a_render_is_refused_while_a_training_runs_and_starts_once_it_ends(
+        page, qtbot, monkeypatch):
+    """One heavy job at a time: while another voice trains (the real training job, its run
+    held at its first step), Render is off and says what runs; pressed anyway it is refused
+    with that name and renders nothing; when the training ends the chapter renders."""
+    from voicestudio.app.job_runner import JobRunner
+    from voicestudio.services.training import train_voice
+
+    other = page.state.library.create("Lily", ["en"])
+    started, release = threading.Event(), threading.Event()
+
+    class Plan:
+        device = "cpu"
+
+    class HeldRun:  # a training run that waits at its first step until the test lets it go
+        plan, version_id = Plan(), "run-1"
+
+        def run(self, progress, cancel, on_update, scorer):
+            started.set()
+            release.wait(60)
+            return "version"
+
+    training = JobRunner(lambda progress, cancel: train_voice(
+        page.state.data_dir, other, progress=progress, cancel=cancel, run=HeldRun(),
+        scorer=None), page)
+    training.start()
+    try:
+        assert started.wait(60)
+        qtbot.waitUntil(lambda: not page.render_button.isEnabled(), timeout=10000)
+        assert "Training “Lily” is running" in page.render_button.toolTip()
+        errors: list[str] = []
+        monkeypatch.setattr(dialogs, "show_error", lambda _parent, message: errors.append(
+            message))
+        page.render_chapter()  # a click that raced the button, or a shortcut
+        qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+        assert len(errors) == 1 and "Training “Lily” is running" in errors[0]
+        assert page.renderer.calls == []
+        assert set(colours(page)) == {STATE_COLOURS["not rendered"]}
+    finally:
+        release.set()
+    qtbot.waitUntil(lambda: not training.is_running, timeout=60000)
+    qtbot.waitUntil(page.render_button.isEnabled, timeout=10000)
+    assert page.render_button.toolTip() == ""
+    page.render_chapter()
+    qtbot.waitUntil(lambda: not page.busy, timeout=10000)
+    assert colours(page) == [STATE_COLOURS["rendered"]] * 2

@@ -332,3 +332,56 @@ def test_keyboard_enter_f2_and_delete_act_on_the_list(page, window, answers, qtb
     qtbot.keyClick(page.tree, Qt.Key.Key_Delete)
     assert not (isolated_user_dirs / "voices" / "Nana-Rose").exists()
     assert page.notice.isVisible()
+
+
+def test_a_voice_a_job_uses_cannot_be_renamed_or_deleted_until_the_job_ends(
+        page, answers, qtbot, isolated_user_dirs):
+    """While a heavy job (here a dataset build of Rose, from its job thread) holds the voice,
+    Rename and Delete are off and say by what; F2/Delete say it at once, before asking for a
+    name; the other voice stays free; when the job ends both come back."""
+    import threading
+
+    from voicestudio.services.heavy_jobs import HEAVY_JOBS
+
+    library = VoiceLibrary(isolated_user_dirs)
+    rose = library.create("Grandma Rose", ["zh"])
+    library.create("Lily", ["en"])
+    page.reload()
+    page.select_voice("Grandma Rose")
+    held, release = threading.Event(), threading.Event()
+
+    def build() -> None:
+        with HEAVY_JOBS.claim("Preparing “Grandma Rose” for training", rose,
+                              "computing training features"):
+            held.set()
+            release.wait(30)
+
+    job = threading.Thread(target=build)
+    job.start()
+    try:
+        assert held.wait(30)
+        qtbot.waitUntil(lambda: not page.rename_button.isEnabled(), timeout=5000)
+        assert not page.delete_button.isEnabled()
+        assert "computing training features, in this window" in page.rename_button.toolTip()
+        assert "cannot be deleted" in page.delete_button.toolTip()
+        page.rename_selected()  # what F2 does: refused before a name is asked for
+        boxes = visible_message_boxes()
+        assert len(boxes) == 1 and "cannot be renamed" in boxes[0].text()
+        boxes[0].button(QMessageBox.StandardButton.Ok).click()
+        assert answers.seen == []
+        page.delete_selected()
+        boxes = visible_message_boxes()
+        assert len(boxes) == 1 and "cannot be deleted" in boxes[0].text()
+        boxes[0].button(QMessageBox.StandardButton.Ok).click()
+        assert (isolated_user_dirs / "voices" / "Grandma-Rose" / "voice.json").is_file()
+        page.select_voice("Lily")
+        assert page.rename_button.isEnabled() and page.delete_button.isEnabled()
+        page.select_voice("Grandma Rose")
+    finally:
+        release.set()
+        job.join(30)
+    qtbot.waitUntil(page.rename_button.isEnabled, timeout=5000)
+    assert page.delete_button.isEnabled()
+    answers.add(rename_to("Nana Rose"))
+    page.rename_button.click()
+    assert names_in_list(page) == ["Lily", "Nana Rose"]

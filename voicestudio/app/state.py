@@ -18,6 +18,7 @@ from voicestudio.hub.layout import installed_signature
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import Settings, resolve_data_dir
 from voicestudio.project.voice import Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 
 log = logging.getLogger(__name__)
 BASE_MODELS_POLL_MS = 2000  # a glance at a few folder entries; cheap enough to do often
@@ -31,6 +32,9 @@ class AppState(QObject):
     library_changed = Signal()
     current_voice_changed = Signal(object)  # Voice | None
     base_models_changed = Signal()
+    # The heavy-job slot was taken or freed (HeavyJob | None); emitted from the job's thread,
+    # delivered on the UI thread, so pages switch their buttons when another page's job ends.
+    heavy_job_changed = Signal(object)
 
     def __init__(self, cli_data_dir: str | os.PathLike[str] | None = None) -> None:
         super().__init__()
@@ -52,6 +56,7 @@ class AppState(QObject):
         self._models_timer.setInterval(BASE_MODELS_POLL_MS)
         self._models_timer.timeout.connect(self.check_base_models)
         self._models_timer.start()
+        HEAVY_JOBS.subscribe(self._relay_heavy_job)  # held weakly: ends with the window
 
     # --- settings -------------------------------------------------------------------------
 
@@ -127,6 +132,9 @@ class AppState(QObject):
                 log.info("last voice %r not reopened: %s", self.settings.last_voice, exc)
         self.current_voice = voice
         self.current_voice_changed.emit(voice)
+
+    def _relay_heavy_job(self, job: object) -> None:
+        self.heavy_job_changed.emit(job)
 
     # --- base models ----------------------------------------------------------------------
 

@@ -84,6 +84,8 @@ class LockHolder:
             started = datetime.fromisoformat(self.since).astimezone().strftime("%H:%M")
         except ValueError:
             started = self.since
+        if self.pid == os.getpid():  # a job of this very window (the app's heavy jobs)
+            return f"{self.purpose}, in this window, since {started}"
         return f"{self.purpose}, by {self.command} (process {self.pid}), since {started}"
 
 
@@ -132,11 +134,15 @@ def _write_holder(lock_path: Path, purpose: str) -> None:
         _holder_path(lock_path).write_text(json.dumps(note), encoding="utf-8")
 
 
-def _busy_message(name: str, lock_path: Path, purpose: str) -> str:
-    holder = read_holder(lock_path)
+def in_use_message(name: str, holder: LockHolder | None, refused_as: str) -> str:
+    """The refusal of a change ("renamed") to a voice that ``holder`` is using."""
     by = holder.describe() if holder else "another VoiceStudio window or command"
-    return (f"“{name}” is in use ({by}), so it cannot be {purpose} now. Nothing was changed; "
-            "wait for that to finish, or stop it, then try again.")
+    return (f"“{name}” is in use ({by}), so it cannot be {refused_as} now. Nothing was "
+            "changed; wait for that to finish, or stop it, then try again.")
+
+
+def _busy_message(name: str, lock_path: Path, purpose: str) -> str:
+    return in_use_message(name, read_holder(lock_path), purpose)
 
 
 @contextmanager

@@ -45,7 +45,7 @@ from voicestudio.hub.status import installed_summary, require
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.locks import VoiceInUseError, voice_lock
+from voicestudio.project.locks import VoiceInUseError
 from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
@@ -55,6 +55,7 @@ from voicestudio.project.segments import (
     quality_flags,
 )
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.text.wording import count
 from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.features import BuildReport, FeatureModels, build_features
@@ -423,7 +424,7 @@ def add_recordings(
     """
     data_dir = Path(data_dir)
     voice = VoiceLibrary(data_dir).find(voice_name)
-    with voice_lock(voice, "adding recordings"):
+    with HEAVY_JOBS.claim(f"Adding recordings to “{voice.name}”", voice, "adding recordings"):
         # Opened under the lock: what an add that just finished wrote is seen, not redone.
         dataset = Dataset.open(Voice.open(voice.folder))
         return _add_all(data_dir, dataset, files, language, progress, cancel, transcriber,
@@ -568,7 +569,8 @@ def build_dataset(
     from voicestudio.models.devices import resolve_device
 
     voice = VoiceLibrary(Path(data_dir)).find(voice_name)
-    with voice_lock(voice, "computing training features"):
+    with HEAVY_JOBS.claim(f"Preparing “{voice.name}” for training", voice,
+                          "computing training features"):
         dataset = Dataset.open(Voice.open(voice.folder))
         if not dataset.kept_segments():
             raise UserInputError(

@@ -28,7 +28,6 @@ from voicestudio.errors import (
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
 from voicestudio.project.library import VoiceLibrary
-from voicestudio.project.locks import voice_lock
 from voicestudio.project.segments import (
     SEGMENT_SAMPLE_RATE,
     Dataset,
@@ -38,6 +37,7 @@ from voicestudio.project.segments import (
     speaker_flags,
 )
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 
 log = logging.getLogger(__name__)
 
@@ -137,11 +137,13 @@ def import_list(
     if not entries:
         raise UserInputError(f"{list_file.name} lists no clips (lines of "
                              "audio|speaker|language|text).")
-    voice, created = _voice_for(VoiceLibrary(Path(data_dir)), voice_name, langs)
-    report = ListImportReport(voice.name, created, skipped=report_skips)
-    with voice_lock(voice, "importing a training list"):
-        _import_entries(Dataset.open(Voice.open(voice.folder)), entries, list_file, audio_dir,
-                        report, ProgressTracker(progress, cancel))
+    # The slot first: a refused import must not leave a new, empty voice behind.
+    with HEAVY_JOBS.claim(f"Importing the training list {list_file.name}"):
+        voice, created = _voice_for(VoiceLibrary(Path(data_dir)), voice_name, langs)
+        report = ListImportReport(voice.name, created, skipped=report_skips)
+        with HEAVY_JOBS.claim("", voice, "importing a training list"):
+            _import_entries(Dataset.open(Voice.open(voice.folder)), entries, list_file,
+                            audio_dir, report, ProgressTracker(progress, cancel))
     report.skipped.sort()
     return report
 

@@ -3,8 +3,8 @@
 Which model and reference speak is ``services.speech``'s decision (the voice's active
 version, else the base models; its best clean clip unless the caller names one). One
 engine per project reads the whole book with that one reference and one set of settings.
-Rendering holds the voice's lock, so the voice cannot be renamed, deleted or retrained under
-a running narration.
+Rendering is a heavy job (``services.heavy_jobs``): it waits for no training and holds the
+voice's lock, so the voice cannot be renamed, deleted or retrained under a running narration.
 """
 
 from __future__ import annotations
@@ -18,9 +18,9 @@ from pathlib import Path
 from voicestudio.errors import MissingModelError, UserInputError
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.book_import import ImportedBook, add_book, read_book
-from voicestudio.project.locks import voice_lock
 from voicestudio.project.narration import NarrationProject, create_narration, list_narrations
 from voicestudio.project.voice import Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.speech import ReferenceClip, speech_for
 from voicestudio.text.lexicon import load_lexicon, load_merged_lexicon, save_lexicon
 
@@ -120,7 +120,8 @@ def render_book(voice: Voice, engine, chapter_ids: Sequence[str] | None = None,
     tracker = ProgressTracker(progress, cancel)
     ids = list(chapter_ids or [c.id for c in engine.project.chapters])
     reports = []
-    with voice_lock(voice, "narrating a book"):
+    title = engine.project.title
+    with HEAVY_JOBS.claim(f"Narrating “{title}” with “{voice.name}”", voice, "narrating a book"):
         for number, chapter_id in enumerate(ids):
             reports.append(engine.render_chapter(
                 chapter_id, tracker.sub(number / len(ids), (number + 1) / len(ids)).callback(),

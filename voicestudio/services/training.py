@@ -291,7 +291,7 @@ def train_voice(
 
     progress = progress or ignore_progress
     cancel = cancel or CancelToken()
-    with HEAVY_JOBS.claim(f"Training “{voice.name}”", voice.manifest.id):
+    with HEAVY_JOBS.claim(f"Training “{voice.name}”", voice, "training"):
         release_warm_models()
         run = run or open_run(data_dir, voice, plan, resume, base_models=base_models)
 

@@ -25,6 +25,7 @@ import functools
 import logging
 import secrets
 import threading
+import weakref
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -251,6 +252,19 @@ class Synthesizer:
         self._bert: BertFeatureExtractor | None = None
         self._sv: SpeakerVerifier | None = None
         self._prompts: dict[tuple, VoicePrompt] = {}
+        _SYNTHESIZERS.add(self)
+
+    @property
+    def is_loaded(self) -> bool:
+        return self._s1 is not None or self._s2 is not None
+
+    def unload(self) -> None:
+        """Let go of the models and the prepared reference (after the job using them ends);
+        they load again on the next use. Whoever holds this synthesizer keeps a working one."""
+        with self._lock:
+            self._s1 = self._s2 = None
+            self._ssl = self._bert = self._sv = None
+            self._prompts = {}
 
     # Models ----------------------------------------------------------------------------
     def load(self, progress: ProgressCallback | None = None,
@@ -603,6 +617,10 @@ def _mix(seed: int, *parts: int) -> int:
     return value
 
 
+# Every Synthesizer made in this process (weakly), so release_synthesizers reaches them all.
+_SYNTHESIZERS: weakref.WeakSet[Synthesizer] = weakref.WeakSet()
+
+
 @functools.lru_cache(maxsize=2)
 def _cached_synthesizer(files: ModelFiles, device: str) -> Synthesizer:
     return Synthesizer(files, device)
@@ -614,11 +632,13 @@ def get_synthesizer(files: ModelFiles, device: str = "auto") -> Synthesizer:
 
 
 def release_synthesizers() -> None:
-    """Drop the warm synthesizers (before a training needs their memory); the next speak
-    loads its models again."""
+    """Unload every warm synthesizer (before a training needs their memory): the Try panel's
+    and the one a narration engine holds alike, so dropping the cache alone is not enough.
+    The objects stay, empty; the next speak loads its models again, into the same one."""
     import gc
 
-    _cached_synthesizer.cache_clear()
+    for synthesizer in list(_SYNTHESIZERS):
+        synthesizer.unload()
     gc.collect()
     if torch.cuda.is_available():
         torch.cuda.empty_cache()

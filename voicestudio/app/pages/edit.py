@@ -23,6 +23,7 @@ from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.project.voice import Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.list_import import import_list
 from voicestudio.services.voice_bank import BANK_SUFFIX, export_bank, import_bank
 
@@ -66,6 +67,7 @@ class EditPage(BasePage):
         layout.addWidget(self.notice)
         layout.addWidget(self.tabs, 1)
         state.current_voice_changed.connect(self._set_voice)
+        state.heavy_job_changed.connect(self._heavy_job_changed)
         self._voice_id: str | None = None
         self._set_voice(state.current_voice)
 
@@ -86,11 +88,19 @@ class EditPage(BasePage):
         else:
             self.voice_label.setText(f"Working on {voice.name}")
         self.export_button.setEnabled(voice is not None)
-        self.import_list_button.setEnabled(voice is not None)
         self.importer.set_voice(voice)
+        self._heavy_job_changed(None)
         if voice_id != self._voice_id:  # not on a rename or a summary update
             self._voice_id = voice_id
             self.editor.set_voice(voice)
+
+    def _heavy_job_changed(self, _job: object) -> None:
+        """An import of a list is a heavy job: off while another one runs, saying which."""
+        refusal = HEAVY_JOBS.refusal()
+        self.import_list_button.setEnabled(self.state.current_voice is not None
+                                           and refusal is None)
+        self.import_list_button.setToolTip(refusal or "")
+        self.importer.heavy_job_changed()
 
     def _after_import(self) -> None:
         self.editor.reload()

@@ -35,6 +35,7 @@ from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.audio.denoise import DENOISE_RECIPE
 from voicestudio.project.voice import Voice
 from voicestudio.services.dataset import AddReport, SpeechRecognizer, add_recordings
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.recording_import import (
     RecordingCheck,
     check_recordings,
@@ -261,9 +262,14 @@ class ImportPanel(QWidget):
         self.job_ended.emit()
         self._check_pending()  # files added while the job ran
 
+    def heavy_job_changed(self) -> None:
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         busy = self.busy
-        self.import_button.setEnabled(self.voice is not None and not busy
+        refusal = HEAVY_JOBS.refusal()  # adding recordings is a heavy job
+        self.import_button.setEnabled(self.voice is not None and not busy and refusal is None
                                       and bool(self.usable_files()))
+        self.import_button.setToolTip(refusal or "")
         self.clear_button.setEnabled(not busy and bool(self.files))
         self.drop_hint.setVisible(not self.files)

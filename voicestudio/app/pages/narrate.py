@@ -49,6 +49,7 @@ from voicestudio.errors import VoiceStudioError
 from voicestudio.project.book_import import pasted_book
 from voicestudio.project.narration import NarrationProject, list_narrations
 from voicestudio.project.voice import Voice
+from voicestudio.services.heavy_jobs import HEAVY_JOBS
 
 STATE_COLOURS = {  # background of a sentence by its state (see SentenceState)
     "not rendered": "#eceff1", "rendering": "#bbdefb", "rendered": "#c8e6c9",
@@ -325,6 +326,7 @@ class NarratePage(BasePage):
         self._loading = False
         self._editor_chapter: str | None = None  # the chapter whose text the editor holds
         state.current_voice_changed.connect(lambda _voice: self.on_shown())
+        state.heavy_job_changed.connect(self._heavy_job_changed)
         self.on_shown()
 
     # --- voice and project ----------------------------------------------------------------
@@ -641,6 +643,9 @@ class NarratePage(BasePage):
         self.approve_button.setText("Unlock" if record.approved else "Approve")
         self._update_buttons()
 
+    def _heavy_job_changed(self, _job: object) -> None:
+        self._update_buttons()
+
     def _update_buttons(self) -> None:
         ready = self.engine is not None and self.plan is not None and not self.busy
         record = (self.plan.records[self.selected] if ready and self.selected is not None
@@ -652,7 +657,9 @@ class NarratePage(BasePage):
         self.add_chapter_button.setEnabled(self.project is not None)
         self.remove_chapter_button.setEnabled(self.project is not None and not self.busy
                                               and self.chapter_id is not None)
-        self.render_button.setEnabled(ready)
+        refusal = HEAVY_JOBS.refusal()
+        self.render_button.setEnabled(ready and refusal is None)
+        self.render_button.setToolTip(refusal or "")
         self.play_chapter_button.setEnabled(ready)
         has_take = record is not None and record.take is not None
         self.play_button.setEnabled(has_take)
@@ -694,8 +701,12 @@ class NarratePage(BasePage):
                           if self.sentence_state(i) in ("not rendered", "stale")}
         self._paint()
 
-        def job(progress, cancel):
-            return engine.render_chapter(chapter_id, progress, cancel)
+        voice = self.voice
+
+        def job(progress, cancel):  # a heavy job: refused while another one runs
+            from voicestudio.services.narration import render_book
+
+            return render_book(voice, engine, [chapter_id], progress, cancel)[0]
 
         self._run(job, self._rendered, "Rendering the chapter")
 

@@ -330,6 +330,7 @@ class TrainPage(BasePage):
         state.current_voice_changed.connect(self._voice_changed)
         state.base_models_changed.connect(self.check)
         state.settings_changed.connect(self._settings_changed)
+        state.heavy_job_changed.connect(self._update_buttons)  # another page's job ended
         self._preset_changed()
         self._settings_changed()
         self._voice_changed(state.current_voice)

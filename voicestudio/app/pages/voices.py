@@ -37,6 +37,7 @@ from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
 from voicestudio.project.library import LibraryEntry, TrashEntry
+from voicestudio.project.locks import in_use_message, voice_in_use
 from voicestudio.project.voice import Voice
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
@@ -251,7 +252,9 @@ class VoicesPage(BasePage):
         self._add_shortcuts()
         state.library_changed.connect(self.reload)
         state.current_voice_changed.connect(lambda _voice: self._mark_open_voice())
+        state.heavy_job_changed.connect(self._update_in_use)
         self.reload()
+        self._update_in_use()
 
     def resizeEvent(self, event: QResizeEvent) -> None:
         super().resizeEvent(event)
@@ -274,8 +277,6 @@ class VoicesPage(BasePage):
         for keys, slot in list_keys:
             QShortcut(keys, self.tree, slot, context=Qt.ShortcutContext.WidgetShortcut)
         self.create_button.setToolTip(f"Create a new voice ({page_keys[0][0].toString()})")
-        self.rename_button.setToolTip("Give this voice another name (F2)")
-        self.delete_button.setToolTip("Move this voice to the trash; you can restore it (Delete)")
 
     # --- list -----------------------------------------------------------------------------
 
@@ -388,12 +389,32 @@ class VoicesPage(BasePage):
         current = self.state.current_voice
         is_open = bool(voice and current and voice.manifest.id == current.manifest.id)
         self.details.show_entry(entry, is_open)
-        for button in (self.rename_button, self.duplicate_button, self.delete_button):
-            button.setEnabled(voice is not None)
+        self.duplicate_button.setEnabled(voice is not None)
+        self._update_in_use()
         self.open_button.setEnabled(voice is not None and not is_open)
         self.open_button.setText("Opened" if is_open else "Open")
         for panel in self.panels:
             panel.set_voice(voice)
+
+    def _update_in_use(self, _job: object = None) -> None:
+        """Rename and Delete are off while a job uses the voice (its lock says which job)."""
+        voice = self.selected_voice()
+        holder = voice_in_use(voice) if voice is not None else None
+        for button, tip, refused_as in (
+                (self.rename_button, "Give this voice another name (F2)", "renamed"),
+                (self.delete_button, "Move this voice to the trash; you can restore it "
+                 "(Delete)", "deleted")):
+            button.setEnabled(voice is not None and holder is None)
+            button.setToolTip(in_use_message(voice.name, holder, refused_as)
+                              if voice is not None and holder is not None else tip)
+
+    def _refused_in_use(self, voice: Voice, refused_as: str) -> bool:
+        """Say at once, before asking anything, that a voice in use cannot be changed."""
+        holder = voice_in_use(voice)
+        if holder is None:
+            return False
+        dialogs.show_error(self, in_use_message(voice.name, holder, refused_as))
+        return True
 
     # --- actions --------------------------------------------------------------------------
 
@@ -419,7 +440,7 @@ class VoicesPage(BasePage):
 
     def rename_selected(self) -> None:
         voice = self.selected_voice()
-        if voice is not None:
+        if voice is not None and not self._refused_in_use(voice, "renamed"):
             self._ask_name(
                 "Rename voice", f"New name for “{voice.name}”:", voice.name, "Rename",
                 lambda new: self.state.library.rename(voice.name, new),
@@ -443,7 +464,7 @@ class VoicesPage(BasePage):
 
     def delete_selected(self) -> None:
         voice = self.selected_voice()
-        if voice is None:
+        if voice is None or self._refused_in_use(voice, "deleted"):
             return
         try:
             entry = self.state.library.delete(voice.name)
