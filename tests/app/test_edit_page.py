@@ -189,7 +189,9 @@ def test_import_a_folder_reports_good_corrupt_silent_and_video_files(
     assert sorted(p.name for p in panel.files) == sorted(
         p.name for p in (good, video, silent, corrupt))
     qtbot.waitUntil(lambda: len(panel.checks) == 4 and not panel.busy, timeout=30000)
-    assert panel.row_of(good)["Check"] == "Good" and panel.row_of(good)["Length"] == "0:04"
+    # Piper's speech length varies from run to run: the row shows the file's own length.
+    assert panel.row_of(good)["Check"] == "Good"
+    assert panel.row_of(good)["Length"] == f"0:{round(len(audio) / rate):02d}"
     assert "video" in panel.row_of(video)["Kind"]
     assert panel.row_of(silent)["Check"] == "Cannot be used"
     assert "silent" in panel.row_of(silent)["Result"].lower()
