@@ -79,3 +79,14 @@ def test_stderr_is_given_back_after_each_decode(mp3_audio, tmp_path, capfd):
     print("progress 50%", file=sys.stderr, flush=True)
     os.write(2, b"native line\n")
     assert capfd.readouterr().err == "progress 50%\nnative line\n"
+
+
+def test_the_import_list_names_a_damaged_mp3_quietly(mp3_audio, tmp_path, capfd):
+    """The Edit page's import list reads each file's header first; that read is quiet too."""
+    from voicestudio.services.recording_import import describe_format
+
+    tagged = tmp_path / "tagged.mp3"
+    tagged.write_bytes(DAMAGED_TAGS["unknown text encoding"] + mp3_audio)
+    capfd.readouterr()
+    assert describe_format(tagged) == "MP3"
+    assert capfd.readouterr().err == ""

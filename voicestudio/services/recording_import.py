@@ -67,8 +67,11 @@ def describe_format(path: Path) -> str:
     import av
     import soundfile as sf
 
+    from voicestudio.audio.native_messages import native_stderr_to_log
+
     try:
-        info = sf.info(str(path))
+        with native_stderr_to_log(path.name):  # libmpg123 prints on damaged ID3 tags
+            info = sf.info(str(path))
         return info.format
     except (sf.LibsndfileError, RuntimeError, TypeError, ValueError):
         pass
