@@ -260,3 +260,34 @@ def test_import_gptsovits_list_button_adds_the_clips_to_the_open_voice(
     assert page.notice.label.text() == "Imported 1 clip; 1 line skipped."
     assert "a clip from the list" in [s.text for s in saved(voice).segments]
     assert editor.take_combo.count() == 2
+
+
+def test_imports_are_off_while_another_heavy_job_runs_and_say_which(
+        make_window, isolated_user_dirs, tmp_path, qtbot):
+    """Adding recordings and importing a list are heavy jobs: while another voice trains
+    both buttons are off and name the training; when it ends they come back."""
+    from held_jobs import running_elsewhere
+    from speech import piper_speech, write_audio
+
+    from voicestudio.project.library import VoiceLibrary
+
+    library = VoiceLibrary(isolated_user_dirs)
+    library.create("Grandpa", ["en"])
+    lily = library.create("Lily", ["en"])
+    speech, rate = piper_speech("My grandfather told us stories.")
+    clip = write_audio(tmp_path, "interview", np.array(speech), rate, "wav-16")
+    window = make_window()
+    window.state.open_voice("Grandpa")
+    window.show_page("edit")
+    page = window.pages.currentWidget()
+    panel = page.importer
+    panel.add_paths([clip])
+    qtbot.waitUntil(lambda: len(panel.checks) == 1 and not panel.busy, timeout=30000)
+    assert panel.import_button.isEnabled() and page.import_list_button.isEnabled()
+    with running_elsewhere("Training “Lily”", lily, "training"):
+        qtbot.waitUntil(lambda: not panel.import_button.isEnabled(), timeout=5000)
+        assert not page.import_list_button.isEnabled()
+        for button in (panel.import_button, page.import_list_button):
+            assert "Training “Lily” is running" in button.toolTip()
+    qtbot.waitUntil(panel.import_button.isEnabled, timeout=5000)
+    assert page.import_list_button.isEnabled() and panel.import_button.toolTip() == ""

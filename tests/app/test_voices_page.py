@@ -339,27 +339,15 @@ def test_a_voice_a_job_uses_cannot_be_renamed_or_deleted_until_the_job_ends(
     """While a heavy job (here a dataset build of Rose, from its job thread) holds the voice,
     Rename and Delete are off and say by what; F2/Delete say it at once, before asking for a
     name; the other voice stays free; when the job ends both come back."""
-    import threading
-
-    from voicestudio.services.heavy_jobs import HEAVY_JOBS
+    from held_jobs import running_elsewhere
 
     library = VoiceLibrary(isolated_user_dirs)
     rose = library.create("Grandma Rose", ["zh"])
     library.create("Lily", ["en"])
     page.reload()
     page.select_voice("Grandma Rose")
-    held, release = threading.Event(), threading.Event()
-
-    def build() -> None:
-        with HEAVY_JOBS.claim("Preparing “Grandma Rose” for training", rose,
-                              "computing training features"):
-            held.set()
-            release.wait(30)
-
-    job = threading.Thread(target=build)
-    job.start()
-    try:
-        assert held.wait(30)
+    with running_elsewhere("Preparing “Grandma Rose” for training", rose,
+                           "computing training features"):
         qtbot.waitUntil(lambda: not page.rename_button.isEnabled(), timeout=5000)
         assert not page.delete_button.isEnabled()
         assert "computing training features, in this window" in page.rename_button.toolTip()
@@ -377,9 +365,6 @@ def test_a_voice_a_job_uses_cannot_be_renamed_or_deleted_until_the_job_ends(
         page.select_voice("Lily")
         assert page.rename_button.isEnabled() and page.delete_button.isEnabled()
         page.select_voice("Grandma Rose")
-    finally:
-        release.set()
-        job.join(30)
     qtbot.waitUntil(page.rename_button.isEnabled, timeout=5000)
     assert page.delete_button.isEnabled()
     answers.add(rename_to("Nana Rose"))

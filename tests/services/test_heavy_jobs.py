@@ -5,19 +5,16 @@ with the name of the running one, and a voice a heavy job uses cannot be renamed
 from __future__ import annotations
 
 import gc
-import threading
-from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager
 from pathlib import Path
 
 import numpy as np
 import pytest
 import soundfile as sf
+from held_jobs import held_elsewhere, running_elsewhere
 
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import BusyError, VoiceInUseError, voice_in_use, voice_lock
 from voicestudio.project.segments import Dataset
-from voicestudio.project.voice import Voice
 from voicestudio.services.dataset import add_recordings, build_dataset
 from voicestudio.services.heavy_jobs import HEAVY_JOBS, HeavyJob
 from voicestudio.services.list_import import import_list
@@ -30,31 +27,6 @@ def library(tmp_path) -> VoiceLibrary:
     library.create("Rose", ["en"])
     library.create("Lily", ["en"])
     return library
-
-
-@contextmanager
-def held_elsewhere(holding: Callable[[], AbstractContextManager]) -> Iterator[None]:
-    """``holding()`` entered by another thread (as the app's job thread does) for the block."""
-    held, release = threading.Event(), threading.Event()
-
-    def hold() -> None:
-        with holding():
-            held.set()
-            release.wait(30)
-
-    thread = threading.Thread(target=hold)
-    thread.start()
-    assert held.wait(30)
-    try:
-        yield
-    finally:
-        release.set()
-        thread.join(30)
-
-
-def running_elsewhere(description: str, voice: Voice | None = None, purpose: str = ""):
-    """A heavy job holding the slot from another thread."""
-    return held_elsewhere(lambda: HEAVY_JOBS.claim(description, voice, purpose))
 
 
 def test_a_second_heavy_job_is_refused_naming_the_first_and_may_start_after_it(library):
