@@ -351,7 +351,7 @@ def test_a_voice_a_job_uses_cannot_be_renamed_or_deleted_until_the_job_ends(
         qtbot.waitUntil(lambda: not page.rename_button.isEnabled(), timeout=5000)
         assert not page.delete_button.isEnabled()
         assert "computing training features, in this window" in page.rename_button.toolTip()
-        assert "cannot be deleted" in page.delete_button.toolTip()
+        assert "Delete it once that has finished" in page.delete_button.toolTip()
         page.rename_selected()  # what F2 does: refused before a name is asked for
         boxes = visible_message_boxes()
         assert len(boxes) == 1 and "cannot be renamed" in boxes[0].text()

@@ -400,13 +400,13 @@ class VoicesPage(BasePage):
         """Rename and Delete are off while a job uses the voice (its lock says which job)."""
         voice = self.selected_voice()
         holder = voice_in_use(voice) if voice is not None else None
-        for button, tip, refused_as in (
-                (self.rename_button, "Give this voice another name (F2)", "renamed"),
+        for button, tip, verb in (
+                (self.rename_button, "Give this voice another name (F2)", "Rename"),
                 (self.delete_button, "Move this voice to the trash; you can restore it "
-                 "(Delete)", "deleted")):
+                 "(Delete)", "Delete")):
             button.setEnabled(voice is not None and holder is None)
-            button.setToolTip(in_use_message(voice.name, holder, refused_as)
-                              if voice is not None and holder is not None else tip)
+            button.setToolTip(f"In use ({holder.describe()}).\n{verb} it once that has "
+                              "finished." if holder is not None else tip)
 
     def _refused_in_use(self, voice: Voice, refused_as: str) -> bool:
         """Say at once, before asking anything, that a voice in use cannot be changed."""
