@@ -13,8 +13,10 @@ What counts as heavy: whatever loads models over many items or takes minutes of 
 training list, rendering chapters). Light, allowed beside a heavy job: playing audio,
 speaking one try-out sentence or one new take of a sentence (seconds, and the person is
 waiting for it; refusing it for the hours a training takes would lock the app), editing
-segments, saving a recorded take, downloading base models (the network, not the CPU, is
-what they wait for), writing or reading a voice bank (a copy of files).
+segments, saving a recorded take, exporting a rendered narration (encoding audio that
+exists), downloading base models (the network, not the CPU, is what they wait for), writing
+or reading a voice bank (a copy of files). The slot is per process: a command run beside the
+app meets the app's jobs only through the voice's lock.
 
 A heavy job that uses a voice also holds that voice's lock (``project.locks.voice_lock``)
 for its whole length, with the job's purpose as the lock's note. That lock is the one
