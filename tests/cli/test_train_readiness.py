@@ -52,4 +52,6 @@ def test_warnings_are_printed_and_training_goes_ahead(with_models, monkeypatch, 
     assert main(["train", "Rose", "--device", "cpu"]) == 130
     err = capsys.readouterr().err
     assert "warning: Usable but short: record 36 seconds more for better results." in err
+    # No speaker-check model in this data folder: the person learns checkpoints go unjudged.
+    assert "note: The speaker-check model is not installed" in err
     assert len(started) == 1

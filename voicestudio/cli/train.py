@@ -137,4 +137,6 @@ def _check_ready(data_dir, voice, device: str) -> None:
         raise UserInputError(readiness.headline)
     for problem in readiness.problems:
         print(f"warning: {problem.message}", file=sys.stderr)
+    for note in readiness.notes:  # e.g. checkpoints not judged: a model is not installed
+        print(f"note: {note}", file=sys.stderr)
 

@@ -78,6 +78,7 @@ class ListeningScorer:
         self.cancel = cancel
         self.held_out: list[_HeldOut] = []
         self.reference = None
+        self.voice: Voice | None = None
         self.embedder = None  # the speaker-check model, loaded by prepare()
         self.recogniser_missing = False
 
@@ -90,7 +91,7 @@ class ListeningScorer:
             self.embedder = speaker_embedder(self.data_dir)
         except SpeakerCheckUnavailable as exc:
             raise MissingModelError(LIKENESS_NEEDS_SPEAKER_MODEL) from exc
-        voice = Voice.open(voice_folder)
+        voice = self.voice = Voice.open(voice_folder)
         self.reference = voice_reference(voice)
         self.held_out = []
         for features in held_out:
@@ -100,14 +101,20 @@ class ListeningScorer:
 
     def score(self, stage: str, epoch: int, s2_path: Path, s1_path: Path | None
               ) -> CheckpointScore:
-        from voicestudio.synthesis.pipeline import ModelFiles, SynthesisRequest, Synthesizer
+        from dataclasses import replace
 
-        if self.reference is None:
+        from voicestudio.services.speech import SpeakingModel, speech_for
+        from voicestudio.synthesis.pipeline import SynthesisRequest, Synthesizer
+
+        if self.reference is None or self.voice is None:
             raise MissingModelError(
                 "The voice has no clean 3-10 s segment to speak the checks with.")
-        base = ModelFiles.base(self.data_dir)
-        files = ModelFiles(s1=s1_path or base.s1, s2=s2_path, hubert=base.hubert,
-                           bert=base.bert)
+        # The voice's own family (a v2Pro voice needs its speaker-verification model), with
+        # the candidate's files in place of the base ones.
+        files = speech_for(self.data_dir, self.voice,
+                           model=SpeakingModel("checkpoint", run_s2=s2_path)).files
+        if s1_path is not None:
+            files = replace(files, s1=s1_path)
         synthesizer = Synthesizer(files, self.device)  # a candidate is heard once, not kept
         similarities, errors = [], []
         for item in self.held_out:

@@ -147,7 +147,11 @@ def check_readiness(
         notes.append("This computer has no graphics card VoiceStudio can use, so training "
                      "runs on the processor: it takes hours and may run overnight. You can "
                      "use the computer meanwhile, and pause and resume at any time.")
-    if not installed_summary(Path(data_dir)).asr:
+    if not _speaker_model_installed(data_dir):
+        notes.append("The speaker-check model is not installed, so saved checkpoints cannot "
+                     "be judged by how much they sound like the person: the last one is kept. "
+                     "Install it on the Base models page (16 MB) to keep the best one.")
+    elif not installed_summary(Path(data_dir)).asr:
         notes.append("No speech recogniser is installed, so each checkpoint is judged only by "
                      "how much it sounds like the person, not by whether its words are right. "
                      "Install one on the Base models page to check both.")
@@ -160,6 +164,16 @@ def check_readiness(
         verdict, headline = "ready", "Ready to train."
     return Readiness(verdict, headline, tuple(problems), seconds, stats.kept, label, cpu_only,
                      tuple(notes), times)
+
+
+def _speaker_model_installed(data_dir: Path) -> bool:
+    from voicestudio.audio.speakers import SPEAKER_ENCODER_ID
+
+    try:
+        require(data_dir, SPEAKER_ENCODER_ID)
+    except MissingModelError:
+        return False
+    return True
 
 
 def _device(preference: str, problems: list[Problem]) -> tuple[str, bool, Any]:
@@ -309,9 +323,7 @@ def train_voice(
                               p.eta_seconds))
 
         if scorer == "listen":
-            from voicestudio.services.checkpoint_scoring import ListeningScorer
-
-            scorer = ListeningScorer(data_dir, run.plan.device, cancel)
+            scorer = _listening_scorer(data_dir, run.plan.device, cancel, on_update)
         timer = StepTimer()
 
         def timed(update: Any) -> None:
@@ -323,6 +335,29 @@ def train_voice(
             return run.run(training_progress, cancel, timed, scorer or None)
         finally:  # also a paused or failed run's measurements tell the next estimate
             _record_speed(data_dir, voice, run.plan.device, timer)
+
+
+SCORING_OFF_NO_SPEAKER_MODEL = (
+    "Checkpoint checks are off for this run: the speaker-check model is not installed, so "
+    "the last checkpoint is kept. Install it on the Base models page to keep the best one.")
+
+
+def _listening_scorer(data_dir: Path, device: str, cancel: CancelToken,
+                      on_update: Reporter | None) -> CheckpointScorer | None:
+    """The real scorer, or None (said as a notice) when its speaker-check model is missing:
+    an optional 16 MB model must not stand between the person and their voice."""
+    from voicestudio.audio.speakers import SpeakerCheckUnavailable, speaker_embedder
+    from voicestudio.services.checkpoint_scoring import ListeningScorer
+    from voicestudio.training.loop import TrainingProgress
+
+    try:
+        speaker_embedder(data_dir)
+    except SpeakerCheckUnavailable:
+        if on_update is not None:
+            on_update(TrainingProgress("s2", 0, 0, 0, 0, 0, {}, 0.0, None,
+                                       SCORING_OFF_NO_SPEAKER_MODEL))
+        return None
+    return ListeningScorer(data_dir, device, cancel)
 
 
 def _record_speed(data_dir: Path, voice: Voice, device: str, timer: StepTimer) -> None:
