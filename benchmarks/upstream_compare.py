@@ -97,7 +97,7 @@ def _inputs(work: Path, s1_cfg, s2_cfg):
 
 
 def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
-                 int8_batch: bool) -> dict:
+                 int8_batch: bool, vocoder_precision: str = "auto") -> dict:
     import torch
 
     from voicestudio.models.s1 import (
@@ -111,6 +111,7 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     from voicestudio.models.s1.continuous import decode_continuous
     from voicestudio.models.s1.packed import top1_agreement
     from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, v2_s2_config
+    from voicestudio.models.s2.precision import set_vocoder_precision
 
     torch.set_num_threads(threads)
     if (work / S1_FILE).exists() and (work / S2_FILE).exists():
@@ -119,11 +120,12 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     else:
         s1 = random_s1_model(S1Config(), seed=0).eval()
         s2 = random_s2_generator(v2_s2_config(), seed=0).eval()
+    vocoder_dtype = set_vocoder_precision(s2, vocoder_precision)  # as the Synthesizer does
     phones, batch, prompt, codes, refer = _inputs(work, s1.config, s2.config)
     bert = torch.zeros(s1.config.bert_dim, N_PHONES)
     params = SamplingParams(top_k=15, top_p=1.0, temperature=1.0, repetition_penalty=1.35,
                             max_new_tokens=N_NEW, min_token_cap=N_NEW)
-    figures: dict = {"load": _loadavg()}
+    figures: dict = {"load": _loadavg(), "vocoder_dtype": str(vocoder_dtype)}
     decoded: dict = {}
 
     def single(weights: str) -> None:
@@ -184,7 +186,8 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
 def run_ours(args) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--_ours", "--work", str(args.work),
            "--threads", str(args.threads), "--runs", str(args.runs),
-           "--chapter-sentences", str(args.chapter_sentences)]
+           "--chapter-sentences", str(args.chapter_sentences),
+           "--vocoder-precision", args.vocoder_precision]
     if args.int8_batch:
         cmd.append("--int8-batch")
     root = Path(__file__).resolve().parents[1]
@@ -240,6 +243,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chapter-sentences", type=int, default=30)
     parser.add_argument("--int8-batch", action="store_true", help="also time int8 at batch 8")
+    parser.add_argument("--vocoder-precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="S2 vocoder format (auto: bf16 where the CPU has it natively)")
     parser.add_argument("--upstream-python")
     parser.add_argument("--upstream-src")
     parser.add_argument("--upstream-bench", type=Path, default=UPSTREAM_BENCH)
@@ -248,7 +253,8 @@ def main() -> None:
     args.work = args.work.resolve()
     if args._ours:
         print(json.dumps(measure_ours(args.work, args.threads, args.runs,
-                                      args.chapter_sentences, args.int8_batch)))
+                                      args.chapter_sentences, args.int8_batch,
+                                      args.vocoder_precision)))
         return
     with_upstream = bool(args.upstream_python and args.upstream_src)
     if bool(args.upstream_python) != bool(args.upstream_src):
@@ -259,7 +265,7 @@ def main() -> None:
         up = run_upstream(args) if with_upstream else None  # A (builds the files the 1st time)
         ours = run_ours(args)  # B
         rounds.append((up, ours))
-        line = f"round {number + 1}: ours load {ours['load']}"
+        line = f"round {number + 1}: ours load {ours['load']} ({ours['vocoder_dtype']} vocoder)"
         if up is not None:
             line += f", upstream load {up['load']}: " + " ".join(
                 f"{name} {value:.3f}" for name, value in ratios(up, ours).items())

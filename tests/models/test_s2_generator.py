@@ -206,3 +206,19 @@ def test_mps_decode_matches_cpu() -> None:
         codes.to("mps"), text.to("mps"), refer.to("mps"), noise_scale=0.0
     )
     torch.testing.assert_close(got.cpu(), want, atol=1e-4, rtol=1e-4)
+
+
+def test_voice_vectors_computed_once_give_the_same_audio(generator: SoVITSGenerator) -> None:
+    codes, text, refer = _inputs()
+    voice = generator.voice(refer)
+    calls = []
+    hook = generator.ref_enc.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        torch.manual_seed(5)
+        cached = generator.decode(codes, text, refer, noise_scale=0.6, voice=voice)
+        assert not calls  # the reference encoder did not run again
+        torch.manual_seed(5)
+        uncached = generator.decode(codes, text, refer, noise_scale=0.6)
+    finally:
+        hook.remove()
+    torch.testing.assert_close(cached, uncached, rtol=0, atol=0)

@@ -162,3 +162,22 @@ def test_speaks_with_checkpoints_written_by_upstream(fixtures_dir, tiny_data_dir
     (sentence,) = result.sentences
     assert result.audio.size == sentence.n_tokens * SAMPLES_PER_TOKEN > 0
     assert np.isfinite(result.audio).all()
+
+
+def test_the_reference_encoder_runs_once_per_reference_not_per_sentence(synth, reference):
+    request = _request(reference, reference_text="Six seven eight.")  # a fresh prompt
+    synth.load()
+    generator = synth._s2.generator
+    calls = []
+    hook = generator.ref_enc.register_forward_hook(lambda *_: calls.append(1))
+    try:
+        first = synth.speak(request)  # three sentences
+        assert len(calls) == 1  # the prompt's voice vectors, reused by every sentence
+        prompt = synth.voice_prompt(reference, "Six seven eight.", "en")
+        with torch.inference_mode():
+            ge, ge_text = generator.voice(prompt.refer_spec, sv=prompt.sv)
+        torch.testing.assert_close(prompt.voice[0], ge, rtol=0, atol=0)
+        torch.testing.assert_close(prompt.voice[1], ge_text, rtol=0, atol=0)
+    finally:
+        hook.remove()
+    np.testing.assert_array_equal(synth.speak(request).audio, first.audio)

@@ -21,6 +21,7 @@ renderer and the CLI share them.
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import logging
 import secrets
@@ -50,6 +51,7 @@ from voicestudio.models.s1 import (
 )
 from voicestudio.models.s1.continuous import decode_continuous
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
+from voicestudio.models.s2.precision import set_vocoder_precision
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
 from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
 from voicestudio.models.sv import SV_SAMPLE_RATE, SpeakerVerifier, load_sv_model
@@ -230,6 +232,9 @@ class VoicePrompt:
     prompt_bert: torch.Tensor  # (1024, Tp)
     refer_spec: torch.Tensor  # (1, 1025, Tr) on the model device
     sv: torch.Tensor | None = None  # (1, sv_dim) speaker-verification vector (v2Pro only)
+    # S2's voice vectors from refer_spec (and sv): the reference encoder runs once per clip,
+    # not once per sentence; None only for a prompt built without the S2 model
+    voice: tuple[torch.Tensor, torch.Tensor] | None = None
 
 
 @dataclass
@@ -242,9 +247,11 @@ class _Decoded:
 class Synthesizer:
     """S1, S2, HuBERT and BERT for one set of model files, loaded on first use, kept warm."""
 
-    def __init__(self, files: ModelFiles, device: str = "auto") -> None:
+    def __init__(self, files: ModelFiles, device: str = "auto",
+                 vocoder_precision: str = "auto") -> None:
         self.files = files
         self.device = resolve_device(device).device
+        self.vocoder_precision = vocoder_precision  # models/s2/precision.py; set at load
         self._lock = threading.RLock()  # one job at a time uses the models
         self._s1: LoadedS1 | None = None
         self._s2: LoadedS2 | None = None
@@ -281,6 +288,7 @@ class Synthesizer:
         if self._s2 is None:
             tracker.report(0.25, "Loading the SoVITS (S2) model")
             self._s2 = load_s2_checkpoint(self.files.s2, self.device)
+            set_vocoder_precision(self._s2.generator, self.vocoder_precision)
             if self._s2.config.sampling_rate != SAMPLE_RATE:
                 raise UserInputError(
                     f"'{self.files.s2.name}' makes {self._s2.config.sampling_rate} Hz audio; "
@@ -347,7 +355,15 @@ class Synthesizer:
         if self._sv is not None and cfg.uses_sv:  # upstream: the 32 kHz clip resampled to 16k
             wav_16k = resample(prepared.wav_32k, cfg.sampling_rate, SV_SAMPLE_RATE)
             sv = self._sv.embed_16k(torch.from_numpy(wav_16k).unsqueeze(0)).to(self.device)
-        return VoicePrompt(prepared, tokens, phones, bert, refer_spec, sv)
+        with self._s2_precision():
+            voice = generator.voice(refer_spec, sv=sv)
+        return VoicePrompt(prepared, tokens, phones, bert, refer_spec, sv, voice)
+
+    def _s2_precision(self) -> contextlib.AbstractContextManager:
+        """Upstream runs S2 in half precision on CUDA (the VQ and spectrogram stay fp32); the
+        voice vectors are computed in the same context as the decode that uses them."""
+        cuda = self.device.type == "cuda"
+        return torch.autocast("cuda", dtype=torch.float16, enabled=cuda)
 
     @property
     def _bert_dim(self) -> int:
@@ -575,10 +591,10 @@ class Synthesizer:
         cuda = self.device.type == "cuda"
         with torch.random.fork_rng(devices=[self.device] if cuda else []):
             torch.manual_seed(seed)  # the prior noise; same seed, same audio
-            # upstream runs S2 in half precision on CUDA; the VQ and spectrogram stay fp32
-            with torch.autocast("cuda", dtype=torch.float16, enabled=cuda):
+            with self._s2_precision():
                 audio = generator.decode(codes, phones, prompt.refer_spec,
-                                         request.noise_scale, speed, sv=prompt.sv)
+                                         request.noise_scale, speed, sv=prompt.sv,
+                                         voice=prompt.voice)
         return audio[0, 0].float().cpu().numpy()
 
 

@@ -206,14 +206,18 @@ class SoVITSGenerator(nn.Module):
         speed: float = 1.0,
         noise: torch.Tensor | None = None,
         sv: SVInput = None,
+        voice: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> DecodeTrace:
         """codes (n_q, 1, Tc) from S1, text (1, Tt) phone ids, refer (1, 1025, Tr) or a list.
 
         `noise` (1, inter, T') replaces the standard-normal prior sample. `sv`: the
         speaker-verification vector (1, sv_dim) of each reference (v2Pro/v2ProPlus only).
+        `voice`: what `self.voice(refer, sv)` returned for these references, computed once
+        per reference by a caller that decodes many sentences in one voice (refer and sv
+        are then not read again).
         """
         self._check_decode_inputs(codes, text, speed)
-        ge, ge_text = self.voice(refer, sv)
+        ge, ge_text = voice if voice is not None else self.voice(refer, sv)
         quantized = self._upsample_codes(self.quantizer.decode(codes))  # (1, 768, 2*Tc)
         y_lengths = torch.tensor([quantized.size(2)], device=codes.device)
         text_lengths = torch.tensor([text.size(-1)], device=text.device)
@@ -236,9 +240,11 @@ class SoVITSGenerator(nn.Module):
         speed: float = 1.0,
         noise: torch.Tensor | None = None,
         sv: SVInput = None,
+        voice: tuple[torch.Tensor, torch.Tensor] | None = None,
     ) -> torch.Tensor:
         """Semantic codes + phones in the voice of `refer` -> audio (1, 1, samples) at 32 kHz."""
-        return self.decode_with_trace(codes, text, refer, noise_scale, speed, noise, sv).audio
+        return self.decode_with_trace(codes, text, refer, noise_scale, speed, noise, sv,
+                                      voice).audio
 
     def _check_decode_inputs(self, codes: torch.Tensor, text: torch.Tensor, speed: float) -> None:
         if codes.dim() != 3 or codes.size(2) == 0:

@@ -62,13 +62,28 @@ class HiFiGANGenerator(nn.Module):
         )
         self.conv_post = nn.Conv1d(ch // 2 ** len(self.ups), 1, 7, 1, padding=3, bias=False)
         self.cond = nn.Conv1d(cfg.gin_channels, ch, 1)
+        # what the upsampling stack runs in without gradients (see models/s2/precision.py)
+        self.inference_dtype = torch.float32
 
     def forward(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1]."""
         x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
+        reduced = self._reduced_dtype(x)
+        if reduced is not None:  # the upsampling stack in bf16; conv_post back in fp32
+            x = x.to(reduced)
         for i, up in enumerate(self.ups):
             x = up(F.leaky_relu(x, LRELU_SLOPE))  # (B, ch / 2^(i+1), T * prod(rates[:i+1]))
             blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
             x = sum(block(x) for block in blocks) / self.n_kernels
+        if reduced is not None:
+            x = x.float()
         x = self.conv_post(F.leaky_relu(x))  # default slope 0.01 here, as upstream
         return torch.tanh(x)
+
+    def _reduced_dtype(self, x: torch.Tensor) -> torch.dtype | None:
+        """The lower precision to run the stack in, or None: only at inference, only from an
+        fp32 input (a half model or CUDA autocast keeps its own format)."""
+        wanted = self.inference_dtype
+        if wanted == torch.float32 or x.dtype != torch.float32 or torch.is_grad_enabled():
+            return None
+        return wanted

@@ -35,6 +35,7 @@ class _WeightNorm:
         self.weight_g = nn.Parameter(norm_except_dim0(v))
         self.weight_v = nn.Parameter(v.clone())
         self._folded: tuple[tuple, torch.Tensor] | None = None
+        self._reduced: tuple[tuple, torch.Tensor, torch.Tensor | None] | None = None
 
     def folded_weight(self) -> torch.Tensor:
         """The kernel the convolution applies: g * v / ||v||."""
@@ -57,8 +58,22 @@ class _WeightNorm:
                 self._folded = (key, self.folded_weight())
         return self._folded[1]
 
+    def kernel_and_bias(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """The kernel and bias to convolve ``x`` with. A bf16 input at inference (the reduced
+        precision vocoder) gets the fp32-folded kernel cast to bf16 once per weight state,
+        not on every call as autocast would; anything else gets ``kernel()`` as it is."""
+        kernel = self.kernel()
+        if x.dtype != torch.bfloat16 or kernel.dtype == x.dtype or torch.is_grad_enabled():
+            return kernel, self.bias
+        bias_state = None if self.bias is None else (self.bias.data_ptr(), self.bias._version)
+        key = (self._folded[0] if self._folded else None, bias_state)
+        if self._reduced is None or self._reduced[0] != key:
+            bias = None if self.bias is None else self.bias.detach().to(x.dtype)
+            self._reduced = (key, kernel.detach().to(x.dtype), bias)
+        return self._reduced[1], self._reduced[2]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self._conv_forward(x, self.kernel(), self.bias)
+        return self._conv_forward(x, *self.kernel_and_bias(x))
 
 
 class WeightNormConv1d(_WeightNorm, nn.Conv1d):
@@ -75,8 +90,7 @@ class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return F.conv_transpose1d(
             x,
-            self.kernel(),
-            self.bias,
+            *self.kernel_and_bias(x),
             self.stride,
             self.padding,
             self.output_padding,
