@@ -9,11 +9,9 @@ from __future__ import annotations
 
 import errno
 import json
-import subprocess
-import uuid
-from pathlib import Path
 
 import pytest
+from small_disk import fill, mounted_tmpfs
 
 from voicestudio.cli import main
 from voicestudio.errors import DiskFullError
@@ -53,25 +51,8 @@ def test_a_voice_not_created_for_lack_of_space_leaves_no_half_made_folder(tmp_pa
 @pytest.fixture
 def small_disk(tmp_path):
     """A 3 MB tmpfs as the data folder, or a skip where mounting is not allowed."""
-    mount = tmp_path / f"disk-{uuid.uuid4().hex[:6]}"
-    mount.mkdir()
-    done = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=3m", "tmpfs", str(mount)],
-                          capture_output=True, text=True)
-    if done.returncode != 0:
-        pytest.skip(f"cannot mount a small tmpfs here: {done.stderr.strip()}")
-    try:
+    with mounted_tmpfs(tmp_path) as mount:
         yield mount
-    finally:
-        subprocess.run(["umount", "-l", str(mount)], check=False)
-
-
-def _fill(folder: Path) -> None:
-    with open(folder / "filler.bin", "wb", buffering=0) as out:
-        try:
-            while True:
-                out.write(b"\0" * 65536)
-        except OSError as exc:
-            assert exc.errno == errno.ENOSPC
 
 
 def _run(capsys, *argv: str) -> tuple[int, str]:
@@ -83,7 +64,7 @@ def test_commands_on_a_full_disk_give_one_line_and_change_nothing(small_disk, ca
     data = str(small_disk / "data")
     assert main(["--data-dir", data, "voices", "create", "Rose", "--lang", "en"]) == 0
     manifest = (small_disk / "data" / "voices" / "Rose" / "voice.json").read_text()
-    _fill(small_disk)
+    fill(small_disk)
     for argv in (["voices", "create", "Lily", "--lang", "en"],
                  ["voices", "rename", "Rose", "Rosie"],
                  ["models", "install-tiny"]):

@@ -57,13 +57,16 @@ def is_disk_full(exc: BaseException, folder: Path) -> bool:
     return False
 
 
-def disk_full_error(folder: Path, needed: int = 0, what: str = "") -> DiskFullError:
+def disk_full_error(folder: Path, needed: int = 0, what: str = "", *,
+                    outcome: str = "") -> DiskFullError:
+    """The message for a write that ran out of space; ``outcome`` replaces "Nothing was
+    changed{what}." where a job had already saved part of its work before the disk filled."""
     free = free_bytes(folder)
     need = f"; about {format_bytes(needed)} more were needed" if needed else ""
     have = f" ({format_bytes(free)} free)" if free is not None else ""
     return DiskFullError(
         f"The disk holding {nearest_existing(Path(folder))} is full{have}{need}. "
-        f"Nothing was changed{what}. Free some space (at least "
+        f"{outcome or f'Nothing was changed{what}.'} Free some space (at least "
         f"{format_bytes(max(needed, 0) + _MARGIN_BYTES)}), or choose another data folder in "
         "Settings, then try again.")
 

@@ -44,6 +44,7 @@ from voicestudio.hub.families import voice_family
 from voicestudio.hub.status import installed_summary, require
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.checksums import sha256_file
+from voicestudio.project.disk import disk_full_error
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import VoiceInUseError
 from voicestudio.project.segments import (
@@ -431,6 +432,22 @@ def add_recordings(
                         cleaning)
 
 
+def _disk_full_while_adding(dataset: Dataset, left: Sequence[Path],
+                            report: AddReport) -> DiskFullError:
+    """Which files were not added and which were, with a lower bound on the space still
+    needed (the copies of the originals alone take their size)."""
+    needed = sum(p.stat().st_size for p in left if p.is_file())
+    current, *rest = left
+    outcome = f"‘{current.name}’ was not added (nothing of it was kept)"
+    if rest:
+        outcome += ", nor " + ", ".join(f"‘{p.name}’" for p in rest)
+    outcome += "."
+    if report.added:
+        kept = ", ".join(f"‘{p.name}’ ({count(n, 'segment')})" for p, n in report.added)
+        outcome += f" Added before the disk filled, and kept: {kept}."
+    return disk_full_error(dataset.voice.folder, needed, outcome=outcome)
+
+
 def _add_all(
     data_dir: Path,
     dataset: Dataset,
@@ -461,8 +478,11 @@ def _add_all(
             warning = narrowband_warning(path.name, dataset.takes[-1].original_sample_rate)
             if warning:
                 report.notes.append(warning)
-        except (JobCancelled, MissingModelError, DiskFullError, VoiceInUseError):
-            raise  # a stop, a missing model or a full disk ends the whole job, not one file
+        except DiskFullError as exc:
+            # A full disk ends the whole job; the files added before this one stay added.
+            raise _disk_full_while_adding(dataset, paths[index:], report) from exc
+        except (JobCancelled, MissingModelError, VoiceInUseError):
+            raise  # a stop or a missing model ends the whole job, not one file
         except SameRecordingError as exc:
             log.info("dataset add: %s", exc)
             report.already_added.append(path)
