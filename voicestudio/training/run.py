@@ -26,12 +26,13 @@ from pathlib import Path
 
 import torch
 
-from voicestudio.errors import CorruptFileError, NotFoundError, UserInputError
+from voicestudio.errors import CorruptFileError, DiskFullError, NotFoundError, UserInputError
 from voicestudio.hub.families import voice_family
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.models.devices import DeviceInfo, resolve_device
 from voicestudio.models.s2 import S2Config
 from voicestudio.project.atomic import atomic_write_json
+from voicestudio.project.disk import disk_full_error
 from voicestudio.project.locks import voice_lock
 from voicestudio.project.voice import ModelVersion, Voice, now_iso
 from voicestudio.training.base_models import BaseModels, hub_base_models
@@ -219,7 +220,23 @@ class TrainingRun:
         checkpoint is scored on them (``training.scoring``): each stage ends with its best
         checkpoint, and early when the scores stop improving (``plan.early_stop``)."""
         with voice_lock(self.voice, "training"):
-            return self._run(progress, cancel, on_update, scorer)
+            fresh = not self.folder.exists()
+            try:
+                return self._run(progress, cancel, on_update, scorer)
+            except DiskFullError as exc:
+                raise self._stopped_by_full_disk(exc, fresh) from exc
+
+    def _stopped_by_full_disk(self, exc: DiskFullError, fresh: bool) -> DiskFullError:
+        """A run that saved its plan is paused, like a cancelled one, and says so; one that
+        could not even do that leaves no half-made folder behind."""
+        if not (self.state_dir / PLAN_FILE).is_file():
+            if fresh and not any(p.is_file() for p in self.folder.rglob("*")):
+                shutil.rmtree(self.folder, ignore_errors=True)
+            return exc
+        return disk_full_error(self.folder, outcome=(
+            f"Training stopped and the run “{self.version_id}” is paused: what it had saved "
+            "is kept, and it continues from there once there is room (Resume on the Train "
+            "page, or train with --resume)."))
 
     def _run(
         self,
