@@ -77,3 +77,19 @@ def test_commands_on_a_full_disk_give_one_line_and_change_nothing(small_disk, ca
     assert sorted(p.name for p in voices.iterdir() if not p.name.startswith(".locks")) == \
         ["Rose"]  # no .creating-… folder, no Lily
     assert (voices / "Rose" / "voice.json").read_text() == manifest
+
+
+def test_a_streamed_save_that_fills_a_real_disk_says_how_far_it_got(small_disk):
+    """A save streamed in chunks (a training state, a copied recording) knows how much it had
+    written, not how much it needed: the message must not pass one off as the other."""
+    target = small_disk / "state.pt"
+    target.write_bytes(b"old state")
+    chunk = b"\1" * 1_000_000
+    with pytest.raises(DiskFullError) as caught, atomic.atomic_writer(target) as out:
+        for _ in range(5):  # 5 MB onto a 3 MB disk
+            out.write(chunk)
+    message = str(caught.value)
+    assert "the save stopped after writing" in message and "more were needed" not in message
+    assert "Nothing was changed: state.pt is as it was" in message
+    assert target.read_bytes() == b"old state"
+    assert [p.name for p in small_disk.iterdir()] == ["state.pt"]  # no temporary left

@@ -121,8 +121,9 @@ def staged_install(
                              sha256=sha256, file_origins=file_origins)
         except (OSError, RuntimeError, DiskFullError) as exc:
             if isinstance(exc, DiskFullError) or is_disk_full(exc, staging):
-                raise disk_full_error(base_models_dir(Path(data_dir)), bytes_in(staging),
-                                      f": {get_spec(spec_id).title} was not installed") from exc
+                raise disk_full_error(base_models_dir(Path(data_dir)),
+                                      what=f": {get_spec(spec_id).title} was not installed",
+                                      stopped_after=bytes_in(staging)) from exc
             raise
         finally:
             if staging.exists():

@@ -58,24 +58,32 @@ def is_disk_full(exc: BaseException, folder: Path) -> bool:
 
 
 def disk_full_error(folder: Path, needed: int = 0, what: str = "", *,
-                    outcome: str = "") -> DiskFullError:
-    """The message for a write that ran out of space; ``outcome`` replaces "Nothing was
-    changed{what}." where a job had already saved part of its work before the disk filled."""
+                    outcome: str = "", stopped_after: int = 0) -> DiskFullError:
+    """The message for a write that ran out of space.
+
+    ``needed`` is a size known in advance (a folder to copy); ``stopped_after`` is how far a
+    streamed save got, which is less than it needed, so it is said as such. ``outcome``
+    replaces "Nothing was changed{what}." where a job had saved part of its work already.
+    """
     free = free_bytes(folder)
-    need = f"; about {format_bytes(needed)} more were needed" if needed else ""
     have = f" ({format_bytes(free)} free)" if free is not None else ""
+    if needed:
+        have += f"; about {format_bytes(needed)} more were needed"
+    elif stopped_after:
+        have += f"; the save stopped after writing {format_bytes(stopped_after)}"
     return DiskFullError(
-        f"The disk holding {nearest_existing(Path(folder))} is full{have}{need}. "
+        f"The disk holding {nearest_existing(Path(folder))} is full{have}. "
         f"{outcome or f'Nothing was changed{what}.'} Free some space (at least "
-        f"{format_bytes(max(needed, 0) + _MARGIN_BYTES)}), or choose another data folder in "
-        "Settings, then try again.")
+        f"{format_bytes(max(needed, stopped_after, 0) + _MARGIN_BYTES)}), or choose another "
+        "data folder in Settings, then try again.")
 
 
 def as_disk_full(exc: Exception, path: Path, written: int) -> Exception:
     """``exc``, or a DiskFullError for ``path`` when the disk ran full while writing it."""
     if isinstance(exc, DiskFullError) or not is_disk_full(exc, Path(path).parent):
         return exc
-    return disk_full_error(Path(path).parent, written, f": {Path(path).name} is as it was")
+    return disk_full_error(Path(path).parent, what=f": {Path(path).name} is as it was",
+                           stopped_after=written)
 
 
 def ensure_free_space(folder: Path, needed: int, what: str) -> None:
