@@ -24,6 +24,13 @@ with exactly these lines (medians over the rounds)::
     ratio_chapter: X
     int8_top1_agreement: X
 
+Peers (``--peer NAME=PYTHON[:SRC]``, repeatable) run in the same rounds (A, peers, B), each with
+its own Python: with ``SRC`` a peer that keeps upstream's API (gpt-sovits-cpufast: SRC is the
+folder holding its ``GPT_SoVITS`` package) runs upstream's benchmark script on its code;
+without, ``benchmarks/peers/NAME_bench.py`` (``-`` read as ``_``) does the same work through the
+peer's own API (gsv-tts-lite). Each round then also prints ``peer_NAME_ratio_*`` (peer time /
+ours) and their medians are printed before the last lines above.
+
 Upstream's chapter figure is its single-sentence path (S1 single + S2 for a 10 s sentence)
 expressed as audio seconds per compute second: per-token work does not depend on the
 sentence, so that is what a chapter rendered sentence by sentence upstream achieves.
@@ -32,7 +39,9 @@ weights in the official formats, and the inputs); without upstream and without t
 ours runs on random full-size models built in memory.
 
     .venv/bin/python benchmarks/upstream_compare.py --work /tmp/bench \\
-        [--upstream-python UPVENV/bin/python --upstream-src SRC] [--rounds 3] [--threads 2]
+        [--upstream-python UPVENV/bin/python --upstream-src SRC] [--rounds 3] [--threads 2] \\
+        [--peer gpt-sovits-cpufast=/work/peers/cpufast-venv/bin/python:SITE_PACKAGES] \\
+        [--peer gsv-tts-lite=/work/peers/gsvlite-venv/bin/python]
 """
 
 from __future__ import annotations
@@ -54,6 +63,7 @@ N_PHONES, N_PROMPT, N_NEW, BATCH = 40, 150, 250, 8
 TOKEN_SECONDS = 0.04  # 25 Hz semantic tokens
 CHAPTER_TOKENS_PER_PHONE = 2.5
 UPSTREAM_BENCH = Path(__file__).resolve().parents[2] / "shared" / "bench" / "upstream_bench.py"
+PEER_SCRIPTS = Path(__file__).resolve().parent / "peers"
 
 
 def _loadavg() -> str:
@@ -212,6 +222,62 @@ def run_upstream(args) -> dict:
     return result
 
 
+def parse_peer(spec: str) -> tuple[str, str, str | None]:
+    """``NAME=PYTHON[:SRC]`` -> (name, python, src or None)."""
+    name, sep, rest = spec.partition("=")
+    if not sep or not name or not rest:
+        raise argparse.ArgumentTypeError(f"--peer wants NAME=PYTHON[:SRC], got {spec!r}")
+    python, _, src = rest.partition(":")
+    return name, python, src or None
+
+
+def run_peer(args, name: str, python: str, src: str | None) -> dict:
+    """One peer's figures on the same weights and inputs, in its own folder and venv."""
+    folder = args.work / f"peer-{name}"
+    folder.mkdir(exist_ok=True)
+    for file in (S1_FILE, S2_FILE, INPUTS_FILE):
+        if not (args.work / file).exists():
+            sys.exit(f"peer {name}: {args.work / file} is missing; run with upstream first")
+        link = folder / file
+        if not link.exists():
+            link.symlink_to(args.work / file)
+    load = _loadavg()
+    if src is not None:  # upstream's API: upstream's own benchmark script on the peer's code
+        cmd = [python, str(args.upstream_bench), "--src", src, "--out", str(folder),
+               "--threads", str(args.threads), "--runs", str(args.runs)]
+    else:
+        script = PEER_SCRIPTS / f"{name.replace('-', '_')}_bench.py"
+        if not script.is_file():
+            sys.exit(f"peer {name}: no {script}; give NAME=PYTHON:SRC for an upstream-API peer")
+        cmd = [python, str(script), "--work", str(folder), "--threads", str(args.threads),
+               "--runs", str(args.runs)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"peer {name}'s benchmark failed:\n{done.stderr[-3000:]}")
+    if src is not None:
+        result = json.loads((folder / "bench_results.json").read_text())
+    else:
+        result = json.loads(done.stdout.strip().splitlines()[-1])
+    result["load"] = load
+    single_seconds = N_NEW / result["s1_tokens_per_s"] + result["s2_decode_s"]
+    result["chapter_audio_s_per_s"] = N_NEW * TOKEN_SECONDS / single_seconds
+    return result
+
+
+def peer_ratios(peer: dict, ours: dict) -> dict[str, float]:
+    """Peer time / ours for the figures the peer has (> 1: we are faster)."""
+    found = {
+        "ratio_s1_single": ours["s1_single_tokens_per_s"] / peer["s1_tokens_per_s"],
+        "ratio_s2": peer["s2_decode_s"] / ours["s2_decode_10s"],
+        "ratio_chapter": ours["chapter_audio_s_per_s"] / peer["chapter_audio_s_per_s"],
+        "ratio_peak_rss": peer["peak_rss_mb"] / ours["peak_rss_mib"],
+    }
+    if peer.get("s1_batch8_tokens_per_s"):
+        found["ratio_s1_batch8"] = (ours["s1_batch8_tokens_per_s"]
+                                    / peer["s1_batch8_tokens_per_s"])
+    return found
+
+
 def ratios(up: dict, ours: dict) -> dict[str, float]:
     """Upstream time / ours for the same work (> 1: we are faster)."""
     return {
@@ -248,6 +314,8 @@ def main() -> None:
     parser.add_argument("--upstream-python")
     parser.add_argument("--upstream-src")
     parser.add_argument("--upstream-bench", type=Path, default=UPSTREAM_BENCH)
+    parser.add_argument("--peer", action="append", type=parse_peer, default=[],
+                        metavar="NAME=PYTHON[:SRC]", help="another engine, in its own venv")
     parser.add_argument("--_ours", action="store_true", help=argparse.SUPPRESS)
     args = parser.parse_args()
     args.work = args.work.resolve()
@@ -261,10 +329,19 @@ def main() -> None:
         sys.exit("Give both --upstream-python and --upstream-src, or neither.")
     args.work.mkdir(parents=True, exist_ok=True)
     rounds: list[tuple[dict | None, dict]] = []
+    peer_rounds: dict[str, list[dict[str, float]]] = {name: [] for name, _, _ in args.peer}
+    peer_figures: dict[str, list[dict]] = {name: [] for name, _, _ in args.peer}
     for number in range(args.rounds if with_upstream else 1):
         up = run_upstream(args) if with_upstream else None  # A (builds the files the 1st time)
+        peers = {name: run_peer(args, name, python, src) for name, python, src in args.peer}
         ours = run_ours(args)  # B
         rounds.append((up, ours))
+        for name, peer in peers.items():
+            found = peer_ratios(peer, ours)
+            peer_rounds[name].append(found)
+            peer_figures[name].append(peer)
+            print(f"round {number + 1}: peer {name} load {peer['load']}: " + " ".join(
+                f"{key} {value:.3f}" for key, value in found.items()), flush=True)
         line = f"round {number + 1}: ours load {ours['load']} ({ours['vocoder_dtype']} vocoder)"
         if up is not None:
             line += f", upstream load {up['load']}: " + " ".join(
@@ -284,6 +361,13 @@ def main() -> None:
     for name in ("s1_tokens_per_s", "s1_batch8_tokens_per_s", "s2_decode_s",
                  "chapter_audio_s_per_s", "peak_rss_mb"):
         print(f"upstream_{name}: {statistics.median(up[name] for up, _ in rounds):.4g}")
+    for name, found in peer_rounds.items():
+        print(f"---- peer {name} (peer time / ours, median of {len(found)} round(s)) ----")
+        for key in ("s1_tokens_per_s", "s2_decode_s", "chapter_audio_s_per_s", "peak_rss_mb"):
+            value = statistics.median(r[key] for r in peer_figures[name])
+            print(f"peer_{name}_{key}: {value:.4g}")
+        for key in found[0]:
+            print(f"peer_{name}_{key}: {statistics.median(r[key] for r in found):.3f}")
     all_ratios = [ratios(up, ours) for up, ours in rounds if up is not None]
     for name in ("ratio_s1_single_int8", "ratio_peak_rss"):
         print(f"{name}: {statistics.median(r[name] for r in all_ratios):.3f}")
