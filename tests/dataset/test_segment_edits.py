@@ -12,7 +12,8 @@ import soundfile as sf
 from segment_voice import PHRASES, make_segmented_voice
 
 from voicestudio.audio.quality import QualityFlag
-from voicestudio.errors import UserInputError
+from voicestudio.errors import DiskFullError, UserInputError
+from voicestudio.project.disk import disk_full_error
 from voicestudio.project.segments import Dataset
 from voicestudio.training.feature_store import FeatureStore, SegmentFeatures
 from voicestudio.training.features import FeatureModels, build_features
@@ -155,6 +156,30 @@ def test_only_the_edited_segments_lose_their_cached_features(dataset):
     report = build_features(saved(dataset), models, extractor=_fake_features)
     assert sorted(report.computed) == sorted([a.id, b.id, saved(dataset).segments[2].id])
     assert sorted(report.unchanged) == sorted(untouched)
+
+
+
+def test_a_full_disk_stops_the_build_and_keeps_what_was_built(dataset):
+    """Every later segment would fail the same way: the build stops (it used to report each
+    segment as 'left out' and end as if it had worked), keeps what it built, and continues
+    from there the next time."""
+    models = FeatureModels(dataset.voice.folder.parent, identities={
+        "hubert": "h", "s2g-v2": "s", "bert": "b"})
+    third = dataset.segments[2].id
+
+    def disk_fills_at_the_third(folder, segment, models, frontend, fingerprint):
+        if segment.id == third:
+            raise disk_full_error(folder / "segments")
+        return _fake_features(folder, segment, models, frontend, fingerprint)
+
+    with pytest.raises(DiskFullError) as caught:
+        build_features(dataset, models, extractor=disk_fills_at_the_third)
+    message = str(caught.value)
+    assert "stopped at segment 3 of 4: the 2 segments built before are kept" in message
+    built = [s.id for s in dataset.segments[:2]]
+    assert sorted(FeatureStore(dataset.folder).segment_ids()) == sorted(built)
+    report = build_features(dataset, models, extractor=_fake_features)
+    assert sorted(report.unchanged) == sorted(built) and len(report.computed) == 2
 
 
 _EDIT_FOREVER = """

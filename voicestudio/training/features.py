@@ -31,14 +31,16 @@ import torch
 from voicestudio.audio.resample import resample
 from voicestudio.audio.training_mix import TRAINING_SAMPLE_RATE, training_copies
 from voicestudio.audio.wav import write_wav
-from voicestudio.errors import JobCancelled, UserInputError, VoiceStudioError
+from voicestudio.errors import DiskFullError, JobCancelled, UserInputError, VoiceStudioError
 from voicestudio.hub.families import get_family
 from voicestudio.hub.marker import read_marker
 from voicestudio.hub.status import require, require_file
 from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.project.disk import disk_full_error
 from voicestudio.project.segments import Dataset, SegmentRecord
 from voicestudio.text.frontend import BERT_DIM, TextFrontend
 from voicestudio.text.lexicon import load_lexicon
+from voicestudio.text.wording import count
 from voicestudio.training.feature_store import FeatureStore, SegmentFeatures, fingerprint
 
 log = logging.getLogger(__name__)
@@ -256,6 +258,14 @@ def build_features(
             features = extractor(dataset.folder, segment, models, frontend, expected)
         except JobCancelled:
             raise
+        except DiskFullError as exc:
+            # Every later segment would fail the same way; what is stored stays as it was.
+            kept = (f"the {count(len(report.computed), 'segment')} built before "
+                    f"{'is' if len(report.computed) == 1 else 'are'} kept"
+                    if report.computed else "nothing was changed")
+            raise disk_full_error(dataset.folder, outcome=(
+                f"Features stopped at segment {done + 1} of {len(todo)}: {kept}, and the "
+                "build continues from there when it runs again.")) from exc
         except VoiceStudioError as exc:
             # A bad segment must not cost the rest: it is reported and its old features go.
             store.remove(segment.id)
