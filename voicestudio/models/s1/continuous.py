@@ -156,6 +156,7 @@ def decode_continuous(
     if len(seeds) != len(phone_ids):
         raise ValueError("give one seed per sentence")
     prompt = _check_inputs(model, phone_ids, bert, prompt_tokens)
+    release_freed_memory()  # what the last job (S2, features) freed: the cache goes there
     was_training = model.training
     model.eval()
     try:

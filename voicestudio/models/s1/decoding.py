@@ -109,6 +109,7 @@ def decode_batch(
         seed = secrets.randbelow(2**62)
     if not isinstance(seed, int) and len(seed) != len(phone_ids):
         raise ValueError("give one seed per sentence, or one for the batch")
+    release_freed_memory()  # what the last job (S2, features) freed: the cache goes there
     was_training = model.training
     model.eval()
     try:
