@@ -50,6 +50,7 @@ import argparse
 import json
 import os
 import resource
+import shutil
 import statistics
 import subprocess
 import sys
@@ -238,9 +239,13 @@ def run_peer(args, name: str, python: str, src: str | None) -> dict:
     for file in (S1_FILE, S2_FILE, INPUTS_FILE):
         if not (args.work / file).exists():
             sys.exit(f"peer {name}: {args.work / file} is missing; run with upstream first")
+    for file in (S1_FILE, S2_FILE):  # the weights are only read: linked
         link = folder / file
         if not link.exists():
             link.symlink_to(args.work / file)
+    # the inputs are rewritten by upstream's script: a copy, so upstream's file stays its own
+    (folder / INPUTS_FILE).unlink(missing_ok=True)
+    shutil.copyfile(args.work / INPUTS_FILE, folder / INPUTS_FILE)
     load = _loadavg()
     if src is not None:  # upstream's API: upstream's own benchmark script on the peer's code
         cmd = [python, str(args.upstream_bench), "--src", src, "--out", str(folder),
