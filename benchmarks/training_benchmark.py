@@ -42,7 +42,8 @@ from narration_benchmark import full_size_data_dir  # noqa: E402
 
 from voicestudio.audio.resample import resample  # noqa: E402
 from voicestudio.audio.wav import write_wav  # noqa: E402
-from voicestudio.hub import registry  # noqa: E402
+from voicestudio.hub.install import staged_install  # noqa: E402
+from voicestudio.hub.status import require_file  # noqa: E402
 from voicestudio.models.devices import resolve_device  # noqa: E402
 from voicestudio.models.s2.discriminator import MultiPeriodDiscriminator  # noqa: E402
 from voicestudio.project.segments import SegmentRecord  # noqa: E402
@@ -101,11 +102,11 @@ def install_full_size(folder: Path) -> Path:
     from transformers import HubertConfig, HubertModel, Wav2Vec2FeatureExtractor
 
     full_size_data_dir(folder)  # S1 and the S2 generator
-    name = registry.require_file(folder, "s2d-v2").name
-    with registry.staged_install(folder, "s2d-v2", "import") as staging:
+    name = require_file(folder, "s2d-v2").name
+    with staged_install(folder, "s2d-v2", "import") as staging:
         weights = {k: v.half() for k, v in MultiPeriodDiscriminator().state_dict().items()}
         torch.save({"weight": weights}, staging / name)
-    with registry.staged_install(folder, SSL_MODEL, "import") as staging:
+    with staged_install(folder, SSL_MODEL, "import") as staging:
         HubertModel(HubertConfig()).eval().save_pretrained(str(staging))  # base: 768 x 12
         Wav2Vec2FeatureExtractor(feature_size=1, sampling_rate=16000, padding_value=0.0,
                                  do_normalize=True, return_attention_mask=False
