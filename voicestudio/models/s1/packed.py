@@ -12,15 +12,14 @@ The weights can be held in two formats:
 * ``fp32``: the model's own tensors, shared (no copy): the same function as
   ``Text2SemanticModel.prefill``/``step`` to float rounding (tests hold it to 1e-5);
 * ``int8``: both FFN linears of every layer (65 % of the bytes) as weight-only int8 with one
-  scale per output row (``models/int8.py``), and the attention (fused q/k/v and output
-  projections, 33 %) as bf16 with its weight laid out once for oneDNN (``models/bf16.py``);
-  embeddings, the residual stream, the layer norms and the output layer (which decides every
-  arg-max) stay in fp32. int8 attention dropped the teacher-forced top-1 agreement with fp32
-  below 99 % (fixtures' inputs: q/k/v; a full-size random model: the output projection);
-  bf16 keeps it (fixtures 1.0, a full-size random model 0.993). A plain ``F.linear`` on bf16
-  is slower than fp32 at batch 1 on a CPU; the pre-packed oneDNN product is about twice as
-  fast. On a GPU the model itself is fp16 as upstream runs it (``inference_dtype``) and
-  the ``fp32`` format simply uses the model's own weights.
+  scale per output row (``models/int8.py``); the attention (fused q/k/v and output
+  projections), embeddings, the residual stream, the layer norms and the output layer (which
+  decides every arg-max) stay in fp32. int8 attention dropped the teacher-forced top-1
+  agreement with fp32 below 99 % (a full-size random model: 0.980 with all four linears int8).
+  bf16 attention (pre-packed for oneDNN) kept the agreement but made the whole int8 decode
+  slower than fp32 at batch 1 (32 against 40 tokens/s, alternated with upstream at idle), so
+  it was removed. On a GPU the model itself is fp16 as upstream runs it (``inference_dtype``)
+  and the ``fp32`` format simply uses the model's own weights.
 
 Reduced formats are optional speed choices; their agreement with fp32 is measured (top-1 token
 agreement) rather than assumed.
@@ -35,7 +34,6 @@ import torch
 import torch.nn.functional as F
 
 from voicestudio.errors import UserInputError
-from voicestudio.models.bf16 import Bf16Linear
 from voicestudio.models.int8 import Int8Linear
 from voicestudio.models.s1.model import KVCache, Text2SemanticModel, text_audio_mask
 
@@ -72,9 +70,6 @@ def _int8_linear(weight: torch.Tensor, bias: torch.Tensor | None):
 
 
 _LINEARS = {WeightFormat.FP32: _ExactLinear, WeightFormat.INT8: _int8_linear}
-# int8 q/k/v tipped the fixtures' nearest top-1 calls and int8 out_proj those of a full-size
-# random model; bf16 (twice int8's bytes, finer steps for small weights) keeps them.
-_ATTENTION_LINEARS = {WeightFormat.FP32: _ExactLinear, WeightFormat.INT8: Bf16Linear}
 
 
 @dataclass
@@ -97,7 +92,6 @@ class PackedS1:
     def __init__(self, model: Text2SemanticModel, fmt: WeightFormat = WeightFormat.FP32) -> None:
         cfg = model.config
         make = _LINEARS[fmt]
-        attention = _ATTENTION_LINEARS[fmt]
         self.model = model
         self.format = fmt
         self.n_head = cfg.n_head
@@ -105,8 +99,8 @@ class PackedS1:
         self.eps = cfg.layer_norm_eps
         self.layers = [
             _PackedLayer(
-                qkv=attention(layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias),
-                out=attention(layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias),
+                qkv=_ExactLinear(layer.self_attn.in_proj_weight, layer.self_attn.in_proj_bias),
+                out=_ExactLinear(layer.self_attn.out_proj.weight, layer.self_attn.out_proj.bias),
                 ffn_in=make(layer.linear1.weight, layer.linear1.bias),
                 ffn_out=make(layer.linear2.weight, layer.linear2.bias),
                 norm1=(layer.norm1.weight, layer.norm1.bias),
