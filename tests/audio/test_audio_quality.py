@@ -62,7 +62,10 @@ def test_quiet_recording_is_flagged_even_after_normalisation(clean):
 
 
 def test_length_confidence_and_speaker_flags(clean):
-    assert flags(clean[: RATE // 2]) == {QualityFlag.TOO_SHORT}
+    # Half a second from the middle of the sentence: Piper's lead-in silence varies from run
+    # to run, and the first half second alone was once quiet enough to be "too quiet" too.
+    middle = len(clean) // 2
+    assert flags(clean[middle - RATE // 4: middle + RATE // 4]) == {QualityFlag.TOO_SHORT}
     assert flags(np.tile(clean, 5)) == {QualityFlag.TOO_LONG}
     assert flags(clean, transcript_confidence=0.3) == {QualityFlag.UNSURE_TRANSCRIPT}
     assert flags(clean, transcript_confidence=0.9) == set()
