@@ -345,14 +345,12 @@ SCORING_OFF_NO_SPEAKER_MODEL = (
 def _listening_scorer(data_dir: Path, device: str, cancel: CancelToken,
                       on_update: Reporter | None) -> CheckpointScorer | None:
     """The real scorer, or None (said as a notice) when its speaker-check model is missing:
-    an optional 16 MB model must not stand between the person and their voice."""
-    from voicestudio.audio.speakers import SpeakerCheckUnavailable, speaker_embedder
+    an optional 16 MB model must not stand between the person and their voice. The same
+    registry check as the readiness note, so the two agree; the scorer loads the model."""
     from voicestudio.services.checkpoint_scoring import ListeningScorer
     from voicestudio.training.loop import TrainingProgress
 
-    try:
-        speaker_embedder(data_dir)
-    except SpeakerCheckUnavailable:
+    if not _speaker_model_installed(data_dir):
         if on_update is not None:
             on_update(TrainingProgress("s2", 0, 0, 0, 0, 0, {}, 0.0, None,
                                        SCORING_OFF_NO_SPEAKER_MODEL))
