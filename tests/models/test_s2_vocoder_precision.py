@@ -11,8 +11,10 @@ from voicestudio.models.s2.precision import set_vocoder_precision, vocoder_dtype
 
 
 def _inputs(seed: int = 0):
+    # 60 codes = 120 vocoder frames: longer than one window, so the bf16 path runs (shorter
+    # inputs run in fp32, see models/s2/vocoder.py)
     g = torch.Generator().manual_seed(seed)
-    codes = torch.randint(0, 1024, (1, 1, 8), generator=g)
+    codes = torch.randint(0, 1024, (1, 1, 60), generator=g)
     text = torch.randint(1, 732, (1, 12), generator=g)
     refer = torch.rand(1, 1025, 30, generator=g) * 5
     return codes, text, refer

@@ -7,6 +7,7 @@ samples. Every transposed conv and residual conv is weight-normalised and stored
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 
 import torch
@@ -14,6 +15,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from voicestudio.models.s2.config import S2Config
+from voicestudio.models.s2.vocoder_windows import (
+    WINDOW_FRAMES,
+    decode_in_windows,
+    receptive_radius_frames,
+)
 from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConvTranspose1d
 
 LRELU_SLOPE = 0.1
@@ -64,11 +70,27 @@ class HiFiGANGenerator(nn.Module):
         self.cond = nn.Conv1d(cfg.gin_channels, ch, 1)
         # what the upsampling stack runs in without gradients (see models/s2/precision.py)
         self.inference_dtype = torch.float32
+        self.hop = math.prod(cfg.upsample_rates)
+        self.window_margin = math.ceil(receptive_radius_frames(cfg))
+        self.window_frames = max(WINDOW_FRAMES, 4 * self.window_margin)
 
     def forward(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
-        """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1]."""
+        """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1].
+
+        In bf16, inputs longer than a window go through in windows of one length (see
+        models/s2/vocoder_windows.py). Shorter ones run whole in fp32: each new short length
+        would build its own bf16 kernels, which costs more than the fp32 pass saves.
+        """
+        reduced = self._reduced_dtype(z)
+        if reduced is None or z.shape[-1] <= self.window_frames:
+            return self._vocode(z, g, None)
+        return decode_in_windows(lambda zw, gw: self._vocode(zw, gw, reduced), z, g, self.hop,
+                                 self.window_frames, self.window_margin)
+
+    def _vocode(self, z: torch.Tensor, g: torch.Tensor, reduced: torch.dtype | None
+                ) -> torch.Tensor:
+        """The whole stack over ``z``; the upsampling runs in ``reduced`` when it is set."""
         x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
-        reduced = self._reduced_dtype(x)
         if reduced is not None:  # the upsampling stack in bf16; conv_post back in fp32
             x = x.to(reduced)
         for i, up in enumerate(self.ups):
