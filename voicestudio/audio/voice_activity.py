@@ -26,7 +26,12 @@ SPEECH_THRESHOLD = 0.5
 
 def _load_model():
     """A fresh model per detector: it keeps recurrent state between windows, so two jobs
-    (two worker threads) must never share one. Loading takes ~50 ms."""
+    (two worker threads) must never share one. Loading takes ~50 ms.
+
+    silero_vad sets torch to one thread when it is first imported; the count is put back, or
+    every synthesis and training step after the first import would run on one core.
+    """
+    threads = torch.get_num_threads()
     try:
         from silero_vad import load_silero_vad
 
@@ -35,6 +40,8 @@ def _load_model():
         raise MissingModelError(
             "The voice-activity detector could not be loaded. Reinstall VoiceStudio to repair it."
         ) from exc
+    finally:
+        torch.set_num_threads(threads)
 
 
 class VoiceActivityDetector:
