@@ -108,7 +108,7 @@ def _inputs(work: Path, s1_cfg, s2_cfg):
 
 
 def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
-                 int8_batch: bool, vocoder_precision: str = "fp32") -> dict:
+                 int8_batch: bool, vocoder_precision: str = "auto") -> dict:
     import torch
 
     from voicestudio.models.s1 import (
@@ -314,8 +314,9 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--chapter-sentences", type=int, default=30)
     parser.add_argument("--int8-batch", action="store_true", help="also time int8 at batch 8")
-    parser.add_argument("--vocoder-precision", choices=("auto", "fp32", "bf16"), default="fp32",
-                        help="S2 vocoder format (auto: bf16 where the CPU has it natively)")
+    parser.add_argument("--vocoder-precision", choices=("auto", "fp32", "bf16"), default="auto",
+                        help="S2 vocoder format (auto, as the app: bf16 where the CPU has it "
+                             "natively)")
     parser.add_argument("--upstream-python")
     parser.add_argument("--upstream-src")
     parser.add_argument("--upstream-bench", type=Path, default=UPSTREAM_BENCH)
