@@ -15,6 +15,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from voicestudio.models.s2.config import S2Config
+from voicestudio.models.s2.conv_rows import conv_rows, from_rows, to_rows
 from voicestudio.models.s2.vocoder_windows import (
     WINDOW_FRAMES,
     decode_in_windows,
@@ -93,13 +94,17 @@ class HiFiGANGenerator(nn.Module):
         x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
         if reduced is not None:  # the upsampling stack in bf16; conv_post back in fp32
             x = x.to(reduced)
+        rows = not torch.is_grad_enabled()  # inference: the stack as rows (conv_rows.py)
+        if rows:
+            x = to_rows(x)
         for i, up in enumerate(self.ups):
-            x = up(F.leaky_relu(x, LRELU_SLOPE))  # (B, ch / 2^(i+1), T * prod(rates[:i+1]))
+            x = up(F.leaky_relu(x, LRELU_SLOPE))  # (B, ch / 2^(i+1), [1,] T * prod(rates[:i+1]))
             blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
             x = sum(block(x) for block in blocks) / self.n_kernels
         if reduced is not None:
             x = x.float()
-        x = self.conv_post(F.leaky_relu(x))  # default slope 0.01 here, as upstream
+        x = F.leaky_relu(x)  # default slope 0.01 here, as upstream
+        x = from_rows(conv_rows(self.conv_post, x)) if rows else self.conv_post(x)
         return torch.tanh(x)
 
     def _reduced_dtype(self, x: torch.Tensor) -> torch.dtype | None:

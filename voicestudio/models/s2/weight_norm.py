@@ -14,6 +14,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from voicestudio.models.s2.conv_rows import conv_rows
+
 
 def norm_except_dim0(v: torch.Tensor) -> torch.Tensor:
     """L2 norm of every slice along axis 0, shaped (n, 1, 1, ...) to broadcast against `v`."""
@@ -77,7 +79,13 @@ class _WeightNorm:
 
 
 class WeightNormConv1d(_WeightNorm, nn.Conv1d):
-    """nn.Conv1d with a weight-normalised kernel; same constructor arguments."""
+    """nn.Conv1d with a weight-normalised kernel; same constructor arguments. A 4-D input is
+    rows (models/s2/conv_rows.py): the inference layout of the vocoder."""
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 4:
+            return conv_rows(self, x)
+        return super().forward(x)
 
 
 class WeightNormConv2d(_WeightNorm, nn.Conv2d):
@@ -88,6 +96,8 @@ class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
     """Transposed conv with legacy weight-norm keys; g is per *input* channel (axis 0)."""
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if x.dim() == 4:
+            return conv_rows(self, x)
         return F.conv_transpose1d(
             x,
             *self.kernel_and_bias(x),

@@ -1,0 +1,59 @@
+"""1-D convolutions run as 2-D ones over a single row in channels-last layout, at inference.
+
+On x86 CPUs oneDNN's 1-D convolution path reorders every input and output between PyTorch's
+(N, C, T) layout and its own blocked one: in a profile of the HiFi-GAN the copies took a third
+of the time, and a dilated 128-channel conv over 7680 samples ran in 4.3 ms as conv1d against
+1.6 ms as conv2d over (N, C, 1, T) in channels-last layout ("rows" here), with the same result
+(transposed convs: 13.0 against 4.8 ms in fp32). The layout stays channels-last through the
+point-wise operations in between, so a whole stack of convolutions converts once on the way
+in and once on the way out. Training keeps the plain 1-D path.
+"""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+
+def to_rows(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, T) -> (N, C, 1, T) in channels-last layout."""
+    return x.unsqueeze(2).contiguous(memory_format=torch.channels_last)
+
+
+def from_rows(x: torch.Tensor) -> torch.Tensor:
+    """(N, C, 1, T) in any layout -> contiguous (N, C, T)."""
+    return x.squeeze(2).contiguous()
+
+
+def _version(t: torch.Tensor) -> int:
+    return 0 if t.is_inference() else t._version  # inference tensors keep no version
+
+
+def _rows_kernel(conv: nn.Module, kernel: torch.Tensor) -> torch.Tensor:
+    """``kernel`` (O, I, K) as a channels-last (O, I, 1, K) tensor, made once per kernel state:
+    the held reference keeps the source alive, so a new kernel is never mistaken for it."""
+    key = (_version(kernel), kernel.dtype)
+    held = conv.__dict__.get("_rows_kernel")
+    if held is None or held[0] is not kernel or held[1] != key:
+        rows = kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        held = (kernel, key, rows)
+        conv.__dict__["_rows_kernel"] = held
+    return held[2]
+
+
+def conv_rows(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Tensor:
+    """``conv`` applied to rows ``x`` (N, C, 1, T); returns rows. Weight-normalised convs
+    supply their folded (and, for bf16 input, cast) kernel; plain ones their weight."""
+    if conv.padding_mode != "zeros":
+        raise ValueError("only zero-padded convolutions run as rows")
+    kernel_and_bias = getattr(conv, "kernel_and_bias", None)
+    kernel, bias = kernel_and_bias(x) if kernel_and_bias else (conv.weight, conv.bias)
+    weight = _rows_kernel(conv, kernel)
+    stride, dilation = (1, conv.stride[0]), (1, conv.dilation[0])
+    padding = (0, conv.padding[0])
+    if isinstance(conv, nn.ConvTranspose1d):
+        output_padding = (0, conv.output_padding[0])
+        return F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, conv.groups,
+                                  dilation)
+    return F.conv2d(x, weight, bias, stride, padding, dilation, conv.groups)
