@@ -59,7 +59,9 @@ def test_windowed_audio_equals_the_whole_input_audio(frames):
     assert (too_narrow - whole).abs().max() > 1e-4  # the margin is what makes it exact
 
 
-def test_bf16_runs_every_long_input_at_one_shape_and_short_ones_in_fp32(monkeypatch):
+@pytest.mark.parametrize("dtype", [torch.bfloat16, torch.float32])
+def test_inference_runs_every_long_input_at_one_shape_and_short_ones_whole_in_fp32(
+        monkeypatch, dtype):
     dec = random_s2_generator(seed=3).dec
     g = torch.randn(1, dec.cond.in_channels, 1)
     seen: list[tuple[int, torch.dtype | None]] = []
@@ -70,16 +72,23 @@ def test_bf16_runs_every_long_input_at_one_shape_and_short_ones_in_fp32(monkeypa
         return vocode(z, g_, reduced)
 
     monkeypatch.setattr(dec, "_vocode", recording)
-    dec.inference_dtype = torch.bfloat16
+    dec.inference_dtype = dtype
+    wanted = None if dtype == torch.float32 else dtype
     with torch.inference_mode():
         for frames in (120, 201, 317):
-            out = dec(torch.randn(1, dec.conv_pre.in_channels, frames), g)
+            z = torch.randn(1, dec.conv_pre.in_channels, frames)
+            out = dec(z, g)
             assert out.shape == (1, 1, frames * dec.hop) and out.dtype == torch.float32
+            if dtype == torch.float32:
+                torch.testing.assert_close(out, vocode(z, g, None), rtol=0, atol=1e-6)
         assert {shape for shape, _ in seen} == {dec.window_frames}
-        assert {reduced for _, reduced in seen} == {torch.bfloat16}
+        assert {reduced for _, reduced in seen} == {wanted}
         seen.clear()
         short = torch.randn(1, dec.conv_pre.in_channels, 50)
-        reduced_out = dec(short, g)
-        dec.inference_dtype = torch.float32
+        out = dec(short, g)
         assert seen == [(50, None)]
-        torch.testing.assert_close(reduced_out, dec(short, g), rtol=0, atol=0)
+        dec.inference_dtype = torch.float32
+        torch.testing.assert_close(out, dec(short, g), rtol=0, atol=0)
+    seen.clear()
+    dec(torch.randn(1, dec.conv_pre.in_channels, 120), g)  # training: whole, 1-D, fp32
+    assert seen == [(120, None)]

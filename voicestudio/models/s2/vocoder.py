@@ -78,13 +78,16 @@ class HiFiGANGenerator(nn.Module):
     def forward(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1].
 
-        In bf16, inputs longer than a window go through in windows of one length (see
-        models/s2/vocoder_windows.py). Shorter ones run whole in fp32: each new short length
-        would build its own bf16 kernels, which costs more than the fp32 pass saves.
+        At inference on a CPU, inputs longer than a window go through in windows of one length
+        (models/s2/vocoder_windows.py), in bf16 where that was chosen. Shorter ones run whole
+        in fp32: each new short length would build its own bf16 kernels, which costs more
+        than the bf16 pass saves.
         """
-        reduced = self._reduced_dtype(z)
-        if reduced is None or z.shape[-1] <= self.window_frames:
+        windowed = (not torch.is_grad_enabled() and z.device.type == "cpu"
+                    and z.shape[-1] > self.window_frames)
+        if not windowed:
             return self._vocode(z, g, None)
+        reduced = self._reduced_dtype(z)
         return decode_in_windows(lambda zw, gw: self._vocode(zw, gw, reduced), z, g, self.hop,
                                  self.window_frames, self.window_margin)
 

@@ -1,10 +1,15 @@
-"""Running the HiFi-GAN over fixed-length windows of latent frames at bf16 inference.
+"""Running the HiFi-GAN over fixed-length windows of latent frames at CPU inference.
 
-oneDNN builds its bf16 (AMX / AVX512-BF16) convolution kernels for each input shape it
-meets. Building them takes about as long as decoding several seconds of audio (1-4 s on the
-benchmark CPU, growing with the length), so a chapter whose every sentence has a new length
-paid that on every sentence and bf16 came out slower than fp32. Cutting every input into
-windows of one length means the kernels are built once per process and reused.
+oneDNN builds its convolution kernels, and keeps buffers, for each input shape it meets. For
+bf16 (AMX / AVX512-BF16) building them takes about as long as decoding several seconds of
+audio (1-4 s on the benchmark CPU, growing with the length), so a chapter whose every sentence
+has a new length paid that on every sentence and bf16 came out slower than fp32; in fp32 the
+vocoder's peak memory grew with every new length (1.5-1.9 GB over 15 sentences, against
+650-680 MB in windows, at the same speed). Cutting every input into windows of one length
+means the kernels are built once per process and reused. Short windows also keep the
+activations (32 channels at 32 kHz) in the CPU's caches: with the rows layout (conv_rows.py)
+a 10 s sentence took 0.6-0.8 s in bf16 windows of 96 frames against 2.3-2.5 s whole, even
+with the whole-length kernels already built.
 
 The result equals the whole-input result: the vocoder is convolutional, so an output sample
 depends only on latent frames within its receptive radius. Each window is computed with
@@ -24,9 +29,9 @@ import torch
 
 from voicestudio.models.s2.config import S2Config
 
-# Frames per window on the full-size v2 vocoder: measured at 2 threads, warm, bf16 costs about
-# as much per frame from 64 to 128 frames; 96 keeps the margins' share (2 x 13 frames) low
-# while the activations stay small enough for the CPU's caches.
+# Frames per window on the full-size v2 vocoder: over a chapter's mix of lengths at 2 threads,
+# 96 was faster than 128 and 192 in bf16 (longer windows leave more sentences to the whole
+# fp32 pass) and as fast as 160 in fp32; the margins (2 x 13 frames) stay a modest share.
 WINDOW_FRAMES = 96
 
 
