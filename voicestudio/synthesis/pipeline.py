@@ -253,10 +253,11 @@ class Synthesizer:
         self.device = resolve_device(device).device
         # models/s2/precision.py, set at load. "auto": bf16 on a CPU with native bf16, run in
         # windows of one length (models/s2/vocoder_windows.py): alternated with upstream at
-        # idle, a 10 s sentence decoded in 0.85 s against upstream's 2.85 (fp32 rows: about
-        # twice our old 3.6 s), at the same peak memory. Its difference from the fp32 audio is
-        # 47 dB below the signal (full-size model), far less than between two renderings (S2
-        # samples fresh noise every time). Nobody has listened to it with trained weights yet.
+        # idle, a 10 s sentence decoded in 0.85 s against upstream's 2.85 (our fp32: 2.7 s,
+        # 3.6 before the rows layout), at the same peak memory. Its difference from the fp32
+        # audio is 47 dB below the signal (full-size model), far less than between two
+        # renderings (S2 samples fresh noise every time). Nobody has listened to it with
+        # trained weights yet.
         self.vocoder_precision = vocoder_precision
         self._lock = threading.RLock()  # one job at a time uses the models
         self._s1: LoadedS1 | None = None
