@@ -55,3 +55,17 @@ def test_inference_vocoder_equals_its_training_path():
     with torch.inference_mode():
         rows_path = dec(z, g)
     torch.testing.assert_close(rows_path, trained_path, rtol=0, atol=1e-6)
+
+
+def test_rows_kernels_are_kept_per_dtype():
+    # a bf16 vocoder runs short inputs in fp32: switching must not rebuild the kernels
+    conv = WeightNormConv1d(8, 8, 3, padding=1)
+    x = torch.randn(1, 8, 20)
+    with torch.inference_mode():
+        conv_rows(conv, to_rows(x))
+        conv_rows(conv, to_rows(x).bfloat16())
+        kept = {dtype: held[2] for dtype, held in conv._rows_kernels.items()}
+        conv_rows(conv, to_rows(x))
+        conv_rows(conv, to_rows(x).bfloat16())
+    assert set(kept) == {torch.float32, torch.bfloat16}
+    assert all(conv._rows_kernels[dtype][2] is kernel for dtype, kernel in kept.items())

@@ -31,14 +31,15 @@ def _version(t: torch.Tensor) -> int:
 
 
 def _rows_kernel(conv: nn.Module, kernel: torch.Tensor) -> torch.Tensor:
-    """``kernel`` (O, I, K) as a channels-last (O, I, 1, K) tensor, made once per kernel state:
-    the held reference keeps the source alive, so a new kernel is never mistaken for it."""
-    key = (_version(kernel), kernel.dtype)
-    held = conv.__dict__.get("_rows_kernel")
-    if held is None or held[0] is not kernel or held[1] != key:
+    """``kernel`` (O, I, K) as a channels-last (O, I, 1, K) tensor, made once per kernel state
+    and dtype (a bf16 vocoder runs short inputs in fp32, so both stay ready); the held
+    reference keeps the source alive, so a new kernel is never mistaken for it."""
+    store = conv.__dict__.setdefault("_rows_kernels", {})
+    held = store.get(kernel.dtype)
+    if held is None or held[0] is not kernel or held[1] != _version(kernel):
         rows = kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        held = (kernel, key, rows)
-        conv.__dict__["_rows_kernel"] = held
+        held = (kernel, _version(kernel), rows)
+        store[kernel.dtype] = held
     return held[2]
 
 
