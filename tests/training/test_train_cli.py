@@ -91,3 +91,29 @@ def test_ctrl_c_saves_and_prints_how_to_resume(tiny_voice: Voice) -> None:
     assert resumed.returncode == 0, resumed.stderr
     assert "Resuming training run" in resumed.stderr
     assert Voice.open(tiny_voice.folder).latest_model() is not None
+
+
+def test_a_disk_that_fills_mid_run_prints_a_resume_command_for_the_same_folder(
+        tiny_voice: Voice, tiny_hub, isolated_user_dirs: Path, monkeypatch, capsys) -> None:
+    import errno
+
+    real_fsync = os.fsync
+
+    def fsync_until_the_plan_is_saved(fd: int) -> None:
+        # the run's plan is written (atomically) first; every later save finds the disk full
+        if any(tiny_voice.folder.glob(f"models/*/{run.STATE_DIR}/{run.PLAN_FILE}")):
+            raise OSError(errno.ENOSPC, "No space left on device")
+        real_fsync(fd)
+
+    monkeypatch.setattr(os, "fsync", fsync_until_the_plan_is_saved)
+    code = main(["--data-dir", str(isolated_user_dirs), "train", "Tiny", "--preset", "quick",
+                 *FAST])
+    monkeypatch.undo()
+    err = capsys.readouterr().err
+    assert code == 2 and "Traceback" not in err
+    assert "is full" in err and "is paused" in err
+    paused = run.TrainingRun.unfinished(Voice.open(tiny_voice.folder))
+    assert len(paused) == 1
+    resume = [ln for ln in err.splitlines() if ln.startswith("Once there is room, resume with:")]
+    assert resume == [f"Once there is room, resume with: voicestudio --data-dir "
+                      f"{isolated_user_dirs} train \"Tiny\" --resume {paused[0]}"]

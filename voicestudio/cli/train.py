@@ -15,7 +15,7 @@ import argparse
 import sys
 
 from voicestudio.cli.follow_up import follow_up, quoted
-from voicestudio.errors import JobCancelled
+from voicestudio.errors import DiskFullError, JobCancelled
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import DEVICE_CHOICES, Settings, resolve_data_dir
 
@@ -110,6 +110,13 @@ def _train(args: argparse.Namespace) -> int:
               + follow_up(args, "train", quoted(voice.name), "--resume", run.version_id),
               file=sys.stderr)
         return 130
+    except DiskFullError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        if any(paused.version_id == run.version_id for paused in paused_runs(voice)):
+            print("Once there is room, resume with: "
+                  + follow_up(args, "train", quoted(voice.name), "--resume", run.version_id),
+                  file=sys.stderr)
+        return exc.exit_code
     print(f"Trained model version {version.version_id} of “{voice.name}” "
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")

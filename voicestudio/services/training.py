@@ -14,19 +14,22 @@ Torch is imported inside the functions, so pages can import this module on start
 
 from __future__ import annotations
 
+import logging
 import shutil
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from voicestudio.errors import MissingModelError, UserInputError
+from voicestudio.errors import DiskFullError, MissingModelError, UserInputError
 from voicestudio.hub.families import ModelFamily, voice_family
 from voicestudio.hub.status import installed_summary, require, require_file
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.training_speed import StepTimer
+
+log = logging.getLogger(__name__)
 
 if TYPE_CHECKING:
     from voicestudio.training.base_models import BaseModels
@@ -366,8 +369,14 @@ def _record_speed(data_dir: Path, voice: Voice, device: str, timer: StepTimer) -
         label = resolve_device(device).label
     except UserInputError:
         return
-    record_speed(data_dir, speed_key(label, _base_model_bytes(data_dir, voice_family(voice))),
-                 timer.speeds())
+    key = speed_key(label, _base_model_bytes(data_dir, voice_family(voice)))
+    try:
+        record_speed(data_dir, key, timer.speeds())
+    except (DiskFullError, OSError) as exc:
+        # Only the next estimate needs it. On a disk that filled during the run, saving it
+        # fails too, and that failure ("Nothing was changed") must not replace the message
+        # that the run is paused, or fail a run that finished.
+        log.warning("training speed not saved: %s", exc)
 
 
 # ------------------------------------------------------------------------------------------
