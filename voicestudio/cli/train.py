@@ -110,13 +110,11 @@ def _train(args: argparse.Namespace) -> int:
               + follow_up(args, "train", quoted(voice.name), "--resume", run.version_id),
               file=sys.stderr)
         return 130
-    except DiskFullError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        if any(paused.version_id == run.version_id for paused in paused_runs(voice)):
-            print("Once there is room, resume with: "
-                  + follow_up(args, "train", quoted(voice.name), "--resume", run.version_id),
-                  file=sys.stderr)
-        return exc.exit_code
+    except DiskFullError as exc:  # the CLI's error handler says it, with how to go on
+        if not any(paused.version_id == run.version_id for paused in paused_runs(voice)):
+            raise
+        resume = follow_up(args, "train", quoted(voice.name), "--resume", run.version_id)
+        raise DiskFullError(f"{exc}\nOnce there is room, resume with: {resume}") from exc
     print(f"Trained model version {version.version_id} of “{voice.name}” "
           f"({version.data_seconds:.0f} s of speech, preset {version.preset}):")
     print(f"  {voice.folder / version.s2_path}")

@@ -26,6 +26,12 @@ from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConvTr
 LRELU_SLOPE = 0.1
 
 
+def _cpu_inference(x: torch.Tensor) -> bool:
+    """Where the rows layout and the windows pay: both work around oneDNN (CPU) behaviour,
+    and training needs the plain 1-D path for its gradients."""
+    return not torch.is_grad_enabled() and x.device.type == "cpu"
+
+
 class ResidualBlock(nn.Module):
     """HiFi-GAN ResBlock1: three (dilated conv, conv) pairs with residuals."""
 
@@ -83,9 +89,7 @@ class HiFiGANGenerator(nn.Module):
         in fp32: each new short length would build its own bf16 kernels, which costs more
         than the bf16 pass saves.
         """
-        windowed = (not torch.is_grad_enabled() and z.device.type == "cpu"
-                    and z.shape[-1] > self.window_frames)
-        if not windowed:
+        if not (_cpu_inference(z) and z.shape[-1] > self.window_frames):
             return self._vocode(z, g, None)
         reduced = self._reduced_dtype(z)
         return decode_in_windows(lambda zw, gw: self._vocode(zw, gw, reduced), z, g, self.hop,
@@ -97,7 +101,7 @@ class HiFiGANGenerator(nn.Module):
         x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
         if reduced is not None:  # the upsampling stack in bf16; conv_post back in fp32
             x = x.to(reduced)
-        rows = not torch.is_grad_enabled()  # inference: the stack as rows (conv_rows.py)
+        rows = _cpu_inference(x)  # the stack as rows (conv_rows.py)
         if rows:
             x = to_rows(x)
         for i, up in enumerate(self.ups):
