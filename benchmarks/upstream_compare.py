@@ -5,8 +5,11 @@ Times, on the full-size v2 models (S1 77.6 M parameters, the v2 S2 generator):
 * S1 single sentence: 40 phones after a 150-token prompt, 250 sampling steps, top_k 15,
   top_p 1, temperature 1, repetition penalty 1.35 (what ``../shared/bench/upstream_bench.py``
   times upstream with); S1 batch of 8 such sentences (aggregate tokens/s);
-* S1 single with the optional int8 S1 weights (batch 8 too with ``--int8-batch``), and the
-  int8 teacher-forced top-1 token agreement with fp32 on the sequences just decoded;
+* S1 runs in the weight format the app picks (``--s1-precision auto``: bf16 on a CPU with
+  native bf16, ``models/s1/packed.py``); then the exact fp32 format is timed too
+  (``fp32_*``), and the optional int8 weights (batch 8 too with ``--int8-batch``); the
+  teacher-forced top-1 token agreement of each reduced format with fp32 on the sequences
+  just decoded;
 * S2 decode of 250 codes (10 s of 32 kHz audio), noise 0.5;
 * a chapter: ``--chapter-sentences`` sentences of 20-60 phones (2.5 tokens per phone),
   decoded with continuous batching (8 rows, a finished row refilled at once) and S2 run on
@@ -108,7 +111,8 @@ def _inputs(work: Path, s1_cfg, s2_cfg):
 
 
 def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
-                 int8_batch: bool, vocoder_precision: str = "auto") -> dict:
+                 int8_batch: bool, vocoder_precision: str = "auto",
+                 s1_precision: str = "auto") -> dict:
     import torch
 
     from voicestudio.models.s1 import (
@@ -120,7 +124,7 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
         random_s1_model,
     )
     from voicestudio.models.s1.continuous import decode_continuous
-    from voicestudio.models.s1.packed import top1_agreement
+    from voicestudio.models.s1.packed import WeightFormat, inference_format, top1_agreement
     from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, v2_s2_config
     from voicestudio.models.s2.precision import set_vocoder_precision
 
@@ -136,7 +140,9 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     bert = torch.zeros(s1.config.bert_dim, N_PHONES)
     params = SamplingParams(top_k=15, top_p=1.0, temperature=1.0, repetition_penalty=1.35,
                             max_new_tokens=N_NEW, min_token_cap=N_NEW)
-    figures: dict = {"load": _loadavg(), "vocoder_dtype": str(vocoder_dtype)}
+    app_weights = inference_format("cpu", s1_precision)  # as the Synthesizer does
+    figures: dict = {"load": _loadavg(), "vocoder_dtype": str(vocoder_dtype),
+                     "s1_weights": app_weights.value}
     decoded: dict = {}
 
     def single(weights: str) -> None:
@@ -147,8 +153,9 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
         decoded[f"batch_{weights}"] = decode_batch(s1, list(batch), [bert] * BATCH, prompt,
                                                    params, seed=1, weights=weights)
 
-    for weights in ("fp32", "int8"):
-        prefix = "" if weights == "fp32" else "int8_"
+    formats = [app_weights.value, "fp32", "int8"]
+    for weights in dict.fromkeys(formats):  # the app's first, each once
+        prefix = "" if weights == app_weights else f"{weights}_"
         seconds = _median_time(lambda w=weights: single(w), runs)
         steps = decoded[f"single_{weights}"].final_step + 1
         figures[f"{prefix}s1_single_tokens_per_s"] = steps / seconds
@@ -157,9 +164,13 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
         seconds = _median_time(lambda w=weights: batched(w), runs)
         steps = sum(r.final_step + 1 for r in decoded[f"batch_{weights}"])
         figures[f"{prefix}s1_batch8_tokens_per_s"] = steps / seconds
+    if app_weights is WeightFormat.FP32:  # the exact format's figures under their own names too
+        figures["fp32_s1_single_tokens_per_s"] = figures["s1_single_tokens_per_s"]
+        figures["fp32_s1_batch8_tokens_per_s"] = figures["s1_batch8_tokens_per_s"]
     cases = [(phones[0], bert, torch.cat([prompt, decoded["single_fp32"].tokens])),
              (batch[1], bert, torch.cat([prompt, decoded["batch_fp32"][1].tokens]))]
     figures["int8_top1_agreement"] = top1_agreement(s1, "int8", cases)
+    figures["bf16_top1_agreement"] = top1_agreement(s1, "bf16", cases)
 
     text = phones
 
@@ -184,7 +195,7 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     start = time.perf_counter()
     decode_continuous(s1, rows, [torch.zeros(s1.config.bert_dim, n) for n in lengths], prompt,
                       chapter_params, seeds=list(range(len(rows))), batch_size=BATCH,
-                      on_result=speak)
+                      weights=app_weights, on_result=speak)
     audio_seconds = spoken[0]
     figures["chapter_audio_s_per_s"] = audio_seconds / (time.perf_counter() - start)
     figures["peak_rss_mib"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
@@ -198,7 +209,7 @@ def run_ours(args) -> dict:
     cmd = [sys.executable, os.path.abspath(__file__), "--_ours", "--work", str(args.work),
            "--threads", str(args.threads), "--runs", str(args.runs),
            "--chapter-sentences", str(args.chapter_sentences),
-           "--vocoder-precision", args.vocoder_precision]
+           "--vocoder-precision", args.vocoder_precision, "--s1-precision", args.s1_precision]
     if args.int8_batch:
         cmd.append("--int8-batch")
     root = Path(__file__).resolve().parents[1]
@@ -290,6 +301,9 @@ def ratios(up: dict, ours: dict) -> dict[str, float]:
         "ratio_s1_batch8": ours["s1_batch8_tokens_per_s"] / up["s1_batch8_tokens_per_s"],
         "ratio_s2": up["s2_decode_s"] / ours["s2_decode_10s"],
         "ratio_chapter": ours["chapter_audio_s_per_s"] / up["chapter_audio_s_per_s"],
+        "ratio_s1_single_fp32": ours["fp32_s1_single_tokens_per_s"] / up["s1_tokens_per_s"],
+        "ratio_s1_batch8_fp32": (ours["fp32_s1_batch8_tokens_per_s"]
+                                 / up["s1_batch8_tokens_per_s"]),
         "ratio_s1_single_int8": ours["int8_s1_single_tokens_per_s"] / up["s1_tokens_per_s"],
         "ratio_peak_rss": up["peak_rss_mb"] / ours["peak_rss_mib"],
     }
@@ -298,6 +312,8 @@ def ratios(up: dict, ours: dict) -> dict[str, float]:
 OUR_UNITS = {
     "s1_single_tokens_per_s": "tokens/s",
     "s1_batch8_tokens_per_s": "tokens/s (aggregate)",
+    "fp32_s1_single_tokens_per_s": "tokens/s",
+    "fp32_s1_batch8_tokens_per_s": "tokens/s (aggregate)",
     "int8_s1_single_tokens_per_s": "tokens/s",
     "s2_decode_10s": "s",
     "chapter_audio_s_per_s": "s of audio per s",
@@ -317,6 +333,9 @@ def main() -> None:
     parser.add_argument("--vocoder-precision", choices=("auto", "fp32", "bf16"), default="auto",
                         help="S2 vocoder format (auto, as the app: bf16 where the CPU has it "
                              "natively)")
+    parser.add_argument("--s1-precision", choices=("auto", "fp32", "bf16", "int8"),
+                        default="auto", help="S1 weight format of the main figures (auto, as "
+                                             "the app: bf16 where the CPU has it natively)")
     parser.add_argument("--upstream-python")
     parser.add_argument("--upstream-src")
     parser.add_argument("--upstream-bench", type=Path, default=UPSTREAM_BENCH)
@@ -328,7 +347,7 @@ def main() -> None:
     if args._ours:
         print(json.dumps(measure_ours(args.work, args.threads, args.runs,
                                       args.chapter_sentences, args.int8_batch,
-                                      args.vocoder_precision)))
+                                      args.vocoder_precision, args.s1_precision)))
         return
     with_upstream = bool(args.upstream_python and args.upstream_src)
     if bool(args.upstream_python) != bool(args.upstream_src):
@@ -348,7 +367,8 @@ def main() -> None:
             peer_figures[name].append(peer)
             print(f"round {number + 1}: peer {name} load {peer['load']}: " + " ".join(
                 f"{key} {value:.3f}" for key, value in found.items()), flush=True)
-        line = f"round {number + 1}: ours load {ours['load']} ({ours['vocoder_dtype']} vocoder)"
+        line = (f"round {number + 1}: ours load {ours['load']} ({ours['s1_weights']} S1, "
+                f"{ours['vocoder_dtype']} vocoder)")
         if up is not None:
             line += f", upstream load {up['load']}: " + " ".join(
                 f"{name} {value:.3f}" for name, value in ratios(up, ours).items())
@@ -360,6 +380,7 @@ def main() -> None:
     if "int8_s1_batch8_tokens_per_s" in rounds[0][1]:
         value = statistics.median(ours["int8_s1_batch8_tokens_per_s"] for _, ours in rounds)
         print(f"int8_s1_batch8_tokens_per_s: {value:.4g} tokens/s (aggregate)")
+    print(f"bf16_top1_agreement: {rounds[0][1]['bf16_top1_agreement']:.4f}")
     if not with_upstream:
         print(f"int8_top1_agreement: {rounds[0][1]['int8_top1_agreement']:.4f}")
         return
@@ -375,7 +396,8 @@ def main() -> None:
         for key in found[0]:
             print(f"peer_{name}_{key}: {statistics.median(r[key] for r in found):.3f}")
     all_ratios = [ratios(up, ours) for up, ours in rounds if up is not None]
-    for name in ("ratio_s1_single_int8", "ratio_peak_rss"):
+    for name in ("ratio_s1_single_fp32", "ratio_s1_batch8_fp32", "ratio_s1_single_int8",
+                 "ratio_peak_rss"):
         print(f"{name}: {statistics.median(r[name] for r in all_ratios):.3f}")
     for name in ("ratio_s1_single", "ratio_s1_batch8", "ratio_s2", "ratio_chapter"):
         print(f"{name}: {statistics.median(r[name] for r in all_ratios):.3f}")

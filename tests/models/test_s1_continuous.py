@@ -25,6 +25,7 @@ def _sentences(lengths: list[int], seed: int):
 PROMPT = torch.arange(20, 28)
 
 
+@pytest.mark.parametrize("weights", ["fp32", "bf16"])
 @pytest.mark.parametrize("batch_size", [1, 3])
 @pytest.mark.parametrize(
     "params",
@@ -32,15 +33,17 @@ PROMPT = torch.arange(20, 28)
      SamplingParams(top_k=20, temperature=0.9, max_tokens_per_phone=3.0, min_token_cap=5)],
     ids=["greedy", "sampled"],
 )
-def test_each_sentence_equals_its_decode_alone(model, params, batch_size):
+def test_each_sentence_equals_its_decode_alone(model, params, batch_size, weights):
+    """In every weight format: a narration re-renders one sentence alone and must get the
+    take it heard in the chapter."""
     phones, bert = _sentences([7, 3, 9, 5, 4, 8], seed=batch_size)
     seeds = [100 + i for i in range(len(phones))]
     finished: list[int] = []
     got = decode_continuous(model, phones, bert, PROMPT, params, seeds, batch_size,
-                            on_result=lambda index, _: finished.append(index))
+                            weights=weights, on_result=lambda index, _: finished.append(index))
     assert sorted(finished) == list(range(len(phones)))  # each reported once, as it ended
     for i, (ids, feats) in enumerate(zip(phones, bert, strict=True)):
-        alone = decode(model, ids, feats, PROMPT, params, seed=seeds[i])
+        alone = decode(model, ids, feats, PROMPT, params, seed=seeds[i], weights=weights)
         assert got[i].tokens.tolist() == alone.tokens.tolist(), f"sentence {i}"
         assert got[i].stopped_by == alone.stopped_by
         assert got[i].final_step == alone.final_step and got[i].seed == seeds[i]

@@ -1,4 +1,5 @@
-"""The packed S1 decoder computes the model's function: fp32 to 1e-5, int8 to its top-1 bound."""
+"""The packed S1 decoder computes the model's function: fp32 to 1e-5, bf16 and int8 to their
+top-1 bound."""
 
 from __future__ import annotations
 
@@ -16,8 +17,11 @@ from voicestudio.models.s1 import (
     random_s1_model,
     tiny_s1_config,
 )
+from voicestudio.models.s1 import packed as packed_module
 from voicestudio.models.s1.packed import (
-    INT8_MIN_AGREEMENT,
+    MIN_TOP1_AGREEMENT,
+    WeightFormat,
+    inference_format,
     packed_for,
     top1_agreement,
     weight_format,
@@ -107,8 +111,51 @@ def _random_cases(seed: int, n: int, n_text: int, n_audio: int):
              torch.randint(0, 1024, (n_audio,), generator=gen)) for _ in range(n)]
 
 
-def test_int8_top1_agreement_on_a_small_random_model(model):
-    assert top1_agreement(model, "int8", _random_cases(3, 4, 30, 60)) >= INT8_MIN_AGREEMENT
+@pytest.mark.parametrize("fmt", ["bf16", "int8"])
+def test_reduced_format_top1_agreement_on_a_small_random_model(model, fmt):
+    assert top1_agreement(model, fmt, _random_cases(3, 4, 30, 60)) >= MIN_TOP1_AGREEMENT
+
+
+@pytest.mark.parametrize("onednn", [True, False], ids=["onednn_layout", "plain_bf16"])
+def test_bf16_linear_gives_the_bf16_product_with_or_without_the_onednn_layout(
+    monkeypatch, onednn
+):
+    if not onednn:  # a build or device without oneDNN's product
+        monkeypatch.setattr(packed_module, "_onednn_layout", lambda weight: None)
+    torch.manual_seed(0)
+    linear = nn.Linear(64, 48)
+    x = torch.randn(5, 3, 64).to(torch.bfloat16)
+    got = packed_module._Bf16Linear(linear.weight, linear.bias)
+    if not onednn:
+        assert got.packed is None and got.weight.dtype == torch.bfloat16
+    with torch.inference_mode():
+        want = linear(x.float())
+        out = got(x)
+    assert out.shape == want.shape and out.dtype == torch.bfloat16
+    assert (out.float() - want).abs().max() <= 0.02 * want.abs().max()  # bf16 rounding
+
+
+@torch.inference_mode()
+def test_bf16_decode_keeps_its_key_value_cache_in_bf16(model):
+    """Half the cache bytes is half of what attention reads per step: the point of bf16."""
+    phone_ids, bert, text_ok = _left_padded_batch([9, 5], seed=8)
+    cache = KVCache(model.config.n_layer, capacity=phone_ids.shape[1] + 3)
+    logits = packed_for(model, "bf16").prefill(phone_ids, bert, text_ok, None, cache)
+    assert cache.layers[0].keys.dtype == torch.bfloat16
+    assert logits.dtype == torch.float32  # the output layer decides every arg-max in fp32
+
+
+def test_auto_format_is_bf16_only_where_the_cpu_has_native_bf16(monkeypatch):
+    monkeypatch.setattr(packed_module, "cpu_has_native_bf16", lambda: True)
+    assert inference_format("cpu", "auto") is WeightFormat.BF16
+    assert inference_format("cuda", "auto") is WeightFormat.FP32  # fp16 model, as upstream
+    assert inference_format("cpu", "fp32") is WeightFormat.FP32
+    assert inference_format("cpu", "int8") is WeightFormat.INT8
+    monkeypatch.setattr(packed_module, "cpu_has_native_bf16", lambda: False)
+    assert inference_format("cpu", "auto") is WeightFormat.FP32
+    assert inference_format("cpu", "bf16") is WeightFormat.FP32  # emulated: slower, not faster
+    with pytest.raises(UserInputError, match="fp32"):
+        inference_format("cpu", "fp8")
 
 
 def test_int8_decode_runs_the_whole_loop(model):
@@ -119,6 +166,7 @@ def test_int8_decode_runs_the_whole_loop(model):
 
 
 @pytest.mark.slow
-def test_int8_top1_agreement_on_a_full_size_random_model():
+@pytest.mark.parametrize("fmt", ["bf16", "int8"])
+def test_reduced_format_top1_agreement_on_a_full_size_random_model(fmt):
     full = random_s1_model(S1Config(), seed=0).eval()
-    assert top1_agreement(full, "int8", _random_cases(7, 2, 40, 150)) >= INT8_MIN_AGREEMENT
+    assert top1_agreement(full, fmt, _random_cases(7, 2, 40, 150)) >= MIN_TOP1_AGREEMENT

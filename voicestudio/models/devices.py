@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
+from pathlib import Path
 
 import torch
 
@@ -41,3 +43,21 @@ def resolve_device(preference: str = "auto") -> DeviceInfo:
     if preference == "mps":
         raise UserInputError("Apple GPU (MPS) is not available here. Choose 'auto' or 'cpu'.")
     return DeviceInfo(torch.device("cpu"), "CPU")
+
+
+_NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
+
+
+@functools.cache
+def cpu_has_native_bf16() -> bool:
+    """True when this CPU computes bf16 in hardware (AVX512-BF16 or AMX) and oneDNN, which
+    runs the vocoder's convolutions and S1's matrix products in bf16, is available to use it.
+    Elsewhere bf16 is emulated and slower than fp32, so "auto" precisions stay fp32."""
+    if not torch.backends.mkldnn.is_available():
+        return False
+    try:
+        flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
+    except OSError:  # not Linux: ask oneDNN itself (a private but long-standing probe)
+        probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
+        return bool(probe()) if probe is not None else False
+    return any(flag in flags for flag in _NATIVE_BF16_FLAGS)

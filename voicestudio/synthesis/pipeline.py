@@ -50,6 +50,7 @@ from voicestudio.models.s1 import (
     load_s1_checkpoint,
 )
 from voicestudio.models.s1.continuous import decode_continuous
+from voicestudio.models.s1.packed import inference_format
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
 from voicestudio.models.s2.precision import set_vocoder_precision
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
@@ -248,9 +249,13 @@ class Synthesizer:
     """S1, S2, HuBERT and BERT for one set of model files, loaded on first use, kept warm."""
 
     def __init__(self, files: ModelFiles, device: str = "auto",
-                 vocoder_precision: str = "auto") -> None:
+                 vocoder_precision: str = "auto", s1_precision: str = "auto") -> None:
         self.files = files
         self.device = resolve_device(device).device
+        # models/s1/packed.py. "auto": bf16 linears and key/value cache on a CPU with native
+        # bf16 (a chapter's S1 1.8x, one sentence 1.2x faster than fp32), the exact fp32
+        # function elsewhere; on a GPU the model itself runs in fp16 as upstream's does.
+        self.s1_weights = inference_format(self.device, s1_precision)
         # models/s2/precision.py, set at load. "auto": bf16 on a CPU with native bf16, run in
         # windows of one length (models/s2/vocoder_windows.py): alternated with upstream at
         # idle, a 10 s sentence decoded in 0.85 s against upstream's 2.85 (our fp32: 2.7 s,
@@ -565,7 +570,7 @@ class Synthesizer:
         # continuous batching: a finished sentence's row takes the next one at once
         decode_continuous(model, [row[0] for row in rows], [row[1] for row in rows],
                           prompt.prompt_tokens, request.sampling, seeds, request.batch_size,
-                          tracker.cancel, on_result=finished)
+                          tracker.cancel, self.s1_weights, on_result=finished)
         for index, item in enumerate(results):
             assert item is not None
             attempt = 1
@@ -574,7 +579,7 @@ class Synthesizer:
                 log.info("sentence %d: %s; retrying with another seed", index + 1, item.problem)
                 output = decode(model, rows[index][0], rows[index][1], prompt.prompt_tokens,
                                 request.sampling, _mix(seeds[index], 2, attempt),
-                                tracker.cancel)
+                                tracker.cancel, self.s1_weights)
                 attempt += 1
                 problem = implausibility(output, len(texts[index].phone_ids))
                 better = _badness(output, texts[index]) < _badness(item.result, texts[index])

@@ -71,10 +71,11 @@ class _SlotLayer:
 class _Slots:
     """The shared buffer (``layers`` quacks like ``KVCache.layers``) and where rows begin."""
 
-    def __init__(self, model: Text2SemanticModel, rows: int, capacity: int) -> None:
-        cfg = model.config
-        like = model.ar_predict_layer.weight
+    def __init__(self, packed: PackedS1, rows: int, capacity: int) -> None:
+        cfg = packed.model.config
         shape = (rows, cfg.n_head, capacity, cfg.hidden_dim // cfg.n_head)
+        device = packed.model.ar_predict_layer.weight.device
+        like = torch.empty(0, dtype=packed.activation_dtype, device=device)  # keys' dtype
         self.layers = [_SlotLayer(self, like.new_zeros(shape), like.new_zeros(shape))
                        for _ in range(cfg.n_layer)]
         self.capacity = capacity
@@ -186,7 +187,7 @@ class _Decoder:
         queue = deque(order)
         longest = self.phone_ids[order[0]].numel() + self.prompt_len + max(self.caps)
         n_rows = min(batch_size, len(order))
-        self.slots = _Slots(self.model, n_rows, capacity=longest + _shift_slack(longest))
+        self.slots = _Slots(self.packed, n_rows, capacity=longest + _shift_slack(longest))
         self.slots.column = self.phone_ids[order[0]].numel() + self.prompt_len
         rows: list[_Row] = [self._join(row, queue.popleft()) for row in range(n_rows)]
         while rows:

@@ -14,29 +14,12 @@ a few percent of the time and stay fp32, as do the vocoder's first and last conv
 
 from __future__ import annotations
 
-import functools
-from pathlib import Path
-
 import torch
 
+from voicestudio.models.devices import cpu_has_native_bf16
 from voicestudio.models.s2.generator import SoVITSGenerator
 
 VOCODER_PRECISIONS = ("auto", "fp32", "bf16")
-_NATIVE_BF16_FLAGS = ("avx512_bf16", "amx_bf16")
-
-
-@functools.cache
-def cpu_has_native_bf16() -> bool:
-    """True when this CPU computes bf16 in hardware (AVX512-BF16 or AMX) and oneDNN, which
-    runs the convolutions, is available to use it."""
-    if not torch.backends.mkldnn.is_available():
-        return False
-    try:
-        flags = Path("/proc/cpuinfo").read_text(errors="replace").split()
-    except OSError:  # not Linux: ask oneDNN itself (a private but long-standing probe)
-        probe = getattr(torch.ops.mkldnn, "_is_mkldnn_bf16_supported", None)
-        return bool(probe()) if probe is not None else False
-    return any(flag in flags for flag in _NATIVE_BF16_FLAGS)
 
 
 def vocoder_dtype(device: torch.device | str, precision: str = "auto") -> torch.dtype:
