@@ -54,9 +54,6 @@ class WeightFormat(StrEnum):
     INT8 = "int8"  # weight-only int8 FFN (models/int8.py): a quarter of its bytes per token
 
 
-S1_PRECISIONS = ("auto", *(f.value for f in WeightFormat))
-
-
 def weight_format(name: str | WeightFormat) -> WeightFormat:
     """A Settings/CLI spelling -> WeightFormat, with a message a person can act on."""
     try:
