@@ -56,6 +56,24 @@ def test_held_out_segments_are_spread_and_stable():
     assert held_out_ids(ids[:7]) == []  # too few to spare any
 
 
+def test_too_few_recordings_to_spare_says_that_checks_are_off_and_why(isolated_user_dirs):
+    """A person who recorded little must learn why no best checkpoint was chosen."""
+    voice = VoiceLibrary(isolated_user_dirs).create("Short", ["en"])
+    write_features(voice.folder, n_clips=5)
+    scorer = ScriptedScorer({})
+    plan = TrainingPlan(preset="quick", s2_epochs=1, s1_epochs=1, device="cpu",
+                        s2_batch_size=4, s1_batch_size=4, save_every_epoch=1)
+    updates = []
+    run = TrainingRun.start(voice, plan, isolated_user_dirs, TinyBaseModels())
+    version = run.run(on_update=updates.append, scorer=scorer)
+
+    assert scorer.held_out == [] and scorer.checked == []  # all five trained, none scored
+    notices = [u.message for u in updates if not u.losses]
+    assert notices[0].startswith("Checkpoint checks are off for this run: with 5 recordings")
+    assert "With 8 or more, the best one is kept." in notices[0]
+    assert version.scores == {}
+
+
 def test_best_checkpoint_is_kept_and_a_stalled_stage_stops_early(isolated_user_dirs):
     voice = _voice(isolated_user_dirs)
     scorer = ScriptedScorer({("s2", 1): 0.5, ("s2", 2): 0.9, ("s2", 3): 0.7, ("s2", 4): 0.6,

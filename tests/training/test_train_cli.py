@@ -43,6 +43,18 @@ def test_train_command_registers_a_version(tiny_voice: Voice, tiny_hub, capsys) 
     assert "voicestudio speak --voice" in out.out
 
 
+def test_train_command_says_when_checkpoint_checks_are_off(tiny_voice: Voice, tiny_hub,
+                                                            monkeypatch, capsys) -> None:
+    """The log line the Train page shows reaches a CLI user too, with its reason."""
+    assert main(["train", "Tiny", "--preset", "quick", *FAST]) == 0
+    assert "Checkpoint checks are off for this run: the speaker-check model is not " \
+        "installed" in capsys.readouterr().out
+    monkeypatch.setattr(training, "_speaker_model_installed", lambda data_dir: True)
+    assert main(["train", "Tiny", "--preset", "quick", *FAST]) == 0
+    out = capsys.readouterr().out
+    assert "Checkpoint checks are off for this run: with 4 recordings none can be spared" in out
+
+
 def test_train_command_reports_bad_input_without_a_traceback(tiny_voice: Voice, tiny_hub,
                                                              capsys) -> None:
     assert main(["train", "Tiny", "--epochs-s2", "0", "--device", "cpu"]) == 2

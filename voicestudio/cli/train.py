@@ -18,6 +18,7 @@ from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import DiskFullError, JobCancelled
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import DEVICE_CHOICES, Settings, resolve_data_dir
+from voicestudio.training.scoring import SCORING_OFF
 
 LATEST = "latest"
 
@@ -96,7 +97,8 @@ def _train(args: argparse.Namespace) -> int:
     def show_scores(update) -> None:
         if update.scores:
             print(f"checkpoint: {update.message}", flush=True)
-        elif not update.losses and "early" in update.message:
+        elif not update.losses and ("early" in update.message
+                                    or update.message.startswith(SCORING_OFF)):
             print(update.message, flush=True)
 
     try:

@@ -28,6 +28,7 @@ from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_pro
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.training_speed import StepTimer
+from voicestudio.training.scoring import SCORING_OFF
 
 log = logging.getLogger(__name__)
 
@@ -341,7 +342,7 @@ def train_voice(
 
 
 SCORING_OFF_NO_SPEAKER_MODEL = (
-    "Checkpoint checks are off for this run: the speaker-check model is not installed, so "
+    SCORING_OFF + ": the speaker-check model is not installed, so "
     "the last checkpoint is kept. Install it on the Base models page to keep the best one.")
 
 

@@ -76,7 +76,13 @@ from voicestudio.training.run_files import (
 )
 from voicestudio.training.s1 import S1FineTuner
 from voicestudio.training.s2 import S2FineTuner, spectrogram_config
-from voicestudio.training.scoring import CheckpointScorer, CheckpointSelector, held_out_ids
+from voicestudio.training.scoring import (
+    MIN_SEGMENTS_TO_HOLD_OUT,
+    SCORING_OFF_TOO_FEW,
+    CheckpointScorer,
+    CheckpointSelector,
+    held_out_ids,
+)
 from voicestudio.training.state import load_training_state, remove_stale_temporaries
 
 STATE_SAVE_INTERVAL_S = 180.0  # full training state at most this often (and on cancel)
@@ -255,9 +261,12 @@ class TrainingRun:
         features = load_segment_features(self.voice.folder)
         dataset_id = fingerprint(*(f"{f.segment_id}:{f.fingerprint}" for f in features))
         held = set(held_out_ids([f.segment_id for f in features])) if scorer else set()
-        if not held:
-            scorer = None  # too few segments to spare any: the last checkpoint is kept
-        else:
+        scoring_off = None
+        if scorer is not None and not held:  # too few to spare any: the last one is kept
+            scoring_off = SCORING_OFF_TOO_FEW.format(count=len(features),
+                                                     needed=MIN_SEGMENTS_TO_HOLD_OUT)
+            scorer = None
+        elif scorer is not None:
             scorer.prepare(self.voice.folder, [f for f in features if f.segment_id in held])
             features = [f for f in features if f.segment_id not in held]
         base_s2 = self.base_models.s2()
@@ -278,6 +287,8 @@ class TrainingRun:
         use_amp = amp_supported(device)
         reporter = _RunReporter(plan, len(s2_data), len(s1_data), progress, on_update)
         progress(Progress(0.0, f"Training on {device_info.label}"))
+        if scoring_off is not None:
+            reporter.notice(scoring_off)
 
         if not self._stage_finished("s2"):
             s2 = S2FineTuner(base_s2.generator, self.base_models.discriminator(), s2_data,

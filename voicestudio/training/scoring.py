@@ -31,6 +31,12 @@ MIN_IMPROVEMENT = 0.005  # smaller gains are noise between two syntheses of the 
 # Hold-out: with fewer segments every one is needed for training (and nothing is scored).
 MIN_SEGMENTS_TO_HOLD_OUT = 8
 MAX_HELD_OUT = 3
+# Every notice that a run trains without checking its checkpoints starts so (the CLI prints
+# them: the person learns why no best checkpoint was chosen, and what would change it).
+SCORING_OFF = "Checkpoint checks are off for this run"
+SCORING_OFF_TOO_FEW = (
+    SCORING_OFF + ": with {count} recordings none can be spared to listen to, so the last "
+    "checkpoint is kept. With {needed} or more, the best one is kept.")
 BEST_SUFFIX = ".best"
 
 
