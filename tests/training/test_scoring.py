@@ -69,7 +69,7 @@ def test_too_few_recordings_to_spare_says_that_checks_are_off_and_why(isolated_u
 
     assert scorer.held_out == [] and scorer.checked == []  # all five trained, none scored
     notices = [u.message for u in updates if not u.losses]
-    assert notices[0].startswith("Checkpoint checks are off for this run: with 5 recordings")
+    assert notices[0].startswith("Checkpoint checks are off for this run: with only 5 segments")
     assert "With 8 or more, the best one is kept." in notices[0]
     assert version.scores == {}
 

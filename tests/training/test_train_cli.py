@@ -52,7 +52,7 @@ def test_train_command_says_when_checkpoint_checks_are_off(tiny_voice: Voice, ti
     monkeypatch.setattr(training, "_speaker_model_installed", lambda data_dir: True)
     assert main(["train", "Tiny", "--preset", "quick", *FAST]) == 0
     out = capsys.readouterr().out
-    assert "Checkpoint checks are off for this run: with 4 recordings none can be spared" in out
+    assert "Checkpoint checks are off for this run: with only 4 segments none can be spared" in out
 
 
 def test_train_command_reports_bad_input_without_a_traceback(tiny_voice: Voice, tiny_hub,

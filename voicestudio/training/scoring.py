@@ -35,7 +35,7 @@ MAX_HELD_OUT = 3
 # them: the person learns why no best checkpoint was chosen, and what would change it).
 SCORING_OFF = "Checkpoint checks are off for this run"
 SCORING_OFF_TOO_FEW = (
-    SCORING_OFF + ": with {count} recordings none can be spared to listen to, so the last "
+    SCORING_OFF + ": with only {count} segments none can be spared to listen to, so the last "
     "checkpoint is kept. With {needed} or more, the best one is kept.")
 BEST_SUFFIX = ".best"
 
