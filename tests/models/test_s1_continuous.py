@@ -6,8 +6,15 @@ import pytest
 import torch
 
 from voicestudio.errors import UserInputError
-from voicestudio.models.s1 import SamplingParams, decode, random_s1_model, tiny_s1_config
-from voicestudio.models.s1.continuous import decode_continuous
+from voicestudio.models.s1 import (
+    KVCache,
+    SamplingParams,
+    decode,
+    random_s1_model,
+    tiny_s1_config,
+)
+from voicestudio.models.s1.continuous import _Slots, decode_continuous
+from voicestudio.models.s1.packed import packed_for
 
 
 @pytest.fixture(scope="module")
@@ -62,3 +69,28 @@ def test_a_batch_of_no_rows_is_a_user_error(model):
     phones, bert = _sentences([4], seed=1)
     with pytest.raises(UserInputError, match="batch size"):
         decode_continuous(model, phones, bert, PROMPT, batch_size=0)
+
+
+@torch.inference_mode()
+def test_a_bf16_step_in_the_shared_buffer_is_its_step_alone(model):
+    """A row whose keys sit after other rows' columns gets the logits it gets alone, up to
+    the fp32 output layer's rounding at another batch size (1e-7): a different bf16 rounding
+    inside (1e-3) changed 5 of 12 full-size sentences' tokens."""
+    packed = packed_for(model, "bf16")
+    phones, bert = _sentences([9, 4], seed=21)
+    n_prompt = PROMPT.numel()
+
+    def prefilled(i: int) -> KVCache:
+        cache = KVCache(model.config.n_layer, capacity=phones[i].numel() + n_prompt + 1)
+        text_ok = torch.ones(1, phones[i].numel(), dtype=torch.bool)
+        packed.prefill(phones[i][None], bert[i][None], text_ok, PROMPT[None], cache)
+        return cache
+
+    slots = _Slots(packed, 2, capacity=9 + n_prompt + 4)
+    slots.column = 9 + n_prompt
+    slots.place(0, prefilled(0))
+    slots.place(1, prefilled(1))  # its keys start 5 columns into the buffer
+    newest = torch.tensor([[3], [7]])
+    shared = packed.step(newest, torch.tensor([n_prompt, n_prompt]), slots.keys_ok(), slots)
+    alone = packed.step(newest[1:], n_prompt, None, prefilled(1))
+    torch.testing.assert_close(shared[1], alone[0], rtol=0, atol=1e-6)

@@ -186,18 +186,41 @@ class PackedS1:
         """(B, T, C) -> (B, T, C) through every layer; with a cache, keys/values land in it."""
         batch, length, dim = x.shape
         shape, dtype = (dim,), self.activation_dtype
+        starts = self._row_starts(allowed, length)
         for index, layer in enumerate(self.layers):
             qkv = layer.qkv(x.to(dtype)).view(batch, length, 3, self.n_head, -1)
             qkv = qkv.permute(2, 0, 3, 1, 4)
             q, k, v = qkv[0], qkv[1], qkv[2]  # (B, nh, T, hs) each, views of one product
             if cache is not None:
                 k, v = cache.layers[index].extend(k, v)
-            y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+            if starts is None:
+                y = F.scaled_dot_product_attention(q, k, v, attn_mask=allowed)
+            else:
+                y = torch.cat([F.scaled_dot_product_attention(
+                    q[row : row + 1], k[row : row + 1, :, start:], v[row : row + 1, :, start:])
+                    for row, start in enumerate(starts)])
             y = y.transpose(1, 2).reshape(batch, length, dim)
             x = F.layer_norm(x + layer.out(y), shape, *layer.norm1, self.eps)
             ffn = layer.ffn_out(F.relu(layer.ffn_in(x.to(dtype))))
             x = F.layer_norm(x + ffn, shape, *layer.norm2, self.eps)
         return x
+
+    def _row_starts(self, allowed: torch.Tensor | None, length: int) -> list[int] | None:
+        """Where each row's own keys begin, when a bf16 step attends row by row; else None.
+
+        Attention sums over a row's keys in blocks that start where its keys start. In a
+        shared buffer a row's keys start after other rows' columns (masked), so the blocks
+        fall elsewhere than when it decodes alone, and the rounding differs. In fp32 that
+        is ~1e-7 and never changed a token (12 of 12 sentences equal alone); in bf16 each
+        product is rounded to 8 bits again and 5 of 12 sentences of a full-size chapter came
+        out different from their decode alone. Attending each row over exactly its own keys
+        makes a row's step the same computation as alone, as a narration needs (re-rendering
+        one sentence must give the take it got in the chapter).
+        """
+        if self.format is not WeightFormat.BF16 or allowed is None or length != 1:
+            return None
+        # (B, 1, 1, S) masks are True from each row's first own key to the end
+        return allowed[:, 0, 0].int().argmax(dim=-1).tolist()
 
     def logits(self, hidden: torch.Tensor) -> torch.Tensor:
         return self.predict(hidden)
