@@ -253,7 +253,7 @@ class Synthesizer:
         self.files = files
         self.device = resolve_device(device).device
         # models/s1/packed.py. "auto": bf16 linears and key/value cache on a CPU with native
-        # bf16 (a chapter's S1 1.8x, one sentence 1.2x faster than fp32), the exact fp32
+        # bf16 (a chapter's S1 about 1.5x as fast as in fp32), the exact fp32
         # function elsewhere; on a GPU the model itself runs in fp16 as upstream's does.
         self.s1_weights = inference_format(self.device, s1_precision)
         # models/s2/precision.py, set at load. "auto": bf16 on a CPU with native bf16, run in

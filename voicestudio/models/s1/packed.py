@@ -14,11 +14,12 @@ The weights can be held in three formats:
 * ``bf16``: all four linears of every layer in bf16, laid out once for oneDNN's matrix
   product, and the key/value cache in bf16; the residual stream, the layer norms, the
   embeddings and the output layer stay fp32. On a CPU with native bf16 (AVX512-BF16/AMX) this
-  is what "auto" picks (``inference_format``), as upstream runs S1 in fp16 on a GPU. Measured
-  on the full-size v2 model, 2 threads, alternated with fp32 in one process: batch 8 252
-  against 149 tokens/s, a chapter's continuous batching 231 against 127, one sentence 60
-  against 50; a batch-8 step's linears take 10 ms instead of 32, its attention 12 instead of
-  19 (half the cache bytes). Without the oneDNN layout a bf16 product at batch 8 costs twice
+  is what "auto" picks (``inference_format``), as upstream runs S1 in fp16 on a GPU. A
+  batch-8 step's linears take 10 ms instead of 32, its attention 12 instead of 19 (half the
+  cache bytes). Measured on the full-size v2 model, 2 threads, with the row-by-row attention
+  a step needs to match its decode alone (``_row_starts``): a 30-sentence chapter's S1 in
+  17.6-18.9 s against 28.2 s in fp32; beside upstream, batch 8 2.4x and one sentence 1.25x
+  (fp32: 1.6x and 0.96x). Without the oneDNN layout a bf16 product at batch 8 costs twice
   as much, and on CPUs that emulate bf16 it is slower than fp32, so "auto" stays fp32 there;
 * ``int8``: both FFN linears of every layer (65 % of the bytes) as weight-only int8 with one
   scale per output row (``models/int8.py``); the attention (fused q/k/v and output
