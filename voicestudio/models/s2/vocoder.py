@@ -17,9 +17,12 @@ from torch import nn
 from voicestudio.models.s2.config import S2Config
 from voicestudio.models.s2.conv_rows import conv_rows, from_rows, to_rows
 from voicestudio.models.s2.vocoder_windows import (
-    WINDOW_FRAMES,
-    decode_in_windows,
-    receptive_radius_frames,
+    HEAD_STAGES,
+    HEAD_WINDOWS,
+    TAIL_WINDOWS,
+    plan_windows,
+    run_in_windows,
+    stack_radius,
 )
 from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConvTranspose1d
 
@@ -78,39 +81,68 @@ class HiFiGANGenerator(nn.Module):
         # what the upsampling stack runs in without gradients (see models/s2/precision.py)
         self.inference_dtype = torch.float32
         self.hop = math.prod(cfg.upsample_rates)
-        self.window_margin = math.ceil(receptive_radius_frames(cfg))
-        self.window_frames = max(WINDOW_FRAMES, 4 * self.window_margin)
+        # the two levels of windows at CPU inference (models/s2/vocoder_windows.py)
+        stages = len(cfg.upsample_rates)
+        self.head_scale = math.prod(cfg.upsample_rates[:HEAD_STAGES])
+        self.head_margin = math.ceil(stack_radius(cfg, range(HEAD_STAGES), True, False))
+        self.tail_margin = math.ceil(stack_radius(cfg, range(HEAD_STAGES, stages), False, True))
+        self.head_windows = tuple(max(n, 4 * self.head_margin) for n in HEAD_WINDOWS)
+        self.tail_windows = tuple(max(n, 4 * self.tail_margin) for n in TAIL_WINDOWS)
 
     def forward(self, z: torch.Tensor, g: torch.Tensor) -> torch.Tensor:
         """z (B, inter, T), g (B, gin, 1) -> audio (B, 1, T * hop) in [-1, 1].
 
-        At inference on a CPU, inputs longer than a window go through in windows of one length
-        (models/s2/vocoder_windows.py), in bf16 where that was chosen. Shorter ones run whole
-        in fp32: each new short length would build its own bf16 kernels, which costs more
-        than the bf16 pass saves.
+        At inference on a CPU the head and the tail each run over windows of a few fixed
+        lengths where the input is longer than a window (models/s2/vocoder_windows.py), in
+        bf16 where that was chosen. A shorter input runs that level whole in fp32: each new
+        short length would build its own bf16 kernels, which costs more than the bf16 pass
+        saves.
         """
-        if not (_cpu_inference(z) and z.shape[-1] > self.window_frames):
-            return self._vocode(z, g, None)
+        if not _cpu_inference(z):
+            return self._tail(self._head(z, g, None), None)
         reduced = self._reduced_dtype(z)
-        return decode_in_windows(lambda zw, gw: self._vocode(zw, gw, reduced), z, g, self.hop,
-                                 self.window_frames, self.window_margin)
+        if z.shape[-1] > min(self.head_windows):
+            windows = plan_windows(z.shape[-1], self.head_windows, self.head_margin)
+            x = run_in_windows(lambda zw: self._head(zw, g, reduced), z, windows,
+                               self.head_scale)
+        else:
+            x = self._head(z, g, None)
+        if x.shape[-1] <= min(self.tail_windows):
+            return self._tail(x.to(z.dtype), None)
+        windows = plan_windows(x.shape[-1], self.tail_windows, self.tail_margin)
+        return run_in_windows(lambda xw: self._tail(xw, reduced), x, windows,
+                              self.hop // self.head_scale)
 
-    def _vocode(self, z: torch.Tensor, g: torch.Tensor, reduced: torch.dtype | None
-                ) -> torch.Tensor:
-        """The whole stack over ``z``; the upsampling runs in ``reduced`` when it is set."""
+    def _stage(self, x: torch.Tensor, i: int) -> torch.Tensor:
+        """Upsampling stage ``i``: (B, ch / 2^i, [1,] T) -> (B, ch / 2^(i+1), [1,] T * rate)."""
+        x = self.ups[i](F.leaky_relu(x, LRELU_SLOPE))
+        blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
+        return sum(block(x) for block in blocks) / self.n_kernels
+
+    def _head(self, z: torch.Tensor, g: torch.Tensor, reduced: torch.dtype | None
+              ) -> torch.Tensor:
+        """conv_pre and the first stages over latents ``z``, in ``reduced`` when it is set;
+        at CPU inference the output is in the rows layout (conv_rows.py)."""
         x = self.conv_pre(z) + self.cond(g)  # (B, ch, T)
         if reduced is not None:  # the upsampling stack in bf16; conv_post back in fp32
             x = x.to(reduced)
-        rows = _cpu_inference(x)  # the stack as rows (conv_rows.py)
-        if rows:
+        if _cpu_inference(x):
             x = to_rows(x)
-        for i, up in enumerate(self.ups):
-            x = up(F.leaky_relu(x, LRELU_SLOPE))  # (B, ch / 2^(i+1), [1,] T * prod(rates[:i+1]))
-            blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
-            x = sum(block(x) for block in blocks) / self.n_kernels
+        for i in range(HEAD_STAGES):
+            x = self._stage(x, i)
+        return x
+
+    def _tail(self, x: torch.Tensor, reduced: torch.dtype | None) -> torch.Tensor:
+        """The other stages and conv_post over the head's output ``x``; the stages run in
+        ``reduced`` when it is set."""
+        if reduced is not None:
+            x = x.to(reduced)
+        for i in range(HEAD_STAGES, len(self.ups)):
+            x = self._stage(x, i)
         if reduced is not None:
             x = x.float()
         x = F.leaky_relu(x)  # default slope 0.01 here, as upstream
+        rows = x.dim() == 4
         x = from_rows(conv_rows(self.conv_post, x)) if rows else self.conv_post(x)
         return torch.tanh(x)
 
