@@ -16,7 +16,9 @@ from voice_fakes import FakePlayer, add_segments
 
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ConsentRecord, Voice
-from voicestudio.training.scoring import CheckpointScore
+from voicestudio.services.training import LossCurves
+from voicestudio.training.loop import TrainingProgress
+from voicestudio.training.scoring import SCORING_OFF_TOO_FEW, CheckpointScore
 
 SENTENCES = ("The cat sat on the mat.", "A dog ran in the park.", "We like to read books.",
              "She sells sea shells.", "It is a sunny day.", "Open the window please.",
@@ -195,3 +197,21 @@ def test_versions_can_be_chosen_exported_and_deleted(make_window, with_models, q
     page.delete_button.click()
     assert [m.version_id for m in Voice.open(voice.folder).manifest.models] == ["v1"]
     assert page.versions_list.count() == 1
+
+
+def test_a_run_whose_checks_are_off_shows_no_empty_checks_plot(make_window, with_models, qtbot):
+    _voice(with_models)
+    window, page = _page(make_window, qtbot)
+    window.resize(1300, 900)
+    window.show()
+    page.run_card.show()
+    qtbot.waitUntil(lambda: page.plots["scores"].isVisible())
+    notice = TrainingProgress("s2", 1, 2, 0, 10, 4, {}, 0.0, None,
+                              SCORING_OFF_TOO_FEW.format(count=5, needed=8))
+    page._on_update(notice)  # as the run's worker delivers it
+    assert page.plots["scores"].isHidden()
+    assert page.plots["s2"].isVisible() and page.plots["s1"].isVisible()
+    assert "Checkpoint checks are off" in page.log.toPlainText()  # the reason, in words
+    page.curves = LossCurves()  # the next run listens again
+    page._redraw()
+    assert page.plots["scores"].isVisible()

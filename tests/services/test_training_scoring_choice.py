@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.services.checkpoint_scoring import ListeningScorer
-from voicestudio.services.training import check_readiness, train_voice
+from voicestudio.services.training import LossCurves, check_readiness, train_voice
+from voicestudio.training.loop import TrainingProgress
+from voicestudio.training.scoring import SCORING_OFF_TOO_FEW
 
 
 class _Plan:
@@ -48,3 +50,29 @@ def test_with_the_speaker_model_each_checkpoint_is_judged_by_listening(
     train_voice(tmp_path, voice, run=run, on_update=notices.append)
 
     assert isinstance(run.scorer, ListeningScorer) and notices == []
+
+
+def _report(message: str, losses: dict | None = None, scores: dict | None = None):
+    return TrainingProgress("s2", 1, 2, 3, 10, 4, losses or {}, 0.1, None, message,
+                            scores or {})
+
+
+def test_the_train_page_shows_no_checks_plot_for_a_run_whose_checks_are_off():
+    curves = LossCurves()
+    curves.add(_report("Epoch 1/2", {"mel": 1.0, "gen": 2.0, "d": 3.0}))
+    assert curves.plots() == ["s2", "s1", "scores"]  # a run that listens shows its checks
+
+    curves.add(_report(SCORING_OFF_TOO_FEW.format(count=5, needed=8)))
+    assert curves.plots() == ["s2", "s1"]
+    assert curves.checks_off.startswith("Checkpoint checks are off")
+    curves.add(_report("Stopped early: the voice stopped improving"))  # another notice
+    assert curves.plots() == ["s2", "s1"]
+    assert curves.series("s2", "mel") == ([3.0], [1.0])  # the losses are kept as before
+
+
+def test_a_scored_checkpoint_keeps_the_checks_plot():
+    curves = LossCurves()
+    curves.add(_report("Checkpoint 1 sounds 60% like them", scores={"similarity": 0.6,
+                                                                     "wer": 0.1}))
+    assert curves.plots() == ["s2", "s1", "scores"]
+    assert curves.series("scores", "similarity") == ([1.0], [0.6])

@@ -401,6 +401,9 @@ class LossCurves:
     def __init__(self) -> None:
         self._points: dict[tuple[str, str], tuple[list[float], list[float]]] = {}
         self.checks = 0
+        # why checkpoint checks are off for this run, once the run said so: the page then
+        # shows no empty "Checkpoint checks" plot, and the log carries the reason
+        self.checks_off = ""
 
     def _append(self, stage: str, key: str, x: float, y: float) -> None:
         xs, ys = self._points.setdefault((stage, key), ([], []))
@@ -414,6 +417,9 @@ class LossCurves:
         for key, _label in LOSS_CURVES.get(stage, ("", ()))[1]:
             if key in losses:
                 self._append(stage, key, float(update.step), float(losses[key]))
+        message = getattr(update, "message", "") or ""
+        if not losses and message.startswith(SCORING_OFF):
+            self.checks_off = message
         scores = getattr(update, "scores", {}) or {}
         if "similarity" in scores:
             self.checks += 1
@@ -429,6 +435,10 @@ class LossCurves:
 
     def __bool__(self) -> bool:
         return any(xs for xs, _ys in self._points.values())
+
+    def plots(self) -> list[str]:
+        """The plots (keys of ``LOSS_CURVES``) worth showing for this run."""
+        return [key for key in LOSS_CURVES if not (key == "scores" and self.checks_off)]
 
     def series(self, stage: str, key: str) -> tuple[list[float], list[float]]:
         xs, ys = self._points.get((stage, key), ([], []))

@@ -280,7 +280,8 @@ class TrainPage(BasePage):
                 self.plot_items[(stage, key)] = plot.plot(
                     [], [], pen=pg.mkPen(colour, width=2), name=label)
             self.plots[stage] = plot
-        self._place_plots(len(self.plots))
+        self._shown_plots = list(self.plots)
+        self._place_plots()
         run_layout.addLayout(self.plots_grid)
         self.log = QPlainTextEdit()
         self.log.setReadOnly(True)
@@ -360,18 +361,24 @@ class TrainPage(BasePage):
 
     def resizeEvent(self, event: QResizeEvent) -> None:  # noqa: N802 - Qt's name
         super().resizeEvent(event)
-        self._place_plots(len(self.plots) if self.scroll.viewport().width() >= WIDE_PLOTS
-                          else 1)
+        self._place_plots()
 
-    def _place_plots(self, columns: int) -> None:
-        """Three plots side by side need room; in a narrow window they stand one under the
-        other, each still wide enough to read."""
-        if columns == self._plot_columns:
+    def _place_plots(self, force: bool = False) -> None:
+        """The plots side by side need room; in a narrow window they stand one under the
+        other, each still wide enough to read. A plot this run has nothing for (checkpoint
+        checks that are off) is not shown at all."""
+        shown = [key for key in self.plots if key in self._shown_plots]
+        wide = self.scroll.viewport().width() >= WIDE_PLOTS
+        columns = len(shown) if wide else 1
+        if columns == self._plot_columns and not force:
             return
         self._plot_columns = columns
-        for i, plot in enumerate(self.plots.values()):
+        for plot in self.plots.values():
             self.plots_grid.removeWidget(plot)
-            self.plots_grid.addWidget(plot, i // columns, i % columns)
+        for key, plot in self.plots.items():
+            plot.setVisible(key in shown)
+        for i, key in enumerate(shown):
+            self.plots_grid.addWidget(self.plots[key], i // columns, i % columns)
 
     def _confirm(self, question: str) -> bool:
         answer = QMessageBox.question(self, "VoiceStudio", question)
@@ -685,6 +692,10 @@ class TrainPage(BasePage):
                       "model (S1) trains.")
 
     def _redraw(self) -> None:
+        shown = self.curves.plots()
+        if shown != self._shown_plots:
+            self._shown_plots = shown
+            self._place_plots(force=True)
         for (stage, key), item in self.plot_items.items():
             xs, ys = self.curves.series(stage, key)
             item.setData(xs, ys)
