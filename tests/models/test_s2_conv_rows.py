@@ -7,7 +7,7 @@ import torch
 from torch import nn
 
 from voicestudio.models.s2 import random_s2_generator
-from voicestudio.models.s2.conv_rows import conv_rows, from_rows, to_rows
+from voicestudio.models.s2.conv_rows import conv_rows, from_rows, fused_rows_work, to_rows
 from voicestudio.models.s2.weight_norm import WeightNormConv1d, WeightNormConvTranspose1d
 
 CONVS = [
@@ -69,3 +69,18 @@ def test_rows_kernels_are_kept_per_dtype():
         conv_rows(conv, to_rows(x).bfloat16())
     assert set(kept) == {torch.float32, torch.bfloat16}
     assert all(conv._rows_kernels[dtype][2] is kernel for dtype, kernel in kept.items())
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.bfloat16])
+def test_a_fused_residual_block_computes_the_plain_block(dtype):
+    """The fused convs (leaky ReLU after the first conv, the residual sum after the second)
+    are the same function as the plain block; where oneDNN lacks them the plain path runs."""
+    dec = random_s2_generator(seed=4).dec
+    block = dec.resblocks[4]
+    x = torch.randn(1, block.convs1[0].in_channels, 300) * 2
+    with torch.inference_mode():
+        plain = block(x)  # 1-D, unfused
+        fused = from_rows(block(to_rows(x.to(dtype)))).float()
+    tolerance = 1e-5 if dtype == torch.float32 else 0.05 * plain.abs().max().item()
+    torch.testing.assert_close(fused, plain, rtol=0, atol=tolerance)
+    assert fused_rows_work() or not hasattr(torch.ops.mkldnn, "_convolution_pointwise")

@@ -11,6 +11,8 @@ in and once on the way out. Training keeps the plain 1-D path.
 
 from __future__ import annotations
 
+import functools
+
 import torch
 import torch.nn.functional as F
 from torch import nn
@@ -58,3 +60,70 @@ def conv_rows(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Te
         return F.conv_transpose2d(x, weight, bias, stride, padding, output_padding, conv.groups,
                                   dilation)
     return F.conv2d(x, weight, bias, stride, padding, dilation, conv.groups)
+
+
+# Fused convolutions for the residual blocks: oneDNN applies the leaky ReLU after a conv, or
+# adds the residual to its output, while the output is still in its registers, instead of a
+# separate pass over a tensor of 32 kHz samples; the kernel is laid out once for oneDNN
+# instead of on every call. Both are PyTorch's own oneDNN ops (the ones its compiler emits),
+# probed once: a build without them, or giving other numbers, keeps the plain path.
+_pointwise = getattr(torch.ops.mkldnn, "_convolution_pointwise", None)
+
+
+def _conv_args(conv: nn.Conv1d) -> tuple[list[int], list[int], list[int], int]:
+    return [0, conv.padding[0]], [1, conv.stride[0]], [1, conv.dilation[0]], conv.groups
+
+
+def _packed_kernel(conv: nn.Conv1d, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``conv``'s kernel in oneDNN's own layout for inputs like ``x``, and its bias, made once
+    per kernel state and dtype (as ``_rows_kernel``)."""
+    kernel_and_bias = getattr(conv, "kernel_and_bias", None)
+    kernel, bias = kernel_and_bias(x) if kernel_and_bias else (conv.weight, conv.bias)
+    store = conv.__dict__.setdefault("_packed_kernels", {})
+    held = store.get(kernel.dtype)
+    if held is None or held[0] is not kernel or held[1] != _version(kernel):
+        rows = kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
+        padding, stride, dilation, groups = _conv_args(conv)
+        packed = torch.ops.mkldnn._reorder_convolution_weight(rows, padding, stride, dilation,
+                                                              groups, list(x.shape))
+        held = (kernel, _version(kernel), packed)
+        store[kernel.dtype] = held
+    return held[2], bias
+
+
+def conv_rows_leaky(conv: nn.Conv1d, x: torch.Tensor, slope: float) -> torch.Tensor:
+    """``leaky_relu(conv(x), slope)`` on rows, in one pass where oneDNN can fuse it."""
+    if not fused_rows_work():
+        return F.leaky_relu(conv_rows(conv, x), slope)
+    kernel, bias = _packed_kernel(conv, x)
+    return _pointwise(x, kernel, bias, *_conv_args(conv), "leaky_relu", [slope], "")
+
+
+def conv_rows_add(conv: nn.Conv1d, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+    """``other + conv(x)`` on rows, in one pass where oneDNN can fuse it."""
+    if not fused_rows_work():
+        return other + conv_rows(conv, x)
+    kernel, bias = _packed_kernel(conv, x)
+    return _pointwise.binary(x, other, kernel, bias, *_conv_args(conv), "add", None, None, [],
+                             None)
+
+
+@functools.cache
+def fused_rows_work() -> bool:
+    """Whether this PyTorch build runs the fused convolutions and gets the plain result."""
+    if _pointwise is None or not torch.backends.mkldnn.is_available():
+        return False
+    conv = nn.Conv1d(8, 8, 3, padding=2, dilation=2)
+    x = to_rows(torch.randn(1, 8, 40))
+    other = to_rows(torch.randn(1, 8, 40))
+    try:
+        with torch.inference_mode():
+            kernel, bias = _packed_kernel(conv, x)
+            leaky = _pointwise(x, kernel, bias, *_conv_args(conv), "leaky_relu", [0.1], "")
+            added = _pointwise.binary(x, other, kernel, bias, *_conv_args(conv), "add", None,
+                                      None, [], None)
+            plain = conv_rows(conv, x)
+            return (torch.allclose(leaky, F.leaky_relu(plain, 0.1), atol=1e-5)
+                    and torch.allclose(added, other + plain, atol=1e-5))
+    except (RuntimeError, TypeError, AttributeError):
+        return False

@@ -15,7 +15,13 @@ import torch.nn.functional as F
 from torch import nn
 
 from voicestudio.models.s2.config import S2Config
-from voicestudio.models.s2.conv_rows import conv_rows, from_rows, to_rows
+from voicestudio.models.s2.conv_rows import (
+    conv_rows,
+    conv_rows_add,
+    conv_rows_leaky,
+    from_rows,
+    to_rows,
+)
 from voicestudio.models.s2.vocoder_windows import (
     HEAD_STAGES,
     HEAD_WINDOWS,
@@ -48,11 +54,17 @@ class ResidualBlock(nn.Module):
         self.convs1 = nn.ModuleList(conv(d) for d in dilations)
         self.convs2 = nn.ModuleList(conv(1) for _ in dilations)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for c1, c2 in zip(self.convs1, self.convs2, strict=True):
-            h = c1(F.leaky_relu(x, LRELU_SLOPE))
-            h = c2(F.leaky_relu(h, LRELU_SLOPE))
-            x = x + h
+    def forward(self, x: torch.Tensor, activated: torch.Tensor | None = None) -> torch.Tensor:
+        """``activated``: ``leaky_relu(x)``, when the caller has it (a stage's three blocks
+        share their input). On rows (CPU inference) each conv runs fused with what follows
+        it: the second leaky ReLU, the residual sum (conv_rows.py)."""
+        rows = x.dim() == 4
+        for i, (c1, c2) in enumerate(zip(self.convs1, self.convs2, strict=True)):
+            a = activated if i == 0 and activated is not None else F.leaky_relu(x, LRELU_SLOPE)
+            if rows:
+                x = conv_rows_add(c2, conv_rows_leaky(c1, a, LRELU_SLOPE), x)
+            else:
+                x = x + c2(F.leaky_relu(c1(a), LRELU_SLOPE))
         return x
 
 
@@ -117,7 +129,8 @@ class HiFiGANGenerator(nn.Module):
         """Upsampling stage ``i``: (B, ch / 2^i, [1,] T) -> (B, ch / 2^(i+1), [1,] T * rate)."""
         x = self.ups[i](F.leaky_relu(x, LRELU_SLOPE))
         blocks = self.resblocks[i * self.n_kernels : (i + 1) * self.n_kernels]
-        return sum(block(x) for block in blocks) / self.n_kernels
+        activated = F.leaky_relu(x, LRELU_SLOPE)  # every block's first input
+        return sum(block(x, activated) for block in blocks) / self.n_kernels
 
     def _head(self, z: torch.Tensor, g: torch.Tensor, reduced: torch.dtype | None
               ) -> torch.Tensor:
