@@ -133,6 +133,7 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     from voicestudio.models.s1.packed import inference_format, top1_agreement
     from voicestudio.models.s2 import load_s2_checkpoint, random_s2_generator, v2_s2_config
     from voicestudio.models.s2.precision import set_vocoder_precision
+    from voicestudio.models.s2.weight_norm import fold_weight_norm_in_place
 
     torch.set_num_threads(threads)
     if (work / S1_FILE).exists() and (work / S2_FILE).exists():
@@ -141,7 +142,8 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
     else:
         s1 = random_s1_model(S1Config(), seed=0).eval()
         s2 = random_s2_generator(v2_s2_config(), seed=0).eval()
-    vocoder_dtype = set_vocoder_precision(s2, vocoder_precision)  # as the Synthesizer does
+    fold_weight_norm_in_place(s2)  # as the Synthesizer does
+    vocoder_dtype = set_vocoder_precision(s2, vocoder_precision)
     phones, batch, prompt, codes, refer = _inputs(work, s1.config, s2.config)
     bert = torch.zeros(s1.config.bert_dim, N_PHONES)
     params = SamplingParams(top_k=15, top_p=1.0, temperature=1.0, repetition_penalty=1.35,

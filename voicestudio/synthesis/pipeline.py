@@ -53,6 +53,7 @@ from voicestudio.models.s1.continuous import decode_continuous
 from voicestudio.models.s1.packed import inference_format
 from voicestudio.models.s2 import LoadedS2, load_s2_checkpoint
 from voicestudio.models.s2.precision import set_vocoder_precision
+from voicestudio.models.s2.weight_norm import fold_weight_norm_in_place
 from voicestudio.models.spectrogram import SpectrogramConfig, linear_spectrogram
 from voicestudio.models.ssl import SSLFeatureExtractor, load_ssl_extractor
 from voicestudio.models.sv import SV_SAMPLE_RATE, SpeakerVerifier, load_sv_model
@@ -300,6 +301,7 @@ class Synthesizer:
         if self._s2 is None:
             tracker.report(0.25, "Loading the SoVITS (S2) model")
             self._s2 = load_s2_checkpoint(self.files.s2, self.device)
+            fold_weight_norm_in_place(self._s2.generator)  # it only infers: one copy of each kernel
             set_vocoder_precision(self._s2.generator, self.vocoder_precision)
             if self._s2.config.sampling_rate != SAMPLE_RATE:
                 raise UserInputError(

@@ -38,6 +38,7 @@ class _WeightNorm:
         self.weight_v = nn.Parameter(v.clone())
         self._folded: tuple[tuple, torch.Tensor] | None = None
         self._reduced: tuple[tuple, torch.Tensor, torch.Tensor | None] | None = None
+        self._v_is_kernel: tuple | None = None  # the weight state in which v is the kernel
 
     def folded_weight(self) -> torch.Tensor:
         """The kernel the convolution applies: g * v / ||v||."""
@@ -54,11 +55,29 @@ class _WeightNorm:
         g, v = self.weight_g, self.weight_v
         if torch.is_grad_enabled() and (g.requires_grad or v.requires_grad):
             return self.folded_weight()
-        key = (g.data_ptr(), v.data_ptr(), g._version, v._version, v.dtype, v.device)
+        key = self._state()
+        if self._v_is_kernel == key:
+            return v
         if self._folded is None or self._folded[0] != key:
             with torch.no_grad():
                 self._folded = (key, self.folded_weight())
         return self._folded[1]
+
+    def _state(self) -> tuple:
+        g, v = self.weight_g, self.weight_v
+        return (g.data_ptr(), v.data_ptr(), g._version, v._version, v.dtype, v.device)
+
+    def fold_in_place(self) -> None:
+        """Make v the kernel itself and g its norms, which parameterise the same kernel, so a
+        model that only infers holds each kernel once instead of v and a folded copy (90 MB
+        for the v2 generator). A later change of the weights (loading others) is noticed and
+        folded as usual; the state dict stays a valid weight-norm one."""
+        with torch.no_grad():
+            kernel = self.folded_weight()
+            self.weight_v.copy_(kernel)
+            self.weight_g.copy_(norm_except_dim0(kernel))
+        self._folded = None
+        self._v_is_kernel = self._state()
 
     def kernel_and_bias(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """The kernel and bias to convolve ``x`` with. A bf16 input at inference (the reduced
@@ -68,7 +87,7 @@ class _WeightNorm:
         if x.dtype != torch.bfloat16 or kernel.dtype == x.dtype or torch.is_grad_enabled():
             return kernel, self.bias
         bias_state = None if self.bias is None else (self.bias.data_ptr(), self.bias._version)
-        key = (self._folded[0] if self._folded else None, bias_state)
+        key = (self._state(), bias_state)
         if self._reduced is None or self._reduced[0] != key:
             bias = None if self.bias is None else self.bias.detach().to(x.dtype)
             self._reduced = (key, kernel.detach().to(x.dtype), bias)
@@ -107,3 +126,10 @@ class WeightNormConvTranspose1d(_WeightNorm, nn.ConvTranspose1d):
             self.groups,
             self.dilation,
         )
+
+
+def fold_weight_norm_in_place(model: nn.Module) -> None:
+    """``fold_in_place`` every weight-normalised conv of a model that will only infer."""
+    for module in model.modules():
+        if isinstance(module, _WeightNorm):
+            module.fold_in_place()
