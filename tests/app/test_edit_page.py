@@ -291,3 +291,21 @@ def test_imports_are_off_while_another_heavy_job_runs_and_say_which(
             assert "Training “Lily” is running" in button.toolTip()
     qtbot.waitUntil(panel.import_button.isEnabled, timeout=5000)
     assert page.import_list_button.isEnabled() and panel.import_button.toolTip() == ""
+
+
+def test_with_no_voice_open_adding_recordings_is_off_and_says_where_to_open_one(
+        make_window, isolated_user_dirs, qtbot):
+    from voicestudio.project.library import VoiceLibrary
+
+    VoiceLibrary(isolated_user_dirs).create("Grandpa", ["en"])
+    window = make_window()
+    window.show_page("edit")
+    panel = window.pages.currentWidget().importer
+    for button in (panel.add_files_button, panel.add_folder_button, panel.import_button):
+        assert not button.isEnabled()
+        assert "Open a voice on the Voices page first" in button.toolTip()
+    assert "Open a voice on the Voices page first" in panel.drop_hint.text()
+
+    window.state.open_voice("Grandpa")
+    assert panel.add_files_button.isEnabled() and panel.add_folder_button.isEnabled()
+    assert panel.add_files_button.toolTip() == "" and "Drop sound" in panel.drop_hint.text()

@@ -44,6 +44,7 @@ from voicestudio.services.recording_import import (
 
 COLUMNS = ("File", "Length", "Kind", "Check", "Result")
 MEDIA_FILTER = dialogs.AUDIO_FILTER
+DROP_HINT = "Drop sound or video files, or a whole folder, here."
 
 
 def choose_files(parent: QWidget, start: Path) -> list[Path]:
@@ -109,7 +110,7 @@ class ImportPanel(QWidget):
             header.setSectionResizeMode(COLUMNS.index(column),
                                         QHeaderView.ResizeMode.ResizeToContents)
         header.setSectionResizeMode(COLUMNS.index("Result"), QHeaderView.ResizeMode.Stretch)
-        self.drop_hint = QLabel("Drop sound or video files, or a whole folder, here.")
+        self.drop_hint = QLabel(DROP_HINT)
         self.drop_hint.setObjectName("hint")
         self.progress = ProgressPanel()
         self.progress.hide()
@@ -163,12 +164,12 @@ class ImportPanel(QWidget):
             self.add_paths([folder])
 
     def dragEnterEvent(self, event: QDragEnterEvent) -> None:
-        if event.mimeData().hasUrls():
+        if event.mimeData().hasUrls() and self.voice is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event: QDropEvent) -> None:
         paths = [Path(url.toLocalFile()) for url in event.mimeData().urls() if url.isLocalFile()]
-        if paths:
+        if paths and self.voice is not None:
             event.acceptProposedAction()
             self.add_paths(paths)
 
@@ -270,6 +271,11 @@ class ImportPanel(QWidget):
         refusal = HEAVY_JOBS.refusal()  # adding recordings is a heavy job
         self.import_button.setEnabled(self.voice is not None and not busy and refusal is None
                                       and bool(self.usable_files()))
-        self.import_button.setToolTip(refusal or "")
+        no_voice = "Open a voice on the Voices page first: recordings are added to it."
+        self.import_button.setToolTip(refusal or (no_voice if self.voice is None else ""))
+        for button in (self.add_files_button, self.add_folder_button):
+            button.setEnabled(self.voice is not None)  # the files are checked for a voice
+            button.setToolTip(no_voice if self.voice is None else "")
         self.clear_button.setEnabled(not busy and bool(self.files))
+        self.drop_hint.setText(DROP_HINT if self.voice is not None else no_voice)
         self.drop_hint.setVisible(not self.files)
