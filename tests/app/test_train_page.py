@@ -18,6 +18,7 @@ from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ConsentRecord, Voice
 from voicestudio.services.training import LossCurves
 from voicestudio.training.loop import TrainingProgress
+from voicestudio.training.notices import Notice
 from voicestudio.training.scoring import SCORING_OFF_TOO_FEW, CheckpointScore
 
 SENTENCES = ("The cat sat on the mat.", "A dog ran in the park.", "We like to read books.",
@@ -207,7 +208,8 @@ def test_a_run_whose_checks_are_off_shows_no_empty_checks_plot(make_window, with
     page.run_card.show()
     qtbot.waitUntil(lambda: page.plots["scores"].isVisible())
     notice = TrainingProgress("s2", 1, 2, 0, 10, 4, {}, 0.0, None,
-                              SCORING_OFF_TOO_FEW.format(count=5, needed=8))
+                              SCORING_OFF_TOO_FEW.format(count=5, needed=8),
+                              notice=Notice.CHECKS_OFF)
     page._on_update(notice)  # as the run's worker delivers it
     assert page.plots["scores"].isHidden()
     assert page.plots["s2"].isVisible() and page.plots["s1"].isVisible()

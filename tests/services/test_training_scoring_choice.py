@@ -7,6 +7,7 @@ from voicestudio.project.library import VoiceLibrary
 from voicestudio.services.checkpoint_scoring import ListeningScorer
 from voicestudio.services.training import LossCurves, check_readiness, train_voice
 from voicestudio.training.loop import TrainingProgress
+from voicestudio.training.notices import Notice
 from voicestudio.training.scoring import SCORING_OFF_TOO_FEW
 
 
@@ -35,6 +36,7 @@ def test_without_the_speaker_model_training_keeps_the_last_checkpoint_and_says_s
 
     assert run.scorer is None
     [notice] = notices
+    assert notice.notice == Notice.CHECKS_OFF  # the Train page and the CLI pick it by kind
     assert "speaker-check model is not installed" in notice.message
     assert "Base models" in notice.message
     notes = check_readiness(with_models, voice, "cpu").notes
@@ -52,9 +54,10 @@ def test_with_the_speaker_model_each_checkpoint_is_judged_by_listening(
     assert isinstance(run.scorer, ListeningScorer) and notices == []
 
 
-def _report(message: str, losses: dict | None = None, scores: dict | None = None):
+def _report(message: str, losses: dict | None = None, scores: dict | None = None,
+            notice: Notice = Notice.NONE):
     return TrainingProgress("s2", 1, 2, 3, 10, 4, losses or {}, 0.1, None, message,
-                            scores or {})
+                            scores or {}, notice)
 
 
 def test_the_train_page_shows_no_checks_plot_for_a_run_whose_checks_are_off():
@@ -62,10 +65,12 @@ def test_the_train_page_shows_no_checks_plot_for_a_run_whose_checks_are_off():
     curves.add(_report("Epoch 1/2", {"mel": 1.0, "gen": 2.0, "d": 3.0}))
     assert curves.plots() == ["s2", "s1", "scores"]  # a run that listens shows its checks
 
-    curves.add(_report(SCORING_OFF_TOO_FEW.format(count=5, needed=8)))
+    curves.add(_report(SCORING_OFF_TOO_FEW.format(count=5, needed=8),
+                       notice=Notice.CHECKS_OFF))
     assert curves.plots() == ["s2", "s1"]
     assert curves.checks_off.startswith("Checkpoint checks are off")
-    curves.add(_report("Stopped early: the voice stopped improving"))  # another notice
+    curves.add(_report("Text model (S1): no better for 3 checks, so this stage stops early",
+                       notice=Notice.EARLY_STOP))  # another notice
     assert curves.plots() == ["s2", "s1"]
     assert curves.series("s2", "mel") == ([3.0], [1.0])  # the losses are kept as before
 
@@ -73,6 +78,7 @@ def test_the_train_page_shows_no_checks_plot_for_a_run_whose_checks_are_off():
 def test_a_scored_checkpoint_keeps_the_checks_plot():
     curves = LossCurves()
     curves.add(_report("Checkpoint 1 sounds 60% like them", scores={"similarity": 0.6,
-                                                                     "wer": 0.1}))
+                                                                     "wer": 0.1},
+                       notice=Notice.SCORES))
     assert curves.plots() == ["s2", "s1", "scores"]
     assert curves.series("scores", "similarity") == ([1.0], [0.6])

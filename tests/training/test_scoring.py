@@ -11,6 +11,7 @@ from tiny_training import TinyBaseModels, write_features
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import Voice
 from voicestudio.training import batches
+from voicestudio.training.notices import Notice
 from voicestudio.training.run import TrainingPlan, TrainingRun
 from voicestudio.training.run_files import read_scores
 from voicestudio.training.scoring import CheckpointScore, held_out_ids
@@ -69,6 +70,7 @@ def test_too_few_recordings_to_spare_says_that_checks_are_off_and_why(isolated_u
 
     assert scorer.held_out == [] and scorer.checked == []  # all five trained, none scored
     notices = [u.message for u in updates if not u.losses]
+    assert [u.notice for u in updates if not u.losses][0] == Notice.CHECKS_OFF
     assert notices[0].startswith("Checkpoint checks are off for this run: with only 5 segments")
     assert "With 8 or more, the best one is kept." in notices[0]
     assert version.scores == {}
@@ -81,9 +83,15 @@ def test_best_checkpoint_is_kept_and_a_stalled_stage_stops_early(isolated_user_d
     plan = TrainingPlan(preset="quick", s2_epochs=6, s1_epochs=2, device="cpu",
                         s2_batch_size=4, s1_batch_size=4, save_every_epoch=1, patience=2)
     run = TrainingRun.start(voice, plan, isolated_user_dirs, TinyBaseModels())
-    version = run.run(scorer=scorer)
+    updates = []
+    version = run.run(on_update=updates.append, scorer=scorer)
 
     assert len(scorer.held_out) == 2
+    # what the CLI and the Train page pick notices by: their kind, not their words
+    kinds = [u.notice for u in updates if not u.losses]
+    assert kinds.count(Notice.SCORES) == 6 and kinds.count(Notice.LISTENING) == 6
+    [stop] = [u for u in updates if u.notice == Notice.EARLY_STOP]
+    assert stop.stage == "s2" and "stops early" in stop.message
     # Epochs 3 and 4 were no better than 2: S2 stopped there instead of running 6 epochs.
     assert scorer.checked == [("s2", 1), ("s2", 2), ("s2", 3), ("s2", 4), ("s1", 1), ("s1", 2)]
     assert (voice.folder / version.s2_path).read_bytes() == scorer.s2_bytes[2]

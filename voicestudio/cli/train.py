@@ -18,7 +18,7 @@ from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.errors import DiskFullError, JobCancelled
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import DEVICE_CHOICES, Settings, resolve_data_dir
-from voicestudio.training.scoring import SCORING_OFF
+from voicestudio.training.notices import Notice
 
 LATEST = "latest"
 
@@ -97,8 +97,7 @@ def _train(args: argparse.Namespace) -> int:
     def show_scores(update) -> None:
         if update.scores:
             print(f"checkpoint: {update.message}", flush=True)
-        elif not update.losses and ("early" in update.message
-                                    or update.message.startswith(SCORING_OFF)):
+        elif update.notice in (Notice.CHECKS_OFF, Notice.EARLY_STOP):
             print(update.message, flush=True)
 
     try:

@@ -28,6 +28,7 @@ from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_pro
 from voicestudio.project.voice import ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.training_speed import StepTimer
+from voicestudio.training.notices import Notice
 from voicestudio.training.scoring import SCORING_OFF
 
 log = logging.getLogger(__name__)
@@ -357,7 +358,8 @@ def _listening_scorer(data_dir: Path, device: str, cancel: CancelToken,
     if not _speaker_model_installed(data_dir):
         if on_update is not None:
             on_update(TrainingProgress("s2", 0, 0, 0, 0, 0, {}, 0.0, None,
-                                       SCORING_OFF_NO_SPEAKER_MODEL))
+                                       SCORING_OFF_NO_SPEAKER_MODEL,
+                                       notice=Notice.CHECKS_OFF))
         return None
     return ListeningScorer(data_dir, device, cancel)
 
@@ -417,9 +419,8 @@ class LossCurves:
         for key, _label in LOSS_CURVES.get(stage, ("", ()))[1]:
             if key in losses:
                 self._append(stage, key, float(update.step), float(losses[key]))
-        message = getattr(update, "message", "") or ""
-        if not losses and message.startswith(SCORING_OFF):
-            self.checks_off = message
+        if getattr(update, "notice", "") == Notice.CHECKS_OFF:
+            self.checks_off = update.message
         scores = getattr(update, "scores", {}) or {}
         if "similarity" in scores:
             self.checks += 1

@@ -27,6 +27,7 @@ from voicestudio.errors import JobCancelled, UserInputError
 from voicestudio.jobs import CancelToken
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.training.batches import epoch_order
+from voicestudio.training.notices import Notice
 from voicestudio.training.state import capture_rng, restore_rng, save_training_state
 
 STATE_FORMAT = 1
@@ -77,6 +78,7 @@ class TrainingProgress:
     message: str
     # A checkpoint's scores ("similarity", "wer", "value", "best": 1.0 or 0.0) with a notice.
     scores: dict[str, float] = field(default_factory=dict)
+    notice: Notice = Notice.NONE
 
 
 Reporter = Callable[[TrainingProgress], None]

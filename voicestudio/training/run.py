@@ -57,6 +57,7 @@ from voicestudio.training.loop import (
     restore_stage,
     run_stage,
 )
+from voicestudio.training.notices import Notice
 from voicestudio.training.presets import (
     DEFAULT_PRESET,
     amp_supported,
@@ -288,7 +289,7 @@ class TrainingRun:
         reporter = _RunReporter(plan, len(s2_data), len(s1_data), progress, on_update)
         progress(Progress(0.0, f"Training on {device_info.label}"))
         if scoring_off is not None:
-            reporter.notice(scoring_off)
+            reporter.notice(scoring_off, Notice.CHECKS_OFF)
 
         if not self._stage_finished("s2"):
             s2 = S2FineTuner(base_s2.generator, self.base_models.discriminator(), s2_data,
@@ -348,20 +349,21 @@ class TrainingRun:
             if scorer is None:
                 return False
             reporter.notice(f"Listening to the {STAGE_LABELS[stage][0].lower()}"
-                            f"{STAGE_LABELS[stage][1:]} after epoch {epoch}…")
+                            f"{STAGE_LABELS[stage][1:]} after epoch {epoch}…", Notice.LISTENING)
             s2_path = export if stage == "s2" else self.folder / S2_EXPORT
             score = scorer.score(stage, epoch, s2_path, export if stage == "s1" else None)
             record, stop = selector.consider(epoch, step, score)
             verdict = "best so far" if record.best else "not better"
             reporter.notice(
                 f"{STAGE_LABELS[stage]} epoch {epoch}: sounds {record.similarity:.0%} like "
-                f"the person, {_misheard(record.wer)} ({verdict}).",
+                f"the person, {_misheard(record.wer)} ({verdict}).", Notice.SCORES,
                 {"similarity": record.similarity, "value": record.value,
                  "best": float(record.best), "step": float(step),
                  **({} if record.wer is None else {"wer": record.wer})})
             if stop and epoch < epochs:
                 reporter.notice(f"{STAGE_LABELS[stage]}: no better for {plan.patience} "
-                                "checks, so this stage stops early with its best version.")
+                                "checks, so this stage stops early with its best version.",
+                                Notice.EARLY_STOP)
                 return True
             return False
 
@@ -447,7 +449,8 @@ class _RunReporter:
         self.position = position
         self.clock.rate(stage, position.step)
 
-    def notice(self, message: str, scores: dict[str, float] | None = None) -> None:
+    def notice(self, message: str, kind: Notice, scores: dict[str, float] | None = None
+               ) -> None:
         """A line for the log (a checkpoint's scores, an early stop) between steps."""
         self.progress(Progress(self.fraction, message))
         if self.on_update is not None:
@@ -456,7 +459,7 @@ class _RunReporter:
                 self.stage, min(position.epoch, self.epochs[self.stage]),
                 self.epochs[self.stage], position.step,
                 self._total(self.stage, position.batch_size), position.batch_size, {},
-                self.fraction, None, message, dict(scores or {})))
+                self.fraction, None, message, dict(scores or {}), kind))
 
     def _total(self, stage: str, batch_size: int) -> int:
         return self.epochs[stage] * epoch_steps(self.items[stage], batch_size)
