@@ -45,6 +45,7 @@ from voicestudio.services.recording_import import (
 COLUMNS = ("File", "Length", "Kind", "Check", "Result")
 MEDIA_FILTER = dialogs.AUDIO_FILTER
 DROP_HINT = "Drop sound or video files, or a whole folder, here."
+NO_VOICE_HINT = "Open a voice on the Voices page first: recordings are added to it."
 
 
 def choose_files(parent: QWidget, start: Path) -> list[Path]:
@@ -271,11 +272,11 @@ class ImportPanel(QWidget):
         refusal = HEAVY_JOBS.refusal()  # adding recordings is a heavy job
         self.import_button.setEnabled(self.voice is not None and not busy and refusal is None
                                       and bool(self.usable_files()))
-        no_voice = "Open a voice on the Voices page first: recordings are added to it."
-        self.import_button.setToolTip(refusal or (no_voice if self.voice is None else ""))
+        no_voice = "" if self.voice is not None else NO_VOICE_HINT
+        self.import_button.setToolTip(refusal or no_voice)
         for button in (self.add_files_button, self.add_folder_button):
-            button.setEnabled(self.voice is not None)  # the files are checked for a voice
-            button.setToolTip(no_voice if self.voice is None else "")
+            button.setEnabled(not no_voice)  # the files are checked for a voice
+            button.setToolTip(no_voice)
         self.clear_button.setEnabled(not busy and bool(self.files))
-        self.drop_hint.setText(DROP_HINT if self.voice is not None else no_voice)
+        self.drop_hint.setText(no_voice or DROP_HINT)
         self.drop_hint.setVisible(not self.files)

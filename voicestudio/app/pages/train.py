@@ -367,7 +367,7 @@ class TrainPage(BasePage):
         """The plots side by side need room; in a narrow window they stand one under the
         other, each still wide enough to read. A plot this run has nothing for (checkpoint
         checks that are off) is not shown at all."""
-        shown = [key for key in self.plots if key in self._shown_plots]
+        shown = self._shown_plots  # in the order of self.plots (LOSS_CURVES)
         wide = self.scroll.viewport().width() >= WIDE_PLOTS
         columns = len(shown) if wide else 1
         if columns == self._plot_columns and not force:

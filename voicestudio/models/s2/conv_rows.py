@@ -12,6 +12,7 @@ in and once on the way out. Training keeps the plain 1-D path.
 from __future__ import annotations
 
 import functools
+from collections.abc import Callable
 
 import torch
 import torch.nn.functional as F
@@ -32,26 +33,41 @@ def _version(t: torch.Tensor) -> int:
     return 0 if t.is_inference() else t._version  # inference tensors keep no version
 
 
-def _rows_kernel(conv: nn.Module, kernel: torch.Tensor) -> torch.Tensor:
-    """``kernel`` (O, I, K) as a channels-last (O, I, 1, K) tensor, made once per kernel state
-    and dtype (a bf16 vocoder runs short inputs in fp32, so both stay ready); the held
+def _held(conv: nn.Module, store: str, kernel: torch.Tensor,
+          make: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
+    """``make(kernel)``, made once per kernel state and dtype and kept on ``conv`` under
+    ``store`` (a bf16 vocoder runs short inputs in fp32, so both stay ready); the held
     reference keeps the source alive, so a new kernel is never mistaken for it."""
-    store = conv.__dict__.setdefault("_rows_kernels", {})
-    held = store.get(kernel.dtype)
+    kept = conv.__dict__.setdefault(store, {})
+    held = kept.get(kernel.dtype)
     if held is None or held[0] is not kernel or held[1] != _version(kernel):
-        rows = kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        held = (kernel, _version(kernel), rows)
-        store[kernel.dtype] = held
+        held = (kernel, _version(kernel), make(kernel))
+        kept[kernel.dtype] = held
     return held[2]
 
 
+def _as_rows(kernel: torch.Tensor) -> torch.Tensor:
+    """``kernel`` (O, I, K) as a channels-last (O, I, 1, K) tensor."""
+    return kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
+
+
+def _rows_kernel(conv: nn.Module, kernel: torch.Tensor) -> torch.Tensor:
+    return _held(conv, "_rows_kernels", kernel, _as_rows)
+
+
+def _kernel_and_bias(conv: nn.Module, x: torch.Tensor
+                     ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """Weight-normalised convs supply their folded (and, for bf16 input, cast) kernel; plain
+    ones their weight."""
+    kernel_and_bias = getattr(conv, "kernel_and_bias", None)
+    return kernel_and_bias(x) if kernel_and_bias else (conv.weight, conv.bias)
+
+
 def conv_rows(conv: nn.Conv1d | nn.ConvTranspose1d, x: torch.Tensor) -> torch.Tensor:
-    """``conv`` applied to rows ``x`` (N, C, 1, T); returns rows. Weight-normalised convs
-    supply their folded (and, for bf16 input, cast) kernel; plain ones their weight."""
+    """``conv`` applied to rows ``x`` (N, C, 1, T); returns rows."""
     if conv.padding_mode != "zeros":
         raise ValueError("only zero-padded convolutions run as rows")
-    kernel_and_bias = getattr(conv, "kernel_and_bias", None)
-    kernel, bias = kernel_and_bias(x) if kernel_and_bias else (conv.weight, conv.bias)
+    kernel, bias = _kernel_and_bias(conv, x)
     weight = _rows_kernel(conv, kernel)
     stride, dilation = (1, conv.stride[0]), (1, conv.dilation[0])
     padding = (0, conv.padding[0])
@@ -75,37 +91,39 @@ def _conv_args(conv: nn.Conv1d) -> tuple[list[int], list[int], list[int], int]:
 
 
 def _packed_kernel(conv: nn.Conv1d, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-    """``conv``'s kernel in oneDNN's own layout for inputs like ``x``, and its bias, made once
-    per kernel state and dtype (as ``_rows_kernel``)."""
-    kernel_and_bias = getattr(conv, "kernel_and_bias", None)
-    kernel, bias = kernel_and_bias(x) if kernel_and_bias else (conv.weight, conv.bias)
-    store = conv.__dict__.setdefault("_packed_kernels", {})
-    held = store.get(kernel.dtype)
-    if held is None or held[0] is not kernel or held[1] != _version(kernel):
-        rows = kernel.detach().unsqueeze(2).contiguous(memory_format=torch.channels_last)
-        padding, stride, dilation, groups = _conv_args(conv)
-        packed = torch.ops.mkldnn._reorder_convolution_weight(rows, padding, stride, dilation,
-                                                              groups, list(x.shape))
-        held = (kernel, _version(kernel), packed)
-        store[kernel.dtype] = held
-    return held[2], bias
+    """``conv``'s kernel in oneDNN's own layout for inputs like ``x``, and its bias."""
+    kernel, bias = _kernel_and_bias(conv, x)
+
+    def pack(source: torch.Tensor) -> torch.Tensor:
+        return torch.ops.mkldnn._reorder_convolution_weight(_as_rows(source), *_conv_args(conv),
+                                                            list(x.shape))
+
+    return _held(conv, "_packed_kernels", kernel, pack), bias
+
+
+def _fused_leaky(conv: nn.Conv1d, x: torch.Tensor, slope: float) -> torch.Tensor:
+    kernel, bias = _packed_kernel(conv, x)
+    return _pointwise(x, kernel, bias, *_conv_args(conv), "leaky_relu", [slope], "")
+
+
+def _fused_add(conv: nn.Conv1d, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
+    kernel, bias = _packed_kernel(conv, x)
+    return _pointwise.binary(x, other, kernel, bias, *_conv_args(conv), "add", None, None, [],
+                             None)
 
 
 def conv_rows_leaky(conv: nn.Conv1d, x: torch.Tensor, slope: float) -> torch.Tensor:
     """``leaky_relu(conv(x), slope)`` on rows, in one pass where oneDNN can fuse it."""
     if not fused_rows_work():
         return F.leaky_relu(conv_rows(conv, x), slope)
-    kernel, bias = _packed_kernel(conv, x)
-    return _pointwise(x, kernel, bias, *_conv_args(conv), "leaky_relu", [slope], "")
+    return _fused_leaky(conv, x, slope)
 
 
 def conv_rows_add(conv: nn.Conv1d, x: torch.Tensor, other: torch.Tensor) -> torch.Tensor:
     """``other + conv(x)`` on rows, in one pass where oneDNN can fuse it."""
     if not fused_rows_work():
         return other + conv_rows(conv, x)
-    kernel, bias = _packed_kernel(conv, x)
-    return _pointwise.binary(x, other, kernel, bias, *_conv_args(conv), "add", None, None, [],
-                             None)
+    return _fused_add(conv, x, other)
 
 
 @functools.cache
@@ -118,12 +136,9 @@ def fused_rows_work() -> bool:
     other = to_rows(torch.randn(1, 8, 40))
     try:
         with torch.inference_mode():
-            kernel, bias = _packed_kernel(conv, x)
-            leaky = _pointwise(x, kernel, bias, *_conv_args(conv), "leaky_relu", [0.1], "")
-            added = _pointwise.binary(x, other, kernel, bias, *_conv_args(conv), "add", None,
-                                      None, [], None)
             plain = conv_rows(conv, x)
-            return (torch.allclose(leaky, F.leaky_relu(plain, 0.1), atol=1e-5)
-                    and torch.allclose(added, other + plain, atol=1e-5))
+            return (torch.allclose(_fused_leaky(conv, x, 0.1), F.leaky_relu(plain, 0.1),
+                                   atol=1e-5)
+                    and torch.allclose(_fused_add(conv, x, other), other + plain, atol=1e-5))
     except (RuntimeError, TypeError, AttributeError):
         return False

@@ -78,17 +78,13 @@ def stack_radius(cfg: S2Config, stages: range, first_conv: bool, last_conv: bool
     """
     radius = 3.0 if first_conv else 0.0  # conv_pre, kernel 7 (cond is 1x1)
     per_sample = 1
-    rates = list(zip(cfg.upsample_rates, cfg.upsample_kernel_sizes, strict=True))
-    for rate, kernel in (rates[i] for i in stages):
+    widest_block = _widest_block(cfg)
+    for i in stages:
+        rate, kernel = cfg.upsample_rates[i], cfg.upsample_kernel_sizes[i]
         radius += math.ceil(kernel / rate) / per_sample
         per_sample *= rate
-        radius += _widest_block(cfg) / per_sample
+        radius += widest_block / per_sample
     return radius + (3.0 / per_sample if last_conv else 0.0)
-
-
-def receptive_radius_frames(cfg: S2Config) -> float:
-    """The whole vocoder's radius, in latent frames."""
-    return stack_radius(cfg, range(len(cfg.upsample_rates)), True, True)
 
 
 @dataclass(frozen=True)
@@ -133,10 +129,10 @@ def plan_windows(samples: int, lengths: tuple[int, ...], margin: int) -> list[Wi
     if min(lengths) <= 2 * margin:
         raise ValueError(f"a window of {min(lengths)} samples cannot hold two margins of "
                          f"{margin}")
-    fitting = tuple(n for n in lengths if n <= samples)
     if samples <= min(lengths):
         raise ValueError(f"{samples} samples fit in one window of {min(lengths)}: no windows "
                          "needed")
+    fitting = tuple(n for n in lengths if n <= samples)
     longest = max(fitting)
     windows: list[Window] = []
     kept = 0
