@@ -414,3 +414,20 @@ def test_telephone_quality_audio_is_warned_about(models_dir, make_voice, recordi
     assert "8000 Hz" in note and "telephone" in note and "muffled" in note
     quiet = add_recordings(models_dir, voice.name, [recordings["story"]], transcriber=scripted)
     assert not any("story" in n for n in quiet.notes)  # 22 kHz: nothing to say
+
+
+def test_a_folder_adds_the_recordings_inside_it_as_the_edit_page_does(
+        models_dir, make_voice, recordings, scripted, tmp_path):
+    """`dataset add VOICE FOLDER` took a folder for a missing file ("was not found")."""
+    import shutil
+
+    folder = tmp_path / "old tapes"
+    (folder / "side b").mkdir(parents=True)
+    shutil.copy(recordings["story"], folder / "story.flac")
+    shutil.copy(recordings["more"], folder / "side b" / "more.wav")
+    (folder / "notes.txt").write_text("tape labels")  # not a recording: not tried
+    voice = make_voice()
+    report = add_recordings(models_dir, voice.name, [folder], transcriber=scripted)
+    assert sorted(path.name for path, _count in report.added) == ["more.wav", "story.flac"]
+    assert report.skipped == []
+    assert len(open_dataset(models_dir, voice.name).takes) == 2

@@ -28,7 +28,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     add = actions.add_parser(
         "add", help="import recordings: cut them at pauses, transcribe and check each segment")
     add.add_argument("voice", help="the voice to add to (see `voicestudio voices list`)")
-    add.add_argument("files", nargs="+", metavar="FILE", help="audio or video files")
+    add.add_argument("files", nargs="+", metavar="FILE",
+                     help="audio or video files, or folders of them")
     add.add_argument("--lang", choices=("zh", "en", "auto"), default="auto",
                      help="language spoken (default: the voice's; auto-detect if it has two)")
     add.set_defaults(func=_add)

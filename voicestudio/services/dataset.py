@@ -57,6 +57,7 @@ from voicestudio.project.segments import (
 )
 from voicestudio.project.voice import SUPPORTED_LANGUAGES, Voice, now_iso
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
+from voicestudio.services.recording_import import collect_media_files
 from voicestudio.text.wording import count
 from voicestudio.text.zh_normalize import to_simplified
 from voicestudio.training.features import BuildReport, FeatureModels, build_features
@@ -415,7 +416,9 @@ def add_recordings(
     transcriber: SpeechRecognizer | None = None,
     cleaning: str = "",
 ) -> AddReport:
-    """Add recordings to a voice's dataset; bad files are skipped with their message.
+    """Add recordings to a voice's dataset; bad files are skipped with their message. A
+    folder among ``files`` stands for the sound and video files inside it, as on the Edit
+    page (``collect_media_files``).
 
     ``language`` (zh, en or auto) is what Whisper listens for; by default the voice's language
     (detection when it has two). ``transcriber`` replaces the registry's model (tests, the
@@ -428,8 +431,8 @@ def add_recordings(
     with HEAVY_JOBS.claim(f"Adding recordings to “{voice.name}”", voice, "adding recordings"):
         # Opened under the lock: what an add that just finished wrote is seen, not redone.
         dataset = Dataset.open(Voice.open(voice.folder))
-        return _add_all(data_dir, dataset, files, language, progress, cancel, transcriber,
-                        cleaning)
+        return _add_all(data_dir, dataset, collect_media_files(files), language, progress,
+                        cancel, transcriber, cleaning)
 
 
 def _disk_full_while_adding(dataset: Dataset, left: Sequence[Path],
