@@ -212,3 +212,27 @@ def test_garbage_is_collected_on_the_ui_thread_only(qtbot, data_file):
     junk = [[] for _ in range(collector.thresholds[0] + 1)]
     qtbot.waitUntil(lambda: gone() is None, timeout=30000)
     assert len(junk) > collector.thresholds[0]
+
+
+def test_shutdown_stops_jobs_that_listen_and_counts_those_that_cannot(qtbot):
+    """Closing the app cancels every job and waits; a job stuck in work it cannot interrupt
+    (a first ``import torch``, a blocking read) is counted, so the app can leave without
+    letting Python destroy its running thread."""
+    from voicestudio.app.job_runner import cancel_all_jobs
+
+    def listens(_progress: ProgressCallback, cancel: CancelToken) -> None:
+        while True:
+            cancel.raise_if_cancelled()
+            threading.Event().wait(0.01)
+
+    stuck = threading.Event()
+    listening, deaf = JobRunner(listens), JobRunner(lambda _p, _c: stuck.wait(60))
+    listening.start()
+    deaf.start()
+    try:
+        assert cancel_all_jobs(wait_msecs=300) == 1
+        assert listening.wait(0) and not deaf.wait(0)
+    finally:
+        stuck.set()
+        assert deaf.wait(5000)
+    assert cancel_all_jobs(wait_msecs=0) == 0

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import gc
 import logging
+import os
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 from PySide6.QtCore import QPoint, QSize, Qt, QTimer
@@ -119,6 +122,47 @@ def test_run_app_shows_the_window_and_returns_when_it_closes(qtbot, caplog, tmp_
     assert gc.isenabled()  # the UI-thread collector is handed back at exit
     assert QApplication.applicationName() == "VoiceStudio"
     assert any("window shown" in r.message for r in caplog.records)
+
+
+STUCK_JOB_AT_EXIT = """
+import threading
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+from voicestudio.app import job_runner, main
+
+job_runner.SHUTDOWN_WAIT_MSECS = 300
+held = []
+
+def start_stuck_job_and_close():
+    runner = job_runner.JobRunner(lambda _p, _c: threading.Event().wait(600))
+    runner.start()
+    held.append(runner)
+    for widget in QApplication.topLevelWidgets():
+        widget.close()
+
+main.get_application()
+QTimer.singleShot(200, start_stuck_job_and_close)
+main.run_app(data_dir={data_dir!r})
+print("run_app returned")
+"""
+
+
+def test_closing_while_a_job_cannot_stop_leaves_cleanly_instead_of_aborting(
+    isolated_user_dirs, tmp_path
+):
+    """A person who closes the app straight after starting it, on a busy machine, closes it
+    while the device check is still importing torch; before, Python then destroyed that
+    running thread and the process aborted. It must leave with its own exit code, at once
+    after the shutdown wait, and say so in the log."""
+    script = STUCK_JOB_AT_EXIT.format(data_dir=str(tmp_path / "data"))
+    env = {**os.environ, "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, "-c", script], env=env, capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    assert "Destroyed while thread" not in done.stderr
+    assert "run_app returned" not in done.stdout  # it left from run_app, past Python's teardown
+    log_text = (Path(os.environ["VOICESTUDIO_LOG_DIR"]) / "voicestudio.log").read_text()
+    assert "background job(s) had not stopped" in log_text
 
 
 def test_a_page_with_unfinished_work_can_keep_the_window_open(window, monkeypatch):

@@ -214,9 +214,25 @@ class JobRunner(QObject):
         self.ended.emit()
 
 
-def cancel_all_jobs(wait_msecs: int = 5000) -> None:
-    """At shutdown: ask every running job to stop and give each a moment to leave cleanly."""
+SHUTDOWN_WAIT_MSECS = 20000  # how long closing the app waits, in all, for jobs to stop
+
+
+def cancel_all_jobs(wait_msecs: int | None = None) -> int:
+    """At shutdown: ask every running job to stop and wait for them, up to ``wait_msecs`` in
+    all (``SHUTDOWN_WAIT_MSECS``). Returns how many are still running then.
+
+    A job stops at its next safe point, but some work cannot be interrupted: the start-up
+    device check's first ``import torch`` takes many seconds on a slow or busy machine, a
+    download may sit in a blocking read. A caller that gets a nonzero count must not let
+    Python destroy those threads' QThread objects (that aborts the process):
+    ``run_app`` leaves with ``os._exit`` instead.
+    """
     for thread in list(_ACTIVE):
         thread.cancel_token.cancel()
+    wait_msecs = SHUTDOWN_WAIT_MSECS if wait_msecs is None else wait_msecs
+    deadline = time.monotonic() + wait_msecs / 1000
     for thread in list(_ACTIVE):
-        thread.wait(wait_msecs)
+        thread.wait(max(0, round((deadline - time.monotonic()) * 1000)))
+    # Ended threads leave _ACTIVE through a queued signal the closed event loop may not
+    # deliver any more, so ask each thread instead of counting the set.
+    return sum(1 for thread in list(_ACTIVE) if thread.isRunning())

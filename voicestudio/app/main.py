@@ -66,6 +66,7 @@ def run_app(data_dir: str | os.PathLike[str] | None = None) -> int:
     wake = QTimer()
     wake.timeout.connect(lambda: None)
     wake.start(250)
+    code = 1
     try:
         window = build_window(data_dir)
         window.show_first_run_page()
@@ -75,12 +76,29 @@ def run_app(data_dir: str | os.PathLike[str] | None = None) -> int:
             "window shown %.2f s after run_app (data folder %s)",
             time.perf_counter() - started, window.state.data_dir,
         )
-        code = app.exec()
+        code = int(app.exec())
         window.save_window_state()
-        return int(code)
+        return code
     finally:
-        cancel_all_jobs()
+        still_running = cancel_all_jobs()
         stop_collecting_on_ui_thread()
         wake.stop()
         signal.signal(signal.SIGINT, signal.default_int_handler)
         reporter.uninstall()
+        if still_running:
+            _leave_without_waiting(still_running, code)
+
+
+def _leave_without_waiting(jobs: int, code: int) -> None:
+    """End the process while jobs that did not stop in time still run.
+
+    Returning would let Python destroy their running QThreads, which aborts the process
+    ("QThread: Destroyed while thread is still running"). What they were doing was cancelled
+    by closing the window, and every save is atomic, so nothing already written is lost.
+    """
+    log.warning("%d background job(s) had not stopped after the window closed; leaving "
+                "without them", jobs)
+    logging.shutdown()
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
