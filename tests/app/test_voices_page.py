@@ -370,3 +370,39 @@ def test_a_voice_a_job_uses_cannot_be_renamed_or_deleted_until_the_job_ends(
     answers.add(rename_to("Nana Rose"))
     page.rename_button.click()
     assert names_in_list(page) == ["Lily", "Nana Rose"]
+
+
+def test_the_accent_question_can_be_answered_again_on_the_details_card(
+        page, window, qtbot, isolated_user_dirs):
+    """The Record page asks once how to treat the speaker's pronunciation; a family that
+    changes its mind does it here, not on the command line: the choice is saved, the open
+    voice and its clips follow, and while a job holds the voice the choice is off."""
+    from held_jobs import running_elsewhere
+    from segment_voice import make_segmented_voice
+
+    from voicestudio.audio.quality import QualityFlag
+    from voicestudio.project.atomic import atomic_write_json
+    from voicestudio.project.segments import Dataset
+    from voicestudio.project.voice import ACCENT_CHOICES, ACCENT_STANDARD
+
+    voice = make_segmented_voice(isolated_user_dirs)
+    dataset = Dataset.open(voice)
+    dataset.index.segments[0].heard_text = "the lake was calm that mornin"  # the speaker's way
+    atomic_write_json(dataset.index_path, dataset.index.to_json())
+    window.state.open_voice("Grandpa")
+    page.reload()
+    page.select_voice("Grandpa")
+    box = page.details.accent_box
+    assert box.currentData() == "keep" and box.isEnabled()
+
+    box.activated.emit(box.findData(ACCENT_STANDARD))  # what picking it in the list sends
+
+    assert box.currentData() == ACCENT_STANDARD
+    assert box.toolTip() == ACCENT_CHOICES[ACCENT_STANDARD][1]  # what the choice does
+    assert window.state.current_voice.manifest.accent == ACCENT_STANDARD
+    first = Dataset.open(window.state.current_voice).segments[0]
+    assert str(QualityFlag.PRONUNCIATION) in first.flags
+    with running_elsewhere("Training “Grandpa”", window.state.current_voice, "training"):
+        qtbot.waitUntil(lambda: not box.isEnabled(), timeout=5000)
+        assert "In use (training" in box.toolTip()
+    qtbot.waitUntil(box.isEnabled, timeout=5000)

@@ -9,6 +9,7 @@ from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import MODEL_FAMILY_CHOICES, Settings, resolve_data_dir
 from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
+from voicestudio.services.voice_settings import change_accent
 from voicestudio.text.wording import count
 
 
@@ -114,8 +115,7 @@ def _create(args: argparse.Namespace) -> int:
             statement="Consent given on the command line.",
         )
     voice = _library(args).create(args.name, languages, consent)
-    if args.accent != voice.manifest.accent:
-        voice.set_accent(args.accent)
+    voice = change_accent(voice, args.accent)
     print(f"Created voice “{voice.name}” in {voice.folder}")
     return 0
 
@@ -123,7 +123,7 @@ def _create(args: argparse.Namespace) -> int:
 def _accent(args: argparse.Namespace) -> int:
     voice = _library(args).find(args.name)
     if args.choice:
-        voice.set_accent(args.choice)
+        voice = change_accent(voice, args.choice)
     title, explanation = ACCENT_CHOICES[voice.manifest.accent]
     print(f"“{voice.name}”: {title}. {explanation}")
     return 0

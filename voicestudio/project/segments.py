@@ -602,6 +602,22 @@ class Dataset:
                 index.takes.append(take)
                 index.segments.extend(segments)
 
+    def apply_accent(self, accent: str) -> int:
+        """Re-flag every segment as the voice's accent setting ``accent`` says (after the
+        setting changed); returns how many segments' flags changed. Writes nothing when none
+        did."""
+        self.index = SegmentIndex.read(self.index_path)
+        if all(accent_flags(s, accent) == s.flags for s in self.index.segments):
+            return 0
+        changed = 0
+        with self._changing() as index:
+            for segment in index.segments:
+                flags = accent_flags(segment, accent)
+                if flags != segment.flags:
+                    segment.flags = flags
+                    changed += 1
+        return changed
+
     def set_speaker_similarities(self, similarities: Mapping[str, float | None]) -> None:
         """Store the majority-speaker check: segment id -> similarity to the majority voice.
 

@@ -41,6 +41,7 @@ from voicestudio.project.segments import (
     quality_flags,
 )
 from voicestudio.project.voice import ConsentRecord, Voice, now_iso
+from voicestudio.services.voice_settings import change_accent
 from voicestudio.text.coverage_plan import CoverageReport, CoverageSelector
 from voicestudio.text.prompt_corpus import Prompt, load_corpus
 
@@ -315,9 +316,7 @@ class RecordingSession:
 
     def confirm_accent(self, accent: str) -> None:
         """The person's answer to the accent question: saved in the voice, asked no more."""
-        with voice_lock(self.voice, "saving the accent setting"):
-            self.voice = Voice.open(self.voice.folder)
-            self.voice.set_accent(accent)
+        self.voice = change_accent(self.voice, accent)
         self.checker.accent = accent
         self.state.accent_asked = True
         self._save()

@@ -147,7 +147,7 @@ class SetupStep(QWidget):
         accent_layout.addWidget(_heading("How should the voice pronounce words?"))
         accent_layout.addWidget(_hint(
             "Some people say words their own way (a regional accent). Choose once; you can "
-            "change it later on the command line."))
+            "change it later on the Voices page, and the clips already recorded follow."))
         self.accent_group, self.accent_buttons = _choice_group(
             self, accent_layout, [(k, t, e) for k, (t, e) in ACCENT_CHOICES.items()])
         self.continue_button = QPushButton("Continue to the microphone")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QBoxLayout,
+    QComboBox,
     QFormLayout,
     QFrame,
     QHBoxLayout,
@@ -38,7 +39,8 @@ from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
 from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.locks import in_use_message, voice_in_use
-from voicestudio.project.voice import Voice
+from voicestudio.project.voice import ACCENT_CHOICES, Voice
+from voicestudio.services.voice_settings import change_accent
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
 VOICE_PANELS: list[type[VoicePanel]] = [TryVoicePanel]
@@ -64,7 +66,10 @@ def _speech_text(seconds: float) -> str:
 
 
 class VoiceDetails(QFrame):
-    """The card on the right: everything the manifest says about the selected voice."""
+    """The card on the right: everything the manifest says about the selected voice, and the
+    one setting a person may want to change after the Record page asked it (the accent)."""
+
+    accent_chosen = Signal(str)  # an ACCENT_CHOICES key the person picked
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -88,6 +93,14 @@ class VoiceDetails(QFrame):
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = value
             form.addRow(f"{key}:", value)
+        self.accent_box = QComboBox()
+        for key, (title, explanation) in ACCENT_CHOICES.items():
+            self.accent_box.addItem(title, key)
+            self.accent_box.setItemData(self.accent_box.count() - 1, explanation,
+                                        Qt.ItemDataRole.ToolTipRole)
+        self.accent_box.activated.connect(
+            lambda index: self.accent_chosen.emit(self.accent_box.itemData(index)))
+        form.insertRow(4, "Pronunciation:", self.accent_box)  # after Consent
         self.form_widget = QWidget()
         self.form_widget.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -130,6 +143,17 @@ class VoiceDetails(QFrame):
             self.values["Consent"].setText("No consent recorded yet (the Record page asks for it)")
         self.values["Created"].setText(m.created[:10])
         self.values["Folder"].setText(str(voice.folder))
+        self.show_accent(m.accent)
+
+    def show_accent(self, accent: str) -> None:
+        self.accent_box.setCurrentIndex(self.accent_box.findData(accent))
+
+    def set_accent_editable(self, editable: bool, busy_reason: str = "") -> None:
+        """Off while a job holds the voice (``busy_reason`` says which); else its tip is what
+        the shown choice does, as the Record page explains it."""
+        self.accent_box.setEnabled(editable)
+        shown = ACCENT_CHOICES.get(self.accent_box.currentData())
+        self.accent_box.setToolTip(shown[1] if editable and shown else busy_reason)
 
 
 class VoicesPage(BasePage):
@@ -216,6 +240,7 @@ class VoicesPage(BasePage):
         self._empty = empty
 
         self.details = VoiceDetails()
+        self.details.accent_chosen.connect(self.change_accent)
         self.panels: list[VoicePanel] = [panel(state) for panel in VOICE_PANELS]
         side = QVBoxLayout()
         side.setSpacing(12)
@@ -407,6 +432,10 @@ class VoicesPage(BasePage):
             button.setEnabled(voice is not None and holder is None)
             button.setToolTip(f"In use ({holder.describe()}).\n{verb} it once that has "
                               "finished." if holder is not None else tip)
+        self.details.set_accent_editable(
+            voice is not None and holder is None,
+            f"In use ({holder.describe()}).\nChange it once that has finished."
+            if holder is not None else "")
 
     def _refused_in_use(self, voice: Voice, refused_as: str) -> bool:
         """Say at once, before asking anything, that a voice in use cannot be changed."""
@@ -455,6 +484,18 @@ class VoicesPage(BasePage):
                 f"{voice.name} (copy)", "Duplicate",
                 lambda new: self.state.library.duplicate(voice.name, new),
             )
+
+    def change_accent(self, accent: str) -> None:
+        """Save the choice at once, as Settings does; a refusal puts the saved one back."""
+        voice = self.selected_voice()
+        if voice is None or accent == voice.manifest.accent:
+            return
+        try:
+            if not self._refused_in_use(voice, "changed"):
+                voice = change_accent(voice, accent)
+        except VoiceStudioError as exc:
+            dialogs.show_error(self, str(exc))
+        self._after_change(voice.name)
 
     def _ask_name(self, title: str, prompt: str, initial: str, ok_text: str,
                   action: Callable[[str], Voice]) -> None:
