@@ -406,3 +406,47 @@ def test_the_accent_question_can_be_answered_again_on_the_details_card(
         qtbot.waitUntil(lambda: not box.isEnabled(), timeout=5000)
         assert "In use (training" in box.toolTip()
     qtbot.waitUntil(box.isEnabled, timeout=5000)
+
+
+def test_a_gpt_sovits_model_pair_imports_as_a_new_voice_from_the_window(
+        page, answers, qtbot, isolated_user_dirs, tmp_path):
+    """Someone who trained a voice in GPT-SoVITS brings its two files in without the command
+    line: the name comes from the GPT file, the import runs in the background, and a
+    refusal (here the two files swapped) brings the dialog back filled in, saying why."""
+    from voicestudio.app.model_import_dialog import ImportModelDialog
+    from voicestudio.models.s2 import write_tiny_s2_base_model
+    from voicestudio.synthesis.tiny_models import write_tiny_s1
+
+    s1, s2 = tmp_path / "GPT_weights_v2" / "rose-e15.ckpt", tmp_path / "rose_e8_s96.pth"
+    s1.parent.mkdir()
+    write_tiny_s1(s1)
+    write_tiny_s2_base_model(s2, version="v2Pro")
+
+    def choose(first, second):
+        def answer(dialog: ImportModelDialog) -> bool:
+            dialog.s1_edit.setText(str(first))
+            dialog.s2_edit.setText(str(second))
+            return True
+        return answer
+
+    seen: dict[str, str] = {}
+
+    def look_and_fix(dialog: ImportModelDialog) -> bool:
+        seen["problem"] = dialog.error_label.text()
+        seen["name"] = dialog.name_edit.text()
+        dialog.s1_edit.setText(str(s1))
+        dialog.s2_edit.setText(str(s2))
+        return True
+
+    answers.add(choose(s2, s1))
+    answers.add(look_and_fix)
+    page.import_button.click()
+    qtbot.waitUntil(lambda: "rose" in names_in_list(page), timeout=30000)
+
+    assert "is a SoVITS (S2) model, not a GPT (S1) model" in seen["problem"]
+    assert seen["name"] == "rose"  # kept from the first try, suggested by the GPT file
+    assert page.selected_voice().name == "rose"
+    voice = VoiceLibrary(isolated_user_dirs).find("rose")
+    assert voice.active_version().preset == "imported"
+    assert voice.manifest.model_family == "v2Pro"
+    assert "speaks with the imported model" in page.notice.label.text()

@@ -93,7 +93,7 @@ class _SubmitDialog(QDialog):
     """A dialog whose OK runs an action; a VoiceStudioError keeps it open with the message."""
 
     def __init__(
-        self, title: str, ok_text: str, submit: Callable[[], Voice], parent: QWidget | None
+        self, title: str, ok_text: str, submit: Callable[[], object], parent: QWidget | None
     ) -> None:
         super().__init__(parent)
         self._submit = submit
@@ -139,11 +139,16 @@ class _SubmitDialog(QDialog):
 
     def accept(self) -> None:
         try:
-            self.voice = self._submit()
+            self._keep(self._submit())
         except VoiceStudioError as exc:
             self.fail(str(exc))
             return
         super().accept()
+
+    def _keep(self, outcome: object) -> None:
+        """What a confirmed dialog holds for its caller: the voice its action made."""
+        assert isinstance(outcome, Voice)
+        self.voice = outcome
 
 
 class CreateVoiceDialog(_SubmitDialog):
@@ -154,8 +159,10 @@ class CreateVoiceDialog(_SubmitDialog):
         library: VoiceLibrary,
         default_language: str,
         parent: QWidget | None = None,
+        title: str = "Create a voice",
+        ok_text: str = "Create",
     ) -> None:
-        super().__init__("Create a voice", "Create", self._create, parent)
+        super().__init__(title, ok_text, self._create, parent)
         self._library = library
         self.name_edit = QLineEdit()
         self.name_edit.setPlaceholderText("For example: Grandma Rose")
@@ -183,12 +190,12 @@ class CreateVoiceDialog(_SubmitDialog):
         consent_layout.addWidget(self.consent_box)
 
         body = QWidget()
-        form = QFormLayout(body)
-        form.setContentsMargins(0, 0, 0, 0)
-        form.setVerticalSpacing(12)
-        form.addRow("Name:", self.name_edit)
-        form.addRow("Languages:", languages)
-        form.addRow(consent)
+        self.form = QFormLayout(body)  # dialogs that make a voice from more add rows to it
+        self.form.setContentsMargins(0, 0, 0, 0)
+        self.form.setVerticalSpacing(12)
+        self.form.addRow("Name:", self.name_edit)
+        self.form.addRow("Languages:", languages)
+        self.form.addRow(consent)
         self._finish_layout(body)
 
     def languages(self) -> list[str]:
@@ -211,10 +218,15 @@ class CreateVoiceDialog(_SubmitDialog):
             statement=CONSENT_STATEMENT,
         )
 
-    def _create(self) -> Voice:
+    def checked_languages(self) -> list[str]:
+        """The ticked languages; refused when none is."""
         languages = self.languages()
         if not languages:
             raise _Incomplete("Tick at least one language the voice will speak.")
+        return languages
+
+    def _create(self) -> Voice:
+        languages = self.checked_languages()
         return self._library.create(self.name_edit.text(), languages, self.consent())
 
 

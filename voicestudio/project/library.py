@@ -102,6 +102,11 @@ class VoiceLibrary:
             raise CorruptFileError(entry.problem or f"{entry.folder} cannot be opened.")
         return entry.voice
 
+    def check_new_name(self, name: str) -> None:
+        """Refuse, as ``create`` would, a name that is invalid or taken: for a job that makes
+        a voice only after minutes of work, to say so before that work, not after."""
+        self._check_free(validate_name(name))
+
     def _check_free(self, name: str, ignore: Path | None = None) -> Path:
         for entry in self.entries():
             if entry.folder == ignore:

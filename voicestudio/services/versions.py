@@ -16,9 +16,11 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 from voicestudio.errors import CorruptFileError, NotFoundError
+from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.project.disk import disk_full_error, ensure_free_space, is_disk_full
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import voice_lock
-from voicestudio.project.voice import ModelVersion, Voice, now_iso
+from voicestudio.project.voice import ConsentRecord, ModelVersion, Voice, now_iso
 from voicestudio.training.run_files import S1_EXPORT, S2_EXPORT
 
 README_NAME = "README.txt"
@@ -114,30 +116,60 @@ Only use this voice with the consent of the person it belongs to.
 
 def import_version(
     data_dir: Path, name: str, s1_file: Path, s2_file: Path, languages: list[str],
+    consent: ConsentRecord | None = None, progress: ProgressCallback | None = None,
+    cancel: CancelToken | None = None,
 ) -> tuple[Voice, ModelVersion]:
-    """A new voice speaking with a GPT-SoVITS ``.ckpt`` + ``.pth`` pair (checked first)."""
+    """A new voice speaking with a GPT-SoVITS ``.ckpt`` + ``.pth`` pair (checked first).
+
+    The voice records the model family the SoVITS file belongs to (v2, v2Pro, v2ProPlus):
+    a v2Pro pair speaks with the speaker-verification model whatever Settings chooses for
+    new voices. Nothing is left behind when the pair is refused, cancelled or cannot be
+    copied: the voice appears only with its models.
+    """
+    from voicestudio.hub.families import family_for_s2_version
     from voicestudio.models.s1 import load_s1_checkpoint
     from voicestudio.models.s2 import load_s2_checkpoint
 
+    tracker = ProgressTracker(progress, cancel)
     s1_file, s2_file = Path(s1_file), Path(s2_file)
     for path, what in ((s1_file, "GPT (.ckpt)"), (s2_file, "SoVITS (.pth)")):
         if not path.is_file():
             raise NotFoundError(f"The {what} file {path} does not exist.")
+    library = VoiceLibrary(Path(data_dir))
+    library.check_new_name(name)  # before seconds of loading, not after
+    ensure_free_space(library.voices_dir, s1_file.stat().st_size + s2_file.stat().st_size,
+                      "the imported model files")
+    tracker.report(0.0, f"Checking the GPT file {s1_file.name}")
     try:
         load_s1_checkpoint(s1_file, "cpu")
-        load_s2_checkpoint(s2_file, "cpu")
+        tracker.report(0.4, f"Checking the SoVITS file {s2_file.name}")
+        s2 = load_s2_checkpoint(s2_file, "cpu")
     except (RuntimeError, ValueError, KeyError) as exc:
         raise CorruptFileError(
             f"{s1_file.name} and {s2_file.name} are not a GPT-SoVITS model pair ({exc})."
         ) from exc
-    voice = VoiceLibrary(Path(data_dir)).create(name, languages)
-    version_id = "imported-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-    folder = voice.subfolder("models") / version_id
-    folder.mkdir(parents=True)
-    shutil.copyfile(s1_file, folder / S1_EXPORT)
-    shutil.copyfile(s2_file, folder / S2_EXPORT)
-    version = ModelVersion(version_id, now_iso(), "imported", 0.0,
-                           f"models/{version_id}/{S1_EXPORT}", f"models/{version_id}/{S2_EXPORT}",
-                           notes=f"imported from {s1_file.name} and {s2_file.name}")
-    voice.add_model_version(version)
+    family = family_for_s2_version(s2.config.version).id
+    del s2
+    tracker.report(0.7, "Copying the model files into the new voice")
+    voice = library.create(name, languages, consent)
+    try:
+        version_id = "imported-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
+        folder = voice.subfolder("models") / version_id
+        folder.mkdir(parents=True)
+        shutil.copyfile(s1_file, folder / S1_EXPORT)
+        tracker.report(0.85, "Copying the model files into the new voice")
+        shutil.copyfile(s2_file, folder / S2_EXPORT)
+        version = ModelVersion(
+            version_id, now_iso(), "imported", 0.0, f"models/{version_id}/{S1_EXPORT}",
+            f"models/{version_id}/{S2_EXPORT}",
+            notes=f"imported from {s1_file.name} and {s2_file.name}")
+        voice.manifest.model_family = family
+        voice.add_model_version(version)
+        tracker.report(1.0, f"“{voice.name}” speaks with {s1_file.name} and {s2_file.name}")
+    except BaseException as exc:
+        shutil.rmtree(voice.folder, ignore_errors=True)  # made by this call, half filled
+        if is_disk_full(exc, library.voices_dir):
+            raise disk_full_error(library.voices_dir, what=f": “{voice.name}” was not "
+                                  "imported") from exc
+        raise
     return voice, version

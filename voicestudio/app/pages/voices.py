@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -30,11 +30,14 @@ from PySide6.QtWidgets import (
 
 from voicestudio.app import dialogs
 from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialog, TrashDialog
+from voicestudio.app.job_runner import JobRunner
+from voicestudio.app.model_import_dialog import ImportModelDialog, ModelImport
 from voicestudio.app.pages.base import BasePage, VoicePanel
 from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
+from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
 from voicestudio.project.library import LibraryEntry, TrashEntry
@@ -179,6 +182,10 @@ class VoicesPage(BasePage):
         self.duplicate_button = QPushButton("Duplicate…")
         self.duplicate_button.setToolTip("Make a copy of this voice under a new name")
         self.duplicate_button.clicked.connect(self.duplicate_selected)
+        self.import_button = QPushButton("Import model…")
+        self.import_button.setToolTip("Make a voice from a model trained in GPT-SoVITS "
+                                      "(its .ckpt and .pth files)")
+        self.import_button.clicked.connect(lambda: self.import_model())
         self.delete_button = QPushButton(
             style.standardIcon(QStyle.StandardPixmap.SP_TrashIcon), "Delete"
         )
@@ -189,7 +196,7 @@ class VoicesPage(BasePage):
 
         actions = FlowLayout()
         for button in (self.create_button, self.open_button, self.rename_button,
-                       self.duplicate_button, self.delete_button):
+                       self.duplicate_button, self.import_button, self.delete_button):
             actions.addWidget(button)
         actions.addStretch()
         actions.addWidget(self.trash_button)
@@ -496,6 +503,39 @@ class VoicesPage(BasePage):
         except VoiceStudioError as exc:
             dialogs.show_error(self, str(exc))
         self._after_change(voice.name)
+
+    def import_model(self, previous: ModelImport | None = None, problem: str = "") -> None:
+        """Ask for the pair, then read and copy it in the background; a refusal (not a
+        model pair, a name taken meanwhile) brings the dialog back as it was, saying why."""
+        dialog = ImportModelDialog(self.state.library, self.state.settings.default_language,
+                                   self, previous)
+        if problem:
+            dialog.fail(problem)
+        if not dialogs.run_dialog(dialog) or dialog.request is None:
+            return
+        request, data_dir = dialog.request, self.state.data_dir
+
+        def job(progress, cancel):
+            from voicestudio.services.versions import import_version  # imports torch
+
+            return import_version(data_dir, request.name, request.s1_file, request.s2_file,
+                                  request.languages, request.consent, progress, cancel)
+
+        runner = JobRunner(job, self)
+        runner.finished.connect(lambda result: self._model_imported(result[0]))
+        # After the progress box has closed (``ended`` follows ``failed``), not under it.
+        runner.failed.connect(lambda message, _exc: QTimer.singleShot(
+            0, lambda: self.import_model(request, message)))
+        self.import_runner = runner
+        progress = ProgressDialog("Importing the model", runner, self)
+        runner.start()
+        progress.open()
+
+    def _model_imported(self, voice: Voice) -> None:
+        self._after_change(voice.name)
+        self.notice.show_notice(
+            f"“{voice.name}” speaks with the imported model. Open it, then try it with a "
+            "3–10 s clip of the speaker.")
 
     def _ask_name(self, title: str, prompt: str, initial: str, ok_text: str,
                   action: Callable[[str], Voice]) -> None:
