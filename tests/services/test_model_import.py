@@ -11,6 +11,7 @@ from voicestudio.jobs import CancelToken, Progress
 from voicestudio.models.s2 import write_tiny_s2_base_model
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.voice import ConsentRecord
+from voicestudio.services.training import describe_version
 from voicestudio.services.versions import import_version
 from voicestudio.synthesis.tiny_models import write_tiny_s1
 
@@ -39,6 +40,8 @@ def test_an_imported_pair_speaks_for_a_new_voice_in_its_own_family(
     assert (reopened.folder / imported.s2_path).read_bytes() == s2.read_bytes()
     assert reopened.manifest.model_family == version  # not the Settings default
     assert reopened.manifest.consent.given_by == "Rose"
+    # listed by where it came from, not as a training run on 0 s of speech
+    assert describe_version(imported).endswith(f"imported from {s1.name} and {s2.name}")
     fractions = [p.fraction for p in seen]
     assert fractions == sorted(fractions) and fractions[-1] == 1.0
     assert "Checking the GPT file" in seen[0].message

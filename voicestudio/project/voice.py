@@ -73,9 +73,13 @@ class DatasetSummary:
     updated: str | None = None
 
 
+IMPORTED_PRESET = "imported"  # a ModelVersion's preset when it came from GPT-SoVITS files
+
+
 @dataclass
 class ModelVersion:
-    """One training run's result; paths are relative to the voice folder so voices can move."""
+    """One training run's result (or an imported model pair, ``IMPORTED_PRESET``); paths are
+    relative to the voice folder so voices can move."""
 
     version_id: str
     created: str

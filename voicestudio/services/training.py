@@ -25,7 +25,7 @@ from voicestudio.errors import DiskFullError, MissingModelError, UserInputError
 from voicestudio.hub.families import ModelFamily, voice_family
 from voicestudio.hub.status import installed_summary, require, require_file
 from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ignore_progress
-from voicestudio.project.voice import ModelVersion, Voice
+from voicestudio.project.voice import IMPORTED_PRESET, ModelVersion, Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.training_speed import StepTimer
 from voicestudio.training.notices import Notice
@@ -529,6 +529,9 @@ def discard_paused_run(voice: Voice, version_id: str) -> PausedRun:
 
 def describe_version(version: ModelVersion) -> str:
     """One line a person can compare versions by."""
+    if version.preset == IMPORTED_PRESET:  # trained elsewhere: no preset, no data here
+        return " · ".join([version.version_id, version.created[:10],
+                           version.notes or "imported from GPT-SoVITS"])
     parts = [version.version_id, version.created[:10], f"preset {version.preset}",
              f"{version.data_seconds:.0f} s of speech"]
     if "similarity" in version.scores:

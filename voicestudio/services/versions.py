@@ -20,7 +20,13 @@ from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
 from voicestudio.project.disk import disk_full_error, ensure_free_space, is_disk_full
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import voice_lock
-from voicestudio.project.voice import ConsentRecord, ModelVersion, Voice, now_iso
+from voicestudio.project.voice import (
+    IMPORTED_PRESET,
+    ConsentRecord,
+    ModelVersion,
+    Voice,
+    now_iso,
+)
 from voicestudio.training.run_files import S1_EXPORT, S2_EXPORT
 
 README_NAME = "README.txt"
@@ -160,7 +166,7 @@ def import_version(
         tracker.report(0.85, "Copying the model files into the new voice")
         shutil.copyfile(s2_file, folder / S2_EXPORT)
         version = ModelVersion(
-            version_id, now_iso(), "imported", 0.0, f"models/{version_id}/{S1_EXPORT}",
+            version_id, now_iso(), IMPORTED_PRESET, 0.0, f"models/{version_id}/{S1_EXPORT}",
             f"models/{version_id}/{S2_EXPORT}",
             notes=f"imported from {s1_file.name} and {s2_file.name}")
         voice.manifest.model_family = family
