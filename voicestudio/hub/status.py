@@ -121,8 +121,9 @@ def installed_summary(data_dir: Path, family: str | None = None) -> InstallSumma
 def _missing_message(spec: BaseModelSpec, problem: str) -> str:
     if spec.kind == "asr":
         name = spec.id[len("whisper-"):]
-        how = (f"Run `voicestudio models download {spec.id}`, or " if spec.downloadable
-               else "Run ")
+        how = (f"Open VoiceStudio → Base models, or run `voicestudio models download "
+               f"{spec.id}`, or " if spec.downloadable else "Open VoiceStudio → Base models "
+               "and import a faster-whisper folder, or run ")
         what = f"The speech recognition model “{name}”"
         return (f"{what} is not usable ({problem}). {how}`voicestudio models import-asr DIR "
                 f"--name {name}` with a local faster-whisper model folder.")

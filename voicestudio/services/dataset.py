@@ -601,8 +601,9 @@ def build_dataset(
         dataset = Dataset.open(Voice.open(voice.folder))
         if not dataset.kept_segments():
             raise UserInputError(
-                f"{dataset.voice.name} has no segments to train on yet. Add recordings with "
-                f"`voicestudio dataset add \"{dataset.voice.name}\" FILE…` first."
+                f"{dataset.voice.name} has no segments to train on yet. Record on the Record "
+                "page or import recordings on the Edit page (or run `voicestudio dataset add "
+                f"\"{dataset.voice.name}\" FILE…`) first."
             )
         models = FeatureModels(Path(data_dir), str(resolve_device(device).device),
                                family=voice_family(dataset.voice).id)

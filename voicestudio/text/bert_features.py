@@ -46,7 +46,8 @@ class BertFeatureExtractor:
         if not (model_dir / "config.json").is_file():
             raise MissingModelError(
                 f"No BERT model in {model_dir}. Install the chinese-roberta-wwm-ext-large base "
-                "model from the Models page (or `voicestudio models`)."
+                "model: open VoiceStudio → Base models (or run `voicestudio models download "
+                "bert`)."
             )
         self.device = _device_name(device)
         # Half precision halves memory and time on CUDA; CPU and MPS stay in float32.
