@@ -98,6 +98,7 @@ class ImportModelDialog(CreateVoiceDialog):
         self.s1_edit.setText(str(previous.s1_file))
         self.s2_edit.setText(str(previous.s2_file))
         self.name_edit.setText(previous.name)
+        self.name_edit.setModified(True)  # the person's name: another file does not replace it
         for code, box in self.language_boxes.items():
             box.setChecked(code in previous.languages)
         if previous.consent is not None:
