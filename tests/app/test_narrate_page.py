@@ -19,6 +19,7 @@ from voicestudio.app.pages.narrate import (  # noqa: E402
     STATE_COLOURS,
     ExportDialog,
     NarratePage,
+    editor_hint,
 )
 from voicestudio.synthesis.narration import NarrationEngine  # noqa: E402
 from voicestudio.text.lexicon import load_merged_lexicon  # noqa: E402
@@ -207,6 +208,14 @@ def test_an_empty_page_offers_only_what_can_be_done(qtbot, window):
                    page.regenerate_button, page.approve_button, page.pronounce_button):
         assert not button.isEnabled(), button.text()
     assert page.editor.isReadOnly()  # typing would go into no chapter
+    assert "Import a book…" in page.editor.placeholderText()  # and says what to press
+
+
+def test_the_empty_editor_says_what_to_do_next():
+    assert "Voices page" in editor_hint(False, False, False)
+    assert "“Paste text…”" in editor_hint(True, False, False)
+    assert "“Add chapter”" in editor_hint(True, True, False)
+    assert editor_hint(True, True, True) == "Type or paste the chapter's text here."
 
 
 def test_the_markers_are_offered_once_a_chapter_is_open(page):

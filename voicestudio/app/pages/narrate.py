@@ -178,6 +178,18 @@ class ExportDialog(QDialog):
         project.save()
 
 
+def editor_hint(has_voice: bool, has_project: bool, has_chapter: bool) -> str:
+    """What the empty script editor says to do next, so an empty page is never a dead end."""
+    if not has_voice:
+        return "Open a voice on the Voices page first: it is the voice that reads the book."
+    if not has_project:
+        return ("No narration yet. Press “Import a book…” (a .txt, .md or .epub file) or "
+                "“Paste text…” to start.")
+    if not has_chapter:
+        return "This narration has no chapters yet: press “Add chapter”."
+    return "Type or paste the chapter's text here."
+
+
 class NarratePage(BasePage):
     """Import a book, render it chapter by chapter, fix sentences, export."""
 
@@ -508,6 +520,8 @@ class NarratePage(BasePage):
             else None
         self.editor.setPlainText(chapter.text if chapter else "")
         self.editor.setReadOnly(chapter is None)
+        self.editor.setPlaceholderText(editor_hint(self.voice is not None,
+                                                   self.project is not None, chapter is not None))
         self._editor_chapter = chapter.id if chapter else None
         self._loading = False
         self.selected = None
