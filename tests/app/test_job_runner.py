@@ -100,6 +100,7 @@ def test_cancel_mid_way_ends_with_cancelled_and_no_result(qtbot, data_file):
     assert runner.cancel_token.cancelled and not runner.is_running
     assert panel.message_label.text().startswith("Cancelled")
     assert not panel.cancel_button.isEnabled()
+    assert panel.bar.isHidden()  # a half-full bar would read as a job stuck half-way
     assert runner.wait(5000)
 
 
@@ -119,10 +120,17 @@ def test_user_error_is_delivered_as_its_message(qtbot):
         raise UserInputError("That file is not audio.")
 
     runner = JobRunner(job)
+    panel = ProgressPanel("Importing")
+    qtbot.addWidget(panel)
+    panel.attach(runner)
     with qtbot.waitSignal(runner.failed, timeout=5000) as blocker:
         runner.start()
     message, exc = blocker.args
     assert message == "That file is not audio." and isinstance(exc, UserInputError)
+    # The panel keeps the words, not a bar left at 0 % that reads as a job stuck there.
+    assert panel.message_label.text() == message and panel.bar.isHidden()
+    panel.attach(JobRunner(job))  # the next run shows its bar again
+    assert not panel.bar.isHidden()
 
 
 def test_a_bug_in_a_job_is_logged_and_reported_gently(qtbot, caplog):

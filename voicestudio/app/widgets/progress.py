@@ -72,14 +72,16 @@ class ProgressPanel(QWidget):
         """Follow a runner (call before ``runner.start()`` so no report is missed)."""
         self._runner = runner
         self.bar.setValue(0)
+        self.bar.show()
         self.message_label.setText("Starting…")
         self.eta_label.clear()
         self.cancel_button.setEnabled(True)
         self.cancel_button.setText("Cancel")
         runner.progress.connect(self._on_progress)
         runner.finished.connect(lambda _result: self._on_end("Done."))
-        runner.failed.connect(lambda message, _exc: self._on_end(message))
-        runner.cancelled.connect(lambda: self._on_end("Cancelled. Nothing was lost."))
+        runner.failed.connect(lambda message, _exc: self._on_end(message, stopped=True))
+        runner.cancelled.connect(lambda: self._on_end("Cancelled. Nothing was lost.",
+                                                      stopped=True))
 
     def cancel(self) -> None:
         if self._runner is not None and self._runner.is_running:
@@ -93,7 +95,9 @@ class ProgressPanel(QWidget):
             self.message_label.setText(message)
         self.eta_label.setText(format_eta(eta))
 
-    def _on_end(self, message: str) -> None:
+    def _on_end(self, message: str, stopped: bool = False) -> None:
+        # A bar left part-way under a failure reads as a job stuck there; only the words stay.
+        self.bar.setVisible(not stopped)
         self.message_label.setText(message)
         self.eta_label.clear()
         self.cancel_button.setEnabled(False)
