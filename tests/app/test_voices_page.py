@@ -54,6 +54,7 @@ def visible_message_boxes() -> list[QMessageBox]:
 def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated_user_dirs):
     assert page.list_stack.currentIndex() == 1
     assert page.empty_create_button.isVisible()
+    assert page.empty_import_button.isVisible()  # for someone coming from GPT-SoVITS
     assert page.side.isHidden()
     for button in (page.open_button, page.rename_button, page.duplicate_button,
                    page.delete_button):
