@@ -1,6 +1,7 @@
 """A GPT-SoVITS model pair imported as a new voice (the Voices page's "Import model…" and
 ``versions import``): the voice speaks with it, in the family its SoVITS file belongs to,
-and a refused, cancelled or failed import leaves no voice behind."""
+and a refused, cancelled or failed import leaves no voice behind, nor one with half a model
+while it copies."""
 
 from __future__ import annotations
 
@@ -66,13 +67,18 @@ def test_files_that_are_not_a_pair_and_a_cancel_leave_no_voice(isolated_user_dir
         import_version(isolated_user_dirs, "Rose", s1, junk, ["en"])
     cancel = CancelToken()
 
+    library = VoiceLibrary(isolated_user_dirs)
+    listed_while_copying: list[list] = []
+
     def cancel_once_copying(progress: Progress) -> None:
-        if progress.message.startswith("Copying") and progress.fraction > 0.8:
-            cancel.cancel()  # the voice exists by now, its GPT file copied
+        if progress.message.startswith("Copying"):
+            listed_while_copying.append(library.voices())
+            if progress.fraction > 0.8:
+                cancel.cancel()  # the GPT file is copied by now
 
     with pytest.raises(JobCancelled):
         import_version(isolated_user_dirs, "Rose", s1, s2, ["en"], None,
                        cancel_once_copying, cancel)
-    library = VoiceLibrary(isolated_user_dirs)
+    assert listed_while_copying == [[], []]  # no voice with half a model, even for a moment
     assert library.voices() == []
     assert not list(library.voices_dir.iterdir())  # no half-made folder either

@@ -9,14 +9,16 @@ Imported files are untrusted: both are opened with the safe loaders before anyth
 
 from __future__ import annotations
 
+import os
 import re
 import shutil
+import uuid
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 
 from voicestudio.errors import CorruptFileError, NotFoundError
-from voicestudio.jobs import CancelToken, ProgressCallback, ProgressTracker
+from voicestudio.jobs import CancelToken, Progress, ProgressCallback, ProgressTracker
 from voicestudio.project.disk import disk_full_error, ensure_free_space, is_disk_full
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.locks import voice_lock
@@ -156,26 +158,46 @@ def import_version(
         ) from exc
     family = family_for_s2_version(s2.config.version).id
     del s2
-    tracker.report(0.7, "Copying the model files into the new voice")
+    # The copy (seconds for real models) goes to a hidden folder the library does not list;
+    # the voice is made only once both files are in, and the folder moved into it, so a
+    # crash or a full disk mid-copy never leaves a voice with half a model.
+    staging = library.voices_dir / f".importing-{uuid.uuid4().hex}"
+    try:
+        staging.mkdir(parents=True)
+        tracker.report(0.7, f"Copying {s1_file.name}")
+        shutil.copyfile(s1_file, staging / S1_EXPORT)
+        tracker.report(0.85, f"Copying {s2_file.name}")
+        shutil.copyfile(s2_file, staging / S2_EXPORT)
+        tracker.report(0.95, "Making the new voice")
+        voice, version = _voice_from_staged(library, staging, name, languages, consent,
+                                            family, f"{s1_file.name} and {s2_file.name}")
+    except BaseException as exc:
+        shutil.rmtree(staging, ignore_errors=True)
+        if is_disk_full(exc, library.voices_dir):
+            raise disk_full_error(library.voices_dir, what=f": “{name}” was not "
+                                  "imported") from exc
+        raise
+    if progress is not None:  # done: a cancel arriving now has nothing left to stop
+        progress(Progress(1.0, f"“{voice.name}” speaks with {s1_file.name} and {s2_file.name}"))
+    return voice, version
+
+
+def _voice_from_staged(library: VoiceLibrary, staging: Path, name: str, languages: list[str],
+                       consent: ConsentRecord | None, family: str, sources: str,
+                       ) -> tuple[Voice, ModelVersion]:
+    """A new voice whose first version is the staged model folder (moved, not copied)."""
     voice = library.create(name, languages, consent)
     try:
         version_id = "imported-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        folder = voice.subfolder("models") / version_id
-        folder.mkdir(parents=True)
-        shutil.copyfile(s1_file, folder / S1_EXPORT)
-        tracker.report(0.85, "Copying the model files into the new voice")
-        shutil.copyfile(s2_file, folder / S2_EXPORT)
+        models = voice.subfolder("models")
+        models.mkdir(parents=True, exist_ok=True)
+        os.replace(staging, models / version_id)
         version = ModelVersion(
             version_id, now_iso(), IMPORTED_PRESET, 0.0, f"models/{version_id}/{S1_EXPORT}",
-            f"models/{version_id}/{S2_EXPORT}",
-            notes=f"imported from {s1_file.name} and {s2_file.name}")
+            f"models/{version_id}/{S2_EXPORT}", notes=f"imported from {sources}")
         voice.manifest.model_family = family
         voice.add_model_version(version)
-        tracker.report(1.0, f"“{voice.name}” speaks with {s1_file.name} and {s2_file.name}")
-    except BaseException as exc:
+    except BaseException:
         shutil.rmtree(voice.folder, ignore_errors=True)  # made by this call, half filled
-        if is_disk_full(exc, library.voices_dir):
-            raise disk_full_error(library.voices_dir, what=f": “{voice.name}” was not "
-                                  "imported") from exc
         raise
     return voice, version
