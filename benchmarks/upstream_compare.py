@@ -89,7 +89,8 @@ def _median_time(work: Callable[[], object], runs: int) -> float:
 # --------------------------------------------------------------------------- ours (child)
 
 
-def _inputs(work: Path, s1_cfg, s2_cfg):
+def bench_inputs(work: Path, s1_cfg, s2_cfg):
+    """The inputs upstream's script wrote into ``work``, or random ones of the same shapes."""
     import numpy as np
     import torch
 
@@ -144,7 +145,7 @@ def measure_ours(work: Path, threads: int, runs: int, chapter_sentences: int,
         s2 = random_s2_generator(v2_s2_config(), seed=0).eval()
     fold_weight_norm_in_place(s2)  # as the Synthesizer does
     vocoder_dtype = set_vocoder_precision(s2, vocoder_precision)
-    phones, batch, prompt, codes, refer = _inputs(work, s1.config, s2.config)
+    phones, batch, prompt, codes, refer = bench_inputs(work, s1.config, s2.config)
     bert = torch.zeros(s1.config.bert_dim, N_PHONES)
     params = SamplingParams(top_k=15, top_p=1.0, temperature=1.0, repetition_penalty=1.35,
                             max_new_tokens=N_NEW, min_token_cap=N_NEW)
