@@ -11,6 +11,7 @@ from recording_fakes import LiveFakeInput, Speaker
 from speech import piper_speech
 from voice_fakes import FakePlayer
 
+from voicestudio.app import dialogs
 from voicestudio.app.pages import record as record_page
 from voicestudio.audio.resample import resample
 from voicestudio.project.segments import Dataset
@@ -59,7 +60,8 @@ def finished_job(qtbot, page) -> None:
                     timeout=TIMEOUT)
 
 
-def test_whole_wizard_from_microphone_check_to_finished_session(rig, qtbot):
+def test_whole_wizard_from_microphone_check_to_finished_session(rig, qtbot, monkeypatch,
+                                                                tmp_path):
     window, page, speaker, microphone, player = rig
     voice_folder = window.state.current_voice.folder
 
@@ -175,6 +177,13 @@ def test_whole_wizard_from_microphone_check_to_finished_session(rig, qtbot):
     qtbot.mouseClick(page.prompts.finish_button, Qt.MouseButton.LeftButton)
     assert page.steps.currentWidget() is page.done
     assert "4 sentences" in page.done.summary.text()
+    # Recordings that cannot be made again: a second copy, offered right here.
+    bank = tmp_path / "Rose.voicebank.zip"
+    monkeypatch.setattr(dialogs, "choose_save_file", lambda *_args: bank)
+    page.done.copy_button.click()
+    qtbot.waitUntil(lambda: page.bank_runner is not None and not page.bank_runner.is_running,
+                    timeout=TIMEOUT)
+    assert bank.is_file() and "Saved 4 clips of Rose" in page.error_notice.label.text()
     voices = window.page("voices")
     window.show_page("voices")
     item = voices.tree.topLevelItem(0)

@@ -19,15 +19,14 @@ from voicestudio.app.pages.base import BasePage
 from voicestudio.app.pages.edit_import import ImportPanel
 from voicestudio.app.pages.edit_segments import SegmentEditor
 from voicestudio.app.state import AppState
+from voicestudio.app.voice_bank_export import BANK_FILTER, export_voice_bank, run_with_progress
 from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
-from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.project.voice import Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.list_import import import_list
-from voicestudio.services.voice_bank import BANK_SUFFIX, export_bank, import_bank
+from voicestudio.services.voice_bank import import_bank
 
-BANK_FILTER = f"Voice bank (*{BANK_SUFFIX} *.zip);;All files (*)"
 LIST_FILTER = "GPT-SoVITS list (*.list *.txt);;All files (*)"
 
 
@@ -108,30 +107,15 @@ class EditPage(BasePage):
 
     # Voice bank ---------------------------------------------------------------------------
     def _run_bank_job(self, title: str, job: Any, on_done: Any) -> None:
-        runner = JobRunner(job, self)
-        runner.finished.connect(on_done)
-        runner.failed.connect(lambda message, _exc: dialogs.show_error(self, message))
-        self.bank_runner = runner
-        dialog = ProgressDialog(title, runner, self)
-        runner.ended.connect(dialog.accept)
-        runner.start()
-        dialog.open()
+        self.bank_runner = run_with_progress(self, title, job, on_done)
 
     def export_voice_bank(self) -> None:
         voice = self.state.current_voice
         if voice is None:
             return
-        target = dialogs.choose_save_file(self, "Export voice bank",
-                                          Path.home() / f"{voice.name}{BANK_SUFFIX}",
-                                          BANK_FILTER)
-        if target is None:
-            return
-        data_dir = self.state.data_dir
-        self._run_bank_job("Saving the voice bank", lambda progress, cancel: export_bank(
-            data_dir, voice.name, target, progress, cancel), lambda report: (
-            self.notice.show_notice(
-                f"Saved {report.clips} clips of {report.voice} to {report.path}. Keep a "
-                "second copy somewhere safe.")))
+        runner = export_voice_bank(self, self.state.data_dir, voice, self.notice.show_notice)
+        if runner is not None:
+            self.bank_runner = runner
 
     def import_voice_bank(self) -> None:
         source = dialogs.choose_file(self, "Import voice bank", Path.home(), BANK_FILTER)

@@ -39,6 +39,7 @@ from voicestudio.app.dialogs import LANGUAGE_NAMES
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.pages.base import BasePage
 from voicestudio.app.state import AppState
+from voicestudio.app.voice_bank_export import export_voice_bank
 from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.level_meter import LevelMeterWidget
 from voicestudio.app.widgets.notice import NoticeBar
@@ -345,9 +346,18 @@ class DoneStep(QWidget):
         card_layout.addWidget(_hint(
             "Everything is saved. Come back any time: the session continues with the next "
             "sentence. When you have enough, teach VoiceStudio the voice on the Train page."))
+        card_layout.addWidget(_hint(
+            "Recordings you cannot make again deserve a second copy: “Save a copy…” writes "
+            "every clip, its words and the consent into one open file (a voice bank) to keep "
+            "on a USB stick or in the cloud."))
         self.more_button = QPushButton("Record more")
         self.more_button.setObjectName("primary")
-        card_layout.addWidget(self.more_button, 0, Qt.AlignmentFlag.AlignLeft)
+        self.copy_button = QPushButton("Save a copy…")
+        buttons = QHBoxLayout()
+        buttons.addWidget(self.more_button)
+        buttons.addWidget(self.copy_button)
+        buttons.addStretch(1)
+        card_layout.addLayout(buttons)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.addWidget(card)
@@ -366,6 +376,7 @@ class RecordPage(BasePage):
         self.session: RecordingSession | None = None
         self.prompt: Prompt | None = None
         self.runner: JobRunner | None = None
+        self.bank_runner: JobRunner | None = None  # "Save a copy…" at the end of a session
         self._take_path: Path | None = None
         self._take_purpose = ""  # "prompt", "test" or "consent"
         self._room_samples: np.ndarray | None = None
@@ -434,6 +445,7 @@ class RecordPage(BasePage):
         p.delete_button.clicked.connect(self.delete_last_take)
         p.finish_button.clicked.connect(self.finish_session)
         self.done.more_button.clicked.connect(self.start_prompts)
+        self.done.copy_button.clicked.connect(self.save_a_copy)
 
     # -- showing and leaving ------------------------------------------------------------
 
@@ -861,6 +873,15 @@ class RecordPage(BasePage):
         self.done.summary.setText(session.progress_words())
         self.done.coverage.setText(session.coverage().summary())
         self.show_step(self.done)
+
+    def save_a_copy(self) -> None:
+        """The voice bank of what was just recorded, as the Edit page exports it."""
+        if self.session is None:
+            return
+        runner = export_voice_bank(self, self.state.data_dir, self.session.voice,
+                                   self.error_notice.show_notice)
+        if runner is not None:
+            self.bank_runner = runner
 
     # -- consent --------------------------------------------------------------------------
 
