@@ -78,6 +78,7 @@ def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated
     assert Settings.load().last_voice == "Grandma Rose"
     assert page.details.title.text() == "Grandma Rose"
     assert "Li Wei" in page.details.values["Consent"].text()
+    assert page.details.values["Voice models"].text() == "v2, as chosen in Settings"
 
 
 def test_create_refuses_a_taken_name_and_keeps_the_dialog_open(page, answers,
@@ -451,3 +452,5 @@ def test_a_gpt_sovits_model_pair_imports_as_a_new_voice_from_the_window(
     assert voice.active_version().preset == "imported"
     assert voice.manifest.model_family == "v2Pro"
     assert "speaks with the imported model" in page.notice.label.text()
+    # the card says which base models it needs: the pair's, not the Settings choice
+    assert page.details.values["Voice models"].text() == "v2Pro, what its trained models use"

@@ -40,6 +40,7 @@ from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
+from voicestudio.hub.families import voice_family
 from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.locks import in_use_message, voice_in_use
 from voicestudio.project.voice import ACCENT_CHOICES, Voice
@@ -68,6 +69,16 @@ def _speech_text(seconds: float) -> str:
     return f"{seconds / 60:.1f} min of speech"
 
 
+def family_text(voice: Voice) -> str:
+    """Which GPT-SoVITS family the voice speaks and trains with, and why that one."""
+    family = voice_family(voice)
+    if voice.manifest.model_family and voice.manifest.models:
+        return f"{family.id}, what its trained models use"
+    if voice.manifest.model_family:
+        return f"{family.id}, chosen for this voice"
+    return f"{family.id}, as chosen in Settings"
+
+
 class VoiceDetails(QFrame):
     """The card on the right: everything the manifest says about the selected voice, and the
     one setting a person may want to change after the Record page asked it (the accent)."""
@@ -90,7 +101,8 @@ class VoiceDetails(QFrame):
         form = QFormLayout()
         form.setVerticalSpacing(8)
         form.setHorizontalSpacing(16)
-        for key in ("Languages", "Recordings", "Trained models", "Consent", "Created", "Folder"):
+        for key in ("Languages", "Recordings", "Trained models", "Voice models", "Consent",
+                    "Created", "Folder"):
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
@@ -103,7 +115,7 @@ class VoiceDetails(QFrame):
                                         Qt.ItemDataRole.ToolTipRole)
         self.accent_box.activated.connect(
             lambda index: self.accent_chosen.emit(self.accent_box.itemData(index)))
-        form.insertRow(4, "Pronunciation:", self.accent_box)  # after Consent
+        form.insertRow(5, "Pronunciation:", self.accent_box)  # after Consent
         self.form_widget = QWidget()
         self.form_widget.setLayout(form)
         form.setContentsMargins(0, 0, 0, 0)
@@ -138,6 +150,7 @@ class VoiceDetails(QFrame):
             clips = "None yet"
         self.values["Recordings"].setText(clips)
         self.values["Trained models"].setText(str(len(m.models)) if m.models else "None yet")
+        self.values["Voice models"].setText(family_text(voice))
         if m.consent:
             self.values["Consent"].setText(
                 f"Given by {m.consent.given_by} on {m.consent.date[:10]}"
