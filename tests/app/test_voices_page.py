@@ -78,7 +78,7 @@ def test_empty_library_invites_to_create_the_first_voice(page, answers, isolated
     assert Settings.load().last_voice == "Grandma Rose"
     assert page.details.title.text() == "Grandma Rose"
     assert "Li Wei" in page.details.values["Consent"].text()
-    assert page.details.values["Voice models"].text() == "v2, as chosen in Settings"
+    assert page.details.family_box.currentText() == "As chosen in Settings (v2)"
 
 
 def test_create_refuses_a_taken_name_and_keeps_the_dialog_open(page, answers,
@@ -454,3 +454,26 @@ def test_a_gpt_sovits_model_pair_imports_as_a_new_voice_from_the_window(
     assert "speaks with the imported model" in page.notice.label.text()
     # the card says which base models it needs: the pair's, not the Settings choice
     assert page.details.values["Voice models"].text() == "v2Pro, what its trained models use"
+
+
+def test_an_untrained_voice_chooses_its_model_family_on_the_details_card(
+        page, window, qtbot, isolated_user_dirs):
+    """What `voices family` does, in the window: a voice not trained yet may speak and train
+    with another family than the Settings one; a trained voice shows the family its models
+    use instead, since training records it."""
+    from held_jobs import running_elsewhere
+
+    VoiceLibrary(isolated_user_dirs).create("Rose", ["zh"])
+    page.reload()
+    page.select_voice("Rose")
+    box = page.details.family_box
+    assert box.isVisible() and not page.details.values["Voice models"].isVisible()
+
+    box.activated.emit(box.findData("v2Pro"))  # what picking it in the list sends
+    assert VoiceLibrary(isolated_user_dirs).find("Rose").manifest.model_family == "v2Pro"
+    assert box.currentData() == "v2Pro"
+    box.activated.emit(box.findData(None))  # back to the Settings choice
+    assert VoiceLibrary(isolated_user_dirs).find("Rose").manifest.model_family is None
+    with running_elsewhere("Training “Rose”", page.selected_voice(), "training"):
+        qtbot.waitUntil(lambda: not box.isEnabled(), timeout=5000)
+    qtbot.waitUntil(box.isEnabled, timeout=5000)

@@ -9,11 +9,12 @@ from held_jobs import running_elsewhere
 from segment_voice import make_segmented_voice
 
 from voicestudio.audio.quality import QualityFlag
+from voicestudio.errors import UserInputError
 from voicestudio.project.atomic import atomic_write_json
 from voicestudio.project.locks import VoiceInUseError
 from voicestudio.project.segments import Dataset
 from voicestudio.project.voice import ACCENT_KEEP, ACCENT_STANDARD, ConsentRecord, Voice
-from voicestudio.services.voice_settings import change_accent
+from voicestudio.services.voice_settings import change_accent, change_model_family
 
 PRONUNCIATION = str(QualityFlag.PRONUNCIATION)
 
@@ -68,3 +69,16 @@ def test_a_voice_a_job_holds_keeps_its_setting_and_says_why(voice):
             change_accent(voice, ACCENT_STANDARD)
     assert Voice.open(voice.folder).manifest.accent == ACCENT_KEEP
     assert flags(voice) == before
+
+
+def test_a_model_family_is_chosen_and_given_back_to_settings_from_a_fresh_copy(voice):
+    older = Voice.open(voice.folder)
+    saved = change_model_family(voice, "v2Pro")
+    assert Voice.open(voice.folder).manifest.model_family == "v2Pro" == saved.manifest.model_family
+    assert change_model_family(older, None).manifest.model_family is None  # Settings decides
+    with pytest.raises(UserInputError, match="Unknown model family"):
+        change_model_family(voice, "v3")
+    with running_elsewhere(f"Training “{voice.name}”", voice, "training"):
+        with pytest.raises(VoiceInUseError, match="cannot be changed now"):
+            change_model_family(voice, "v2ProPlus")
+    assert Voice.open(voice.folder).manifest.model_family is None

@@ -9,7 +9,7 @@ from voicestudio.cli.follow_up import follow_up, quoted
 from voicestudio.project.library import VoiceLibrary
 from voicestudio.project.settings import MODEL_FAMILY_CHOICES, Settings, resolve_data_dir
 from voicestudio.project.voice import ACCENT_CHOICES, DEFAULT_ACCENT, ConsentRecord
-from voicestudio.services.voice_settings import change_accent
+from voicestudio.services.voice_settings import change_accent, change_model_family
 from voicestudio.text.wording import count
 
 
@@ -134,7 +134,7 @@ def _family(args: argparse.Namespace) -> int:
 
     voice = _library(args).find(args.name)
     if args.choice:
-        voice.set_model_family(args.choice)
+        voice = change_model_family(voice, args.choice)
     family = voice_family(voice)
     where = "" if voice.manifest.model_family else " (the family chosen in Settings)"
     print(f"“{voice.name}” uses {family.label}{where}.")

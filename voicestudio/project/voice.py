@@ -224,9 +224,10 @@ class Voice:
         self.manifest.models.append(version)
         self.save()
 
-    def set_model_family(self, family: str) -> None:
-        """Remember which GPT-SoVITS family (v2, v2Pro, v2ProPlus) the voice's models use."""
-        if family not in MODEL_FAMILY_CHOICES:
+    def set_model_family(self, family: str | None) -> None:
+        """Remember which GPT-SoVITS family (v2, v2Pro, v2ProPlus) the voice's models use;
+        None: the family chosen in Settings."""
+        if family is not None and family not in MODEL_FAMILY_CHOICES:
             raise UserInputError(
                 f"Unknown model family “{family}”; choose {', '.join(MODEL_FAMILY_CHOICES)}."
             )

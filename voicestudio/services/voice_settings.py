@@ -30,3 +30,18 @@ def change_accent(voice: Voice, accent: str) -> Voice:
             fresh.set_accent(accent)
             Dataset.open(fresh).apply_accent(accent)
     return Voice.open(voice.folder)  # with the flagged count the re-flagging wrote
+
+
+def change_model_family(voice: Voice, family: str | None) -> Voice:
+    """Save which GPT-SoVITS family (``MODEL_FAMILY_CHOICES``) ``voice`` speaks and trains
+    with, None for the one chosen in Settings; returns the voice as saved. Raises
+    UserInputError for an unknown family, VoiceInUseError while a job holds the voice.
+
+    Training records the family it trained with; this is the choice before that (or, from
+    the command line, for training a trained voice again in another family).
+    """
+    with voice_lock(voice, "saving the model family", refused_as="changed"):
+        fresh = Voice.open(voice.folder)
+        if fresh.manifest.model_family != family:
+            fresh.set_model_family(family)
+    return fresh

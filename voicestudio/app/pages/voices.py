@@ -33,6 +33,7 @@ from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialo
 from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.model_import_dialog import ImportModelDialog, ModelImport
 from voicestudio.app.pages.base import BasePage, VoicePanel
+from voicestudio.app.pages.settings import family_combo
 from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.flow_layout import FlowLayout
@@ -40,11 +41,11 @@ from voicestudio.app.widgets.notice import NoticeBar
 from voicestudio.app.widgets.progress import ProgressDialog
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
-from voicestudio.hub.families import voice_family
+from voicestudio.hub.families import chosen_family, voice_family
 from voicestudio.project.library import LibraryEntry, TrashEntry
 from voicestudio.project.locks import in_use_message, voice_in_use
 from voicestudio.project.voice import ACCENT_CHOICES, Voice
-from voicestudio.services.voice_settings import change_accent
+from voicestudio.services.voice_settings import change_accent, change_model_family
 
 # Panels shown under the selected voice's details, top to bottom (see VoicePanel).
 VOICE_PANELS: list[type[VoicePanel]] = [TryVoicePanel]
@@ -70,13 +71,11 @@ def _speech_text(seconds: float) -> str:
 
 
 def family_text(voice: Voice) -> str:
-    """Which GPT-SoVITS family the voice speaks and trains with, and why that one."""
+    """Which GPT-SoVITS family a trained voice speaks with, and why that one."""
     family = voice_family(voice)
-    if voice.manifest.model_family and voice.manifest.models:
-        return f"{family.id}, what its trained models use"
     if voice.manifest.model_family:
-        return f"{family.id}, chosen for this voice"
-    return f"{family.id}, as chosen in Settings"
+        return f"{family.id}, what its trained models use"
+    return f"{family.id}, as chosen in Settings"  # trained before training recorded it
 
 
 class VoiceDetails(QFrame):
@@ -84,6 +83,7 @@ class VoiceDetails(QFrame):
     one setting a person may want to change after the Record page asked it (the accent)."""
 
     accent_chosen = Signal(str)  # an ACCENT_CHOICES key the person picked
+    family_chosen = Signal(object)  # a model family id, or None for the Settings choice
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -101,13 +101,29 @@ class VoiceDetails(QFrame):
         form = QFormLayout()
         form.setVerticalSpacing(8)
         form.setHorizontalSpacing(16)
+        # An untrained voice may choose its model family here; a trained one shows the
+        # family its models were trained in (training records it).
+        self.family_box = family_combo()
+        self.family_box.insertItem(0, "", None)  # "as chosen in Settings", named when shown
+        self.family_box.setToolTip(
+            "Which GPT-SoVITS base models this voice speaks with before it is trained, and "
+            "trains from. Each family needs its own base models (see Base models).")
+        self.family_box.activated.connect(
+            lambda index: self.family_chosen.emit(self.family_box.itemData(index)))
         for key in ("Languages", "Recordings", "Trained models", "Voice models", "Consent",
                     "Created", "Folder"):
             value = QLabel()
             value.setWordWrap(True)
             value.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
             self.values[key] = value
-            form.addRow(f"{key}:", value)
+            if key == "Voice models":  # the family text, or the choice of an untrained voice
+                row = QHBoxLayout()
+                row.setContentsMargins(0, 0, 0, 0)
+                row.addWidget(value, 1)
+                row.addWidget(self.family_box, 1)
+                form.addRow(f"{key}:", row)
+            else:
+                form.addRow(f"{key}:", value)
         self.accent_box = QComboBox()
         for key, (title, explanation) in ACCENT_CHOICES.items():
             self.accent_box.addItem(title, key)
@@ -150,7 +166,7 @@ class VoiceDetails(QFrame):
             clips = "None yet"
         self.values["Recordings"].setText(clips)
         self.values["Trained models"].setText(str(len(m.models)) if m.models else "None yet")
-        self.values["Voice models"].setText(family_text(voice))
+        self.show_family(voice)
         if m.consent:
             self.values["Consent"].setText(
                 f"Given by {m.consent.given_by} on {m.consent.date[:10]}"
@@ -160,6 +176,16 @@ class VoiceDetails(QFrame):
         self.values["Created"].setText(m.created[:10])
         self.values["Folder"].setText(str(voice.folder))
         self.show_accent(m.accent)
+
+    def show_family(self, voice: Voice) -> None:
+        trained = bool(voice.manifest.models)
+        self.values["Voice models"].setVisible(trained)
+        self.family_box.setVisible(not trained)
+        if trained:
+            self.values["Voice models"].setText(family_text(voice))
+            return
+        self.family_box.setItemText(0, f"As chosen in Settings ({chosen_family().id})")
+        self.family_box.setCurrentIndex(self.family_box.findData(voice.manifest.model_family))
 
     def show_accent(self, accent: str) -> None:
         self.accent_box.setCurrentIndex(self.accent_box.findData(accent))
@@ -264,6 +290,7 @@ class VoicesPage(BasePage):
 
         self.details = VoiceDetails()
         self.details.accent_chosen.connect(self.change_accent)
+        self.details.family_chosen.connect(self.change_family)
         self.panels: list[VoicePanel] = [panel(state) for panel in VOICE_PANELS]
         side = QVBoxLayout()
         side.setSpacing(12)
@@ -459,6 +486,7 @@ class VoicesPage(BasePage):
             voice is not None and holder is None,
             f"In use ({holder.describe()}).\nChange it once that has finished."
             if holder is not None else "")
+        self.details.family_box.setEnabled(voice is not None and holder is None)
 
     def _refused_in_use(self, voice: Voice, refused_as: str) -> bool:
         """Say at once, before asking anything, that a voice in use cannot be changed."""
@@ -509,13 +537,20 @@ class VoicesPage(BasePage):
             )
 
     def change_accent(self, accent: str) -> None:
-        """Save the choice at once, as Settings does; a refusal puts the saved one back."""
         voice = self.selected_voice()
-        if voice is None or accent == voice.manifest.accent:
-            return
+        if voice is not None and accent != voice.manifest.accent:
+            self._change_setting(voice, lambda: change_accent(voice, accent))
+
+    def change_family(self, family: str | None) -> None:
+        voice = self.selected_voice()
+        if voice is not None and family != voice.manifest.model_family:
+            self._change_setting(voice, lambda: change_model_family(voice, family))
+
+    def _change_setting(self, voice: Voice, change: Callable[[], Voice]) -> None:
+        """Save a setting at once, as Settings does; a refusal puts the saved one back."""
         try:
             if not self._refused_in_use(voice, "changed"):
-                voice = change_accent(voice, accent)
+                voice = change()
         except VoiceStudioError as exc:
             dialogs.show_error(self, str(exc))
         self._after_change(voice.name)
