@@ -14,23 +14,11 @@ from PySide6.QtWidgets import QWidget
 
 from voicestudio.app import dialogs
 from voicestudio.app.job_runner import JobRunner
-from voicestudio.app.widgets.progress import ProgressDialog
+from voicestudio.app.widgets.progress import run_in_progress_dialog
 from voicestudio.project.voice import Voice
 from voicestudio.services.voice_bank import BANK_SUFFIX, export_bank
 
 BANK_FILTER = f"Voice bank (*{BANK_SUFFIX} *.zip);;All files (*)"
-
-
-def run_with_progress(parent: QWidget, title: str, job, on_done: Callable) -> JobRunner:
-    """Run ``job`` in a window-modal progress box; a failure is told in a message box."""
-    runner = JobRunner(job, parent)
-    runner.finished.connect(on_done)
-    runner.failed.connect(lambda message, _exc: dialogs.show_error(parent, message))
-    dialog = ProgressDialog(title, runner, parent)
-    runner.ended.connect(dialog.accept)
-    runner.start()
-    dialog.open()
-    return runner
 
 
 def export_voice_bank(parent: QWidget, data_dir: Path, voice: Voice,
@@ -45,6 +33,6 @@ def export_voice_bank(parent: QWidget, data_dir: Path, voice: Voice,
     def job(progress, cancel):
         return export_bank(data_dir, voice.name, target, progress, cancel)
 
-    return run_with_progress(parent, "Saving the voice bank", job, lambda report: saved(
+    return run_in_progress_dialog(parent, "Saving the voice bank", job, lambda report: saved(
         f"Saved {report.clips} clips of {report.voice} to {report.path}. Keep a second copy "
         "somewhere safe."))

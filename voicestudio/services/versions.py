@@ -189,9 +189,7 @@ def _voice_from_staged(library: VoiceLibrary, staging: Path, name: str, language
     voice = library.create(name, languages, consent)
     try:
         version_id = "imported-" + datetime.now(UTC).strftime("%Y%m%d-%H%M%S")
-        models = voice.subfolder("models")
-        models.mkdir(parents=True, exist_ok=True)
-        os.replace(staging, models / version_id)
+        os.replace(staging, voice.subfolder("models") / version_id)  # create() made it
         version = ModelVersion(
             version_id, now_iso(), IMPORTED_PRESET, 0.0, f"models/{version_id}/{S1_EXPORT}",
             f"models/{version_id}/{S2_EXPORT}", notes=f"imported from {sources}")

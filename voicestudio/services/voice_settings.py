@@ -28,8 +28,8 @@ def change_accent(voice: Voice, accent: str) -> Voice:
         fresh = Voice.open(voice.folder)
         if fresh.manifest.accent != accent:
             fresh.set_accent(accent)
-            Dataset.open(fresh).apply_accent(accent)
-    return Voice.open(voice.folder)  # with the flagged count the re-flagging wrote
+            Dataset.open(fresh).apply_accent(accent)  # its save refreshes fresh's summary
+    return fresh
 
 
 def change_model_family(voice: Voice, family: str | None) -> Voice:

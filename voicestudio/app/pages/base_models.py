@@ -202,9 +202,10 @@ class BaseModelsPage(BasePage):
         return base_model_downloads.download_ids(self.state.data_dir,
                                                  self.state.settings.model_family)
 
-    def model_states(self) -> list[ModelState]:
-        """What Download fetches first, then every other installed model."""
-        wanted = self.download_ids()
+    def model_states(self, wanted: tuple[str, ...] | None = None) -> list[ModelState]:
+        """What Download fetches (``wanted``, default ``download_ids()``) first, then every
+        other installed model."""
+        wanted = self.download_ids() if wanted is None else wanted
         states = list_models(self.state.data_dir)
         first = sorted((s for s in states if s.spec.id in wanted),
                        key=lambda s: wanted.index(s.spec.id))
@@ -227,7 +228,8 @@ class BaseModelsPage(BasePage):
 
     def refresh(self) -> None:
         self._show_family()
-        states = self.model_states()
+        fetching = self.download_ids()  # reads every model's state: once per refresh
+        states = self.model_states(fetching)
         wanted = self.required_ids()
         required = [s for s in states if s.spec.id in wanted]
         total = sum(s.spec.approx_bytes for s in required)
@@ -242,8 +244,8 @@ class BaseModelsPage(BasePage):
         for s in states:
             self.tree.addTopLevelItem(self._row(s))
         self._fit_tree()
-        fetched = [s for s in states if s.spec.id in self.download_ids()]
-        left = download_bytes_left(states, self.download_ids())
+        fetched = [s for s in states if s.spec.id in fetching]
+        left = download_bytes_left(states, fetching)
         resumable = any(s.resumable_bytes for s in fetched if s.state != "installed")
         busy = self.runner is not None and self.runner.is_running
         if not busy and all(s.state in ("installed", "tiny") for s in required):

@@ -19,9 +19,10 @@ from voicestudio.app.pages.base import BasePage
 from voicestudio.app.pages.edit_import import ImportPanel
 from voicestudio.app.pages.edit_segments import SegmentEditor
 from voicestudio.app.state import AppState
-from voicestudio.app.voice_bank_export import BANK_FILTER, export_voice_bank, run_with_progress
+from voicestudio.app.voice_bank_export import BANK_FILTER, export_voice_bank
 from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
+from voicestudio.app.widgets.progress import run_in_progress_dialog
 from voicestudio.project.voice import Voice
 from voicestudio.services.heavy_jobs import HEAVY_JOBS
 from voicestudio.services.list_import import import_list
@@ -107,7 +108,7 @@ class EditPage(BasePage):
 
     # Voice bank ---------------------------------------------------------------------------
     def _run_bank_job(self, title: str, job: Any, on_done: Any) -> None:
-        self.bank_runner = run_with_progress(self, title, job, on_done)
+        self.bank_runner = run_in_progress_dialog(self, title, job, on_done)
 
     def export_voice_bank(self) -> None:
         voice = self.state.current_voice

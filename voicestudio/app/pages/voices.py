@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from PySide6.QtCore import Qt, QTimer, Signal
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QFont, QIcon, QKeySequence, QPixmap, QResizeEvent, QShortcut
 from PySide6.QtWidgets import (
     QBoxLayout,
@@ -30,7 +30,6 @@ from PySide6.QtWidgets import (
 
 from voicestudio.app import dialogs
 from voicestudio.app.dialogs import LANGUAGE_NAMES, CreateVoiceDialog, NameDialog, TrashDialog
-from voicestudio.app.job_runner import JobRunner
 from voicestudio.app.model_import_dialog import ImportModelDialog, ModelImport
 from voicestudio.app.pages.base import BasePage, VoicePanel
 from voicestudio.app.pages.settings import family_combo
@@ -38,7 +37,7 @@ from voicestudio.app.pages.try_voice import TryVoicePanel
 from voicestudio.app.state import AppState
 from voicestudio.app.widgets.flow_layout import FlowLayout
 from voicestudio.app.widgets.notice import NoticeBar
-from voicestudio.app.widgets.progress import ProgressDialog
+from voicestudio.app.widgets.progress import run_in_progress_dialog
 from voicestudio.app.widgets.wrapped_items import wrap_tree_columns
 from voicestudio.errors import VoiceStudioError
 from voicestudio.hub.families import chosen_family, voice_family
@@ -572,15 +571,9 @@ class VoicesPage(BasePage):
             return import_version(data_dir, request.name, request.s1_file, request.s2_file,
                                   request.languages, request.consent, progress, cancel)
 
-        runner = JobRunner(job, self)
-        runner.finished.connect(lambda result: self._model_imported(result[0]))
-        # After the progress box has closed (``ended`` follows ``failed``), not under it.
-        runner.failed.connect(lambda message, _exc: QTimer.singleShot(
-            0, lambda: self.import_model(request, message)))
-        self.import_runner = runner
-        progress = ProgressDialog("Importing the model", runner, self)
-        runner.start()
-        progress.open()
+        self.import_runner = run_in_progress_dialog(
+            self, "Importing the model", job, lambda result: self._model_imported(result[0]),
+            lambda message: self.import_model(request, message))
 
     def _model_imported(self, voice: Voice) -> None:
         self._after_change(voice.name)

@@ -6,7 +6,9 @@ Every page that starts a job attaches a :class:`ProgressPanel` (inline) or a
 
 from __future__ import annotations
 
-from PySide6.QtCore import Qt
+from collections.abc import Callable
+
+from PySide6.QtCore import Qt, QTimer
 from PySide6.QtWidgets import (
     QDialog,
     QHBoxLayout,
@@ -17,7 +19,8 @@ from PySide6.QtWidgets import (
     QWidget,
 )
 
-from voicestudio.app.job_runner import JobRunner
+from voicestudio.app import dialogs
+from voicestudio.app.job_runner import Job, JobRunner
 
 _BAR_STEPS = 1000
 
@@ -128,3 +131,21 @@ class ProgressDialog(QDialog):
             self.panel.cancel()
             return
         super().reject()
+
+
+def run_in_progress_dialog(parent: QWidget, title: str, job: Job, on_done: Callable,
+                           on_failed: Callable[[str], None] | None = None) -> JobRunner:
+    """Run ``job`` under a window-modal progress box that closes when it ends; a failure is
+    told in a message box unless ``on_failed`` takes the message (it runs once the box has
+    closed, so it may open another dialog)."""
+    runner = JobRunner(job, parent)
+    runner.finished.connect(on_done)
+    if on_failed is None:
+        runner.failed.connect(lambda message, _exc: dialogs.show_error(parent, message))
+    else:
+        runner.failed.connect(lambda message, _exc: QTimer.singleShot(
+            0, lambda: on_failed(message)))
+    dialog = ProgressDialog(title, runner, parent)
+    runner.start()
+    dialog.open()
+    return runner
